@@ -1,0 +1,550 @@
+import { validateApp, type App, type AppError, type ChannelEventName, type LoadedApp } from './apps';
+import { APP_ID_VAR, CALL_ID_VAR } from './dialString';
+import { Connection, type ConnectionOptions, type ConnectionStatus, type StatusChange } from './esl/connection';
+import { ApiError, CommandTimeoutError, ConnectionClosedError } from './esl/errors';
+import type { EslEvent } from './esl/event';
+import { Call } from './models/call';
+import type { Job } from './models/job';
+import { Session, type SessionHost } from './models/session';
+import { DisposableStore, Emitter, type Disposable, type Event } from './util/lifecycle';
+
+/** The events the models are folded from. Not `ALL`: FreeSWITCH sends far more than we use. */
+export const LISTENER_EVENTS = [
+  'CHANNEL_CREATE',
+  'CHANNEL_ANSWER',
+  'CHANNEL_PROGRESS',
+  'CHANNEL_PROGRESS_MEDIA',
+  'CHANNEL_BRIDGE',
+  'CHANNEL_UNBRIDGE',
+  'CHANNEL_PARK',
+  'CHANNEL_UNPARK',
+  'CHANNEL_EXECUTE',
+  'CHANNEL_EXECUTE_COMPLETE',
+  'CHANNEL_HANGUP',
+  'CHANNEL_HANGUP_COMPLETE',
+  'CHANNEL_DESTROY',
+  'CHANNEL_CALLSTATE',
+  'CALL_UPDATE',
+  'DTMF',
+  'BACKGROUND_JOB',
+  'HEARTBEAT',
+] as const;
+
+export interface EventListenerOptions extends ConnectionOptions {
+  /** Ended calls kept in `history`. Default 1000. */
+  historySize?: number;
+}
+
+/** Counters over the listener's lifetime. */
+export interface ListenerStats {
+  sessionsCreated: number;
+  callsCreated: number;
+  /** Sessions that hung up without ever being answered. */
+  failedSessions: number;
+  /** Hangup causes of completed sessions, e.g. `NORMAL_CLEARING → 12`. */
+  hangupCauses: Map<string, number>;
+  /** Events received. */
+  events: number;
+}
+
+interface EventWaiter {
+  name: string;
+  match: ((e: EslEvent) => boolean) | undefined;
+  resolve(e: EslEvent): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+/** Events after which a session must not be re-created from a straggling event. */
+const ENDING_EVENTS: ReadonlySet<string> = new Set(['CHANNEL_HANGUP_COMPLETE', 'CHANNEL_DESTROY']);
+const RECENTLY_ENDED_LIMIT = 4096;
+
+/** Events about one channel that update its Session. */
+function isSessionEvent(name: string): boolean {
+  return name.startsWith('CHANNEL_') || name === 'CALL_UPDATE' || name === 'DTMF' || name.startsWith('PLAYBACK_') || name.startsWith('RECORD_');
+}
+
+/**
+ * Tracks the state of one FreeSWITCH process from its events: sessions, calls and jobs, as
+ * switchio's EventListener does. Models are folded from events on the read path (cheap, never
+ * waits); app callbacks run off it.
+ */
+export class EventListener implements Disposable, SessionHost {
+  readonly connection: Connection;
+  /** Live sessions by uuid. */
+  readonly sessions = new Map<string, Session>();
+  /** Live calls by call uuid (for an originated call: the originated session's uuid). */
+  readonly calls = new Map<string, Call>();
+  /** Background jobs not yet settled, by Job-UUID. */
+  readonly jobs = new Map<string, Job>();
+  /** Ended calls, oldest first, at most `historySize`. */
+  readonly history: Call[] = [];
+  readonly stats: ListenerStats = { sessionsCreated: 0, callsCreated: 0, failedSessions: 0, hangupCauses: new Map(), events: 0 };
+
+  private readonly historySize: number;
+  /** Which call a session uuid or a call-tracking id belongs to. */
+  private readonly callIndex = new Map<string, Call>();
+  private readonly recentlyEnded = new Set<string>();
+  private readonly waiters = new Map<string, Set<EventWaiter>>();
+  private readonly apps = new Map<string, LoadedApp>();
+  private readonly store = new DisposableStore();
+
+  private readonly _onDidReceiveEvent = this.store.add(new Emitter<EslEvent>());
+  /** Every event, after the models were updated. */
+  readonly onDidReceiveEvent: Event<EslEvent> = this._onDidReceiveEvent.event;
+  private readonly _onDidCreateSession = this.store.add(new Emitter<Session>());
+  readonly onDidCreateSession: Event<Session> = this._onDidCreateSession.event;
+  private readonly _onDidChangeSession = this.store.add(new Emitter<{ session: Session; event: EslEvent }>());
+  /** A live session's state changed (answer, bridge, park, hangup …). */
+  readonly onDidChangeSession: Event<{ session: Session; event: EslEvent }> = this._onDidChangeSession.event;
+  private readonly _onDidEndSession = this.store.add(new Emitter<Session>());
+  readonly onDidEndSession: Event<Session> = this._onDidEndSession.event;
+  private readonly _onDidCreateCall = this.store.add(new Emitter<Call>());
+  readonly onDidCreateCall: Event<Call> = this._onDidCreateCall.event;
+  private readonly _onDidEndCall = this.store.add(new Emitter<Call>());
+  /** Every session of the call has hung up; it has left `calls` for `history`. */
+  readonly onDidEndCall: Event<Call> = this._onDidEndCall.event;
+  private readonly _onDidCompleteJob = this.store.add(new Emitter<Job>());
+  readonly onDidCompleteJob: Event<Job> = this._onDidCompleteJob.event;
+  private readonly _onDidResync = this.store.add(new Emitter<{ sessions: number; calls: number }>());
+  /** Sessions and calls were rebuilt from `show channels` after a (re)connect. */
+  readonly onDidResync: Event<{ sessions: number; calls: number }> = this._onDidResync.event;
+  private readonly _onDidAppError = this.store.add(new Emitter<AppError>());
+  /** An app callback threw or rejected. Other apps and the listener carry on. */
+  readonly onDidAppError: Event<AppError> = this._onDidAppError.event;
+  private readonly _onDidChangeApps = this.store.add(new Emitter<void>());
+  readonly onDidChangeApps: Event<void> = this._onDidChangeApps.event;
+
+  constructor(options: EventListenerOptions) {
+    this.historySize = options.historySize ?? 1000;
+    this.connection = this.store.add(new Connection(options));
+    void this.connection.subscribe(LISTENER_EVENTS);
+    this.store.add(this.connection.onDidReceiveEvent((e) => this.handleEvent(e)));
+    this.store.add(
+      this.connection.onDidChangeStatus((change) => {
+        if (change.to === 'ready') void this.resync();
+        if (change.to === 'closed' || change.to === 'reconnecting') this.rejectWaiters(change);
+      }),
+    );
+  }
+
+  get status(): ConnectionStatus {
+    return this.connection.status;
+  }
+
+  /** Forwarded from the connection. */
+  get onDidChangeStatus(): Event<StatusChange> {
+    return this.connection.onDidChangeStatus;
+  }
+
+  /** Connects, subscribes, and resolves once sessions and calls are resynced from FreeSWITCH. */
+  async connect(): Promise<void> {
+    const resynced = new Promise<void>((resolve) => {
+      const sub = this.onDidResync(() => {
+        sub.dispose();
+        resolve();
+      });
+      this.connection.connect().catch(() => sub.dispose());
+    });
+    await this.connection.connect();
+    await resynced;
+  }
+
+  disconnect(): Promise<void> {
+    return this.connection.close();
+  }
+
+  /** Registers a job so its BACKGROUND_JOB settles it. */
+  registerJob(job: Job): void {
+    if (!job.ready) this.jobs.set(job.uuid, job);
+  }
+
+  // ---- SessionHost: what sessions use to act and wait ----
+
+  async cmd(command: string): Promise<string> {
+    const body = await this.connection.api(command);
+    if (body.startsWith('-ERR') || body.startsWith('-USAGE')) throw new ApiError(command, body);
+    return body.replace(/\n$/, '');
+  }
+
+  sendmsg(uuid: string, headers: Record<string, string>, body?: string): Promise<string> {
+    return this.connection.sendmsg(uuid, headers, body);
+  }
+
+  waitForEvent(session: Session, name: string, timeoutMs: number, match?: (e: EslEvent) => boolean): Promise<EslEvent> {
+    if (!this.connection.subscriptions.has(name) && !this.connection.subscriptions.has('ALL')) {
+      void this.connection.subscribe([name]).catch(() => undefined);
+    }
+    return new Promise<EslEvent>((resolve, reject) => {
+      let set = this.waiters.get(session.uuid);
+      if (!set) this.waiters.set(session.uuid, (set = new Set()));
+      const waiters = set;
+      const waiter: EventWaiter = {
+        name,
+        match,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          waiters.delete(waiter);
+          reject(new CommandTimeoutError(`waiting for ${name} on ${session.uuid}`, timeoutMs));
+        }, timeoutMs),
+      };
+      waiters.add(waiter);
+    });
+  }
+
+  private settleWaiters(uuid: string, event: EslEvent): void {
+    const set = this.waiters.get(uuid);
+    if (!set) return;
+    for (const w of set) {
+      if (w.name === event.name && (!w.match || w.match(event))) {
+        clearTimeout(w.timer);
+        set.delete(w);
+        w.resolve(event);
+      }
+    }
+    if (set.size === 0) this.waiters.delete(uuid);
+  }
+
+  private rejectWaiters(change: StatusChange): void {
+    const err = new ConnectionClosedError(`lost the event connection to ${this.connection.address}${change.error ? `: ${change.error.message}` : ''}`);
+    for (const set of this.waiters.values()) {
+      for (const w of set) {
+        clearTimeout(w.timer);
+        w.reject(err);
+      }
+    }
+    this.waiters.clear();
+  }
+
+  // ---- Apps ----
+
+  /**
+   * Loads an app atomically: validates it, runs its setup, subscribes to what it needs, and only
+   * then registers it. Any failure leaves nothing registered.
+   */
+  async loadApp(app: App, id: string, context: { client: unknown }): Promise<LoadedApp> {
+    if (this.apps.has(id)) throw new Error(`an app is already loaded with id ${id}; unload it first`);
+    const callbacks = validateApp(app, id);
+    const ctx = { id, client: context.client, listener: this };
+    await app.setup?.(ctx);
+    try {
+      const missing = callbacks.filter((n) => !this.connection.subscriptions.has(n));
+      if (missing.length > 0) await this.connection.subscribe(missing);
+    } catch (err) {
+      await Promise.resolve(app.teardown?.(ctx)).catch(() => undefined);
+      throw err;
+    }
+    if (this.apps.has(id)) throw new Error(`an app is already loaded with id ${id}; unload it first`);
+    const loaded: LoadedApp = {
+      id,
+      name: app.name ?? id,
+      app,
+      loadedAt: Date.now(),
+      callbacks,
+      runs: new Map(),
+      calls: new Set(),
+      errors: 0,
+      lastError: undefined,
+    };
+    this.apps.set(id, loaded);
+    this._onDidChangeApps.fire();
+    return loaded;
+  }
+
+  /** Unloads an app and runs its teardown. Calls it was handling get no more callbacks. */
+  async unloadApp(id: string, context: { client: unknown }): Promise<void> {
+    const loaded = this.apps.get(id);
+    if (!loaded) throw new Error(`no app is loaded with id ${id}`);
+    this.apps.delete(id);
+    this._onDidChangeApps.fire();
+    await loaded.app.teardown?.({ id, client: context.client, listener: this });
+  }
+
+  /** Loaded apps by id. */
+  get loadedApps(): ReadonlyMap<string, LoadedApp> {
+    return this.apps;
+  }
+
+  private dispatchToApp(session: Session, event: EslEvent): void {
+    const appId = session.appId;
+    if (appId === undefined) return;
+    const loaded = this.apps.get(appId);
+    const callback = loaded?.app.on[event.name as ChannelEventName];
+    if (!loaded || !callback) return;
+    loaded.runs.set(event.name, (loaded.runs.get(event.name) ?? 0) + 1);
+    loaded.calls.add(session.call?.uuid ?? session.uuid);
+    // Off the read path: an app's slow or failing callback never delays the next event.
+    setImmediate(() => {
+      const report = (err: unknown): void => {
+        const appError: AppError = {
+          appId,
+          eventName: event.name,
+          sessionUuid: session.uuid,
+          error: err instanceof Error ? err : new Error(String(err)),
+          at: Date.now(),
+        };
+        loaded.errors++;
+        loaded.lastError = appError;
+        this._onDidAppError.fire(appError);
+      };
+      try {
+        const result = callback.call(loaded.app, session, event, session.call);
+        if (result instanceof Promise) result.catch(report);
+      } catch (err) {
+        report(err);
+      }
+    });
+  }
+
+  // ---- Folding events into models ----
+
+  private handleEvent(event: EslEvent): void {
+    this.stats.events++;
+    const name = event.name;
+    if (name === 'BACKGROUND_JOB') {
+      const job = this.jobs.get(event.jobUuid ?? '');
+      if (job) {
+        this.jobs.delete(job.uuid);
+        job.complete(event.body);
+        this._onDidCompleteJob.fire(job);
+      }
+    } else {
+      const uuid = event.uuid;
+      if (uuid && isSessionEvent(name)) this.foldSessionEvent(uuid, event);
+    }
+    this._onDidReceiveEvent.fire(event);
+  }
+
+  private foldSessionEvent(uuid: string, event: EslEvent): void {
+    let session = this.sessions.get(uuid);
+    if (!session) {
+      if (this.recentlyEnded.has(uuid) || ENDING_EVENTS.has(event.name) || !event.get('Channel-Name')) {
+        this.settleWaiters(uuid, event);
+        return;
+      }
+      session = this.createSession(uuid, event.headers);
+    }
+    session.update(event);
+    if (event.name === 'CHANNEL_BRIDGE') this.mergeBridged(session, event);
+    if (event.name === 'CHANNEL_HANGUP_COMPLETE') {
+      const cause = session.hangupCause ?? 'UNKNOWN';
+      this.stats.hangupCauses.set(cause, (this.stats.hangupCauses.get(cause) ?? 0) + 1);
+      if (!session.answered) this.stats.failedSessions++;
+    }
+    this._onDidChangeSession.fire({ session, event });
+    this.dispatchToApp(session, event);
+    this.settleWaiters(uuid, event);
+    if (session.hangupCause !== undefined) this.maybeEndCall(session);
+    if (session.ended) this.endSession(session);
+  }
+
+  private createSession(uuid: string, headers: Readonly<Record<string, string>>): Session {
+    const session = new Session(uuid, { ...headers }, this);
+    this.sessions.set(uuid, session);
+    this.stats.sessionsCreated++;
+    this.groupIntoCall(session);
+    this._onDidCreateSession.fire(session);
+    return session;
+  }
+
+  /**
+   * Puts a session into its call: by our call-tracking variable (every leg of a call we originated
+   * carries it; loopback legs inherit it), by its loopback partner, by FreeSWITCH's own call uuid,
+   * or as the first session of a new call.
+   */
+  private groupIntoCall(session: Session): void {
+    const trackingId = session.var(CALL_ID_VAR);
+    const candidates = [
+      trackingId,
+      session.var('other_loopback_leg_uuid'),
+      session.get('Other-Leg-Unique-ID'),
+      session.get('Channel-Call-UUID'),
+      session.var('call_uuid'),
+    ];
+    let call: Call | undefined;
+    for (const key of candidates) {
+      if (key && key !== session.uuid) call = this.callIndex.get(key);
+      if (call) break;
+    }
+    if (!call) {
+      call = new Call(trackingId ?? session.uuid, session);
+      this.calls.set(call.uuid, call);
+      this.callIndex.set(call.uuid, call);
+      this.stats.callsCreated++;
+      this.callIndex.set(session.uuid, call);
+      this._onDidCreateCall.fire(call);
+      return;
+    }
+    call.add(session);
+    this.callIndex.set(session.uuid, call);
+  }
+
+  /** Bridged legs belong to one call: fold the other leg's call into this one. */
+  private mergeBridged(session: Session, event: EslEvent): void {
+    const otherUuid = event.get('Other-Leg-Unique-ID') ?? event.get('Bridge-B-Unique-ID');
+    const other = otherUuid ? this.sessions.get(otherUuid) : undefined;
+    const into = session.call;
+    const from = other?.call;
+    if (!other || !into || !from || into === from) return;
+    for (const s of from.sessions) {
+      into.add(s);
+      this.callIndex.set(s.uuid, into);
+    }
+    this.callIndex.set(from.uuid, into);
+    this.calls.delete(from.uuid);
+  }
+
+  private maybeEndCall(session: Session): void {
+    const call = session.call;
+    if (!call || call.endedAt !== undefined || !call.ended) return;
+    call.endedAt = session.hungupAt ?? Date.now();
+    this.calls.delete(call.uuid);
+    this.history.push(call);
+    if (this.history.length > this.historySize) this.history.splice(0, this.history.length - this.historySize);
+    this._onDidEndCall.fire(call);
+  }
+
+  private endSession(session: Session): void {
+    if (!this.sessions.delete(session.uuid)) return;
+    const call = session.call;
+    if (call && call.endedAt !== undefined && call.sessions.every((s) => s.ended || !this.sessions.has(s.uuid))) {
+      for (const s of call.sessions) this.callIndex.delete(s.uuid);
+      this.callIndex.delete(call.uuid);
+    }
+    this.recentlyEnded.add(session.uuid);
+    if (this.recentlyEnded.size > RECENTLY_ENDED_LIMIT) {
+      const oldest = this.recentlyEnded.values().next().value;
+      if (oldest !== undefined) this.recentlyEnded.delete(oldest);
+    }
+    this._onDidEndSession.fire(session);
+  }
+
+  // ---- Resync ----
+
+  /**
+   * Rebuilds sessions and calls from `show channels as json` after every (re)connect: channels
+   * that appeared while we were away are added (with their call-tracking and app variables), and
+   * sessions that ended meanwhile are ended.
+   */
+  async resync(): Promise<void> {
+    const known = new Set(this.sessions.keys());
+    let rows: ChannelRow[];
+    try {
+      rows = parseChannelRows(await this.connection.api('show channels as json'));
+    } catch {
+      // The connection went away again; the next ready resyncs.
+      return;
+    }
+    const live = new Set(rows.map((r) => r.uuid));
+    for (const uuid of known) {
+      const session = this.sessions.get(uuid);
+      if (session && !live.has(uuid)) {
+        session.hangupCause ??= 'UNKNOWN';
+        session.ended = true;
+        this.maybeEndCall(session);
+        this.endSession(session);
+      }
+    }
+    const fresh = rows.filter((r) => !this.sessions.has(r.uuid));
+    // One pipelined round of uuid_getvar for the variables that group legs and route to apps.
+    const vars = await Promise.all(
+      fresh.map(async (row) => {
+        const [callId, appId, otherLeg] = await Promise.all([
+          this.getVarQuietly(row.uuid, CALL_ID_VAR),
+          this.getVarQuietly(row.uuid, APP_ID_VAR),
+          row.name.startsWith('loopback/') ? this.getVarQuietly(row.uuid, 'other_loopback_leg_uuid') : Promise.resolve(undefined),
+        ]);
+        return { callId, appId, otherLeg };
+      }),
+    );
+    fresh.forEach((row, i) => {
+      if (this.sessions.has(row.uuid)) return;
+      const v = vars[i]!;
+      const headers = rowToHeaders(row);
+      if (v.callId) headers[`variable_${CALL_ID_VAR}`] = v.callId;
+      if (v.appId) headers[`variable_${APP_ID_VAR}`] = v.appId;
+      if (v.otherLeg) headers['variable_other_loopback_leg_uuid'] = v.otherLeg;
+      const session = this.createSession(row.uuid, headers);
+      if (row.answered) session.answeredAt = session.createdAt;
+    });
+    this._onDidResync.fire({ sessions: this.sessions.size, calls: this.calls.size });
+  }
+
+  private async getVarQuietly(uuid: string, name: string): Promise<string | undefined> {
+    try {
+      const value = (await this.connection.api(`uuid_getvar ${uuid} ${name}`)).replace(/\n$/, '');
+      return value === '_undef_' || value.startsWith('-ERR') ? undefined : value;
+    } catch {
+      return undefined;
+    }
+  }
+
+  dispose(): void {
+    for (const set of this.waiters.values()) for (const w of set) clearTimeout(w.timer);
+    this.waiters.clear();
+    this.store.dispose();
+  }
+}
+
+/** The fields of `show channels as json` we use. */
+interface ChannelRow {
+  uuid: string;
+  direction: string;
+  createdEpoch: number;
+  name: string;
+  state: string;
+  cidName: string;
+  cidNum: string;
+  dest: string;
+  callState: string;
+  callUuid: string;
+  answered: boolean;
+}
+
+/** Parses `show channels as json` (`{"row_count": 0}` when empty). Tolerates anything else as no rows. */
+export function parseChannelRows(body: string): ChannelRow[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return [];
+  }
+  const rows = (parsed as { rows?: unknown }).rows;
+  if (!Array.isArray(rows)) return [];
+  const out: ChannelRow[] = [];
+  for (const r of rows as Array<Record<string, unknown>>) {
+    const s = (k: string): string => (typeof r[k] === 'string' ? (r[k] as string) : '');
+    if (!s('uuid')) continue;
+    out.push({
+      uuid: s('uuid'),
+      direction: s('direction'),
+      createdEpoch: Number(s('created_epoch')) || 0,
+      name: s('name'),
+      state: s('state'),
+      cidName: s('cid_name'),
+      cidNum: s('cid_num'),
+      dest: s('dest'),
+      callState: s('callstate'),
+      callUuid: s('call_uuid'),
+      answered: s('callstate') === 'ACTIVE' || s('callstate') === 'HELD',
+    });
+  }
+  return out;
+}
+
+/** A `show channels` row as the event headers a Session reads. */
+function rowToHeaders(row: ChannelRow): Record<string, string> {
+  return {
+    'Unique-ID': row.uuid,
+    'Call-Direction': row.direction,
+    'Channel-Name': row.name,
+    'Channel-State': row.state,
+    'Channel-Call-State': row.callState,
+    'Channel-Call-UUID': row.callUuid,
+    'Caller-Caller-ID-Name': row.cidName,
+    'Caller-Caller-ID-Number': row.cidNum,
+    'Caller-Destination-Number': row.dest,
+    'Caller-Channel-Created-Time': String(row.createdEpoch * 1_000_000),
+  };
+}
