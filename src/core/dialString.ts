@@ -64,7 +64,8 @@ export function quoteVariableValue(name: string, value: string): string {
   assertPrintable(`channel variable ${name}`, value);
   if (/^[^\s,'{}\[\]<>=^"\\]*$/.test(value)) return value;
   if (value.includes("'")) {
-    throw new UnsafeInputError(`channel variable ${name} holds a single quote together with characters that need quoting; it cannot be sent safely: ${JSON.stringify(value)}`);
+    // FreeSWITCH has no escape for a quote inside a quoted value, and a bare one opens a quote.
+    throw new UnsafeInputError(`channel variable ${name} holds a single quote, which cannot be sent safely in a dial string: ${JSON.stringify(value)}`);
   }
   return `'${value}'`;
 }

@@ -101,6 +101,9 @@ export class EventListener implements Disposable, SessionHost {
   readonly onDidEndSession: Event<Session> = this._onDidEndSession.event;
   private readonly _onDidCreateCall = this.store.add(new Emitter<Call>());
   readonly onDidCreateCall: Event<Call> = this._onDidCreateCall.event;
+  private readonly _onDidMergeCalls = this.store.add(new Emitter<{ into: Call; from: Call }>());
+  /** Two calls turned out to be one (bridged, or legs seen before their link): `from` left `calls`. */
+  readonly onDidMergeCalls: Event<{ into: Call; from: Call }> = this._onDidMergeCalls.event;
   private readonly _onDidEndCall = this.store.add(new Emitter<Call>());
   /** Every session of the call has hung up; it has left `calls` for `history`. */
   readonly onDidEndCall: Event<Call> = this._onDidEndCall.event;
@@ -119,7 +122,7 @@ export class EventListener implements Disposable, SessionHost {
     this.historySize = options.historySize ?? 1000;
     this.connection = this.store.add(new Connection(options));
     void this.connection.subscribe(LISTENER_EVENTS);
-    this.store.add(this.connection.onDidReceiveEvent((e) => this.handleEvent(e)));
+    this.store.add(this.connection.onDidReceiveEvent((e) => this.ingest(e)));
     this.store.add(
       this.connection.onDidChangeStatus((change) => {
         if (change.to === 'ready') void this.resync();
@@ -299,7 +302,11 @@ export class EventListener implements Disposable, SessionHost {
 
   // ---- Folding events into models ----
 
-  private handleEvent(event: EslEvent): void {
+  /**
+   * Folds one event into the models and fires the listener's events. The connection calls this for
+   * every event it receives; it is public so recorded events can be replayed.
+   */
+  ingest(event: EslEvent): void {
     this.stats.events++;
     const name = event.name;
     if (name === 'BACKGROUND_JOB') {
@@ -326,7 +333,8 @@ export class EventListener implements Disposable, SessionHost {
       session = this.createSession(uuid, event.headers);
     }
     session.update(event);
-    if (event.name === 'CHANNEL_BRIDGE') this.mergeBridged(session, event);
+    if (event.name === 'CHANNEL_CREATE') this.regroup(session);
+    else if (event.name === 'CHANNEL_BRIDGE') this.mergeBridged(session, event);
     if (event.name === 'CHANNEL_HANGUP_COMPLETE') {
       const cause = session.hangupCause ?? 'UNKNOWN';
       this.stats.hangupCauses.set(cause, (this.stats.hangupCauses.get(cause) ?? 0) + 1);
@@ -340,7 +348,7 @@ export class EventListener implements Disposable, SessionHost {
   }
 
   private createSession(uuid: string, headers: Readonly<Record<string, string>>): Session {
-    const session = new Session(uuid, { ...headers }, this);
+    const session = new Session(uuid, headers, this);
     this.sessions.set(uuid, session);
     this.stats.sessionsCreated++;
     this.groupIntoCall(session);
@@ -380,19 +388,39 @@ export class EventListener implements Disposable, SessionHost {
     this.callIndex.set(session.uuid, call);
   }
 
+  /**
+   * A session first seen through an event that does not name its partner (subscribed to `ALL`,
+   * FreeSWITCH sends CHANNEL_OUTGOING and CHANNEL_STATE before CHANNEL_CREATE) sits in a call of
+   * its own; its CHANNEL_CREATE names the partner, and the two calls become one.
+   */
+  private regroup(session: Session): void {
+    const own = session.call;
+    for (const key of [session.var(CALL_ID_VAR), session.var('other_loopback_leg_uuid'), session.get('Other-Leg-Unique-ID')]) {
+      const call = key && key !== session.uuid ? this.callIndex.get(key) : undefined;
+      if (call && own && call !== own) {
+        this.mergeCalls(call, own);
+        return;
+      }
+    }
+  }
+
   /** Bridged legs belong to one call: fold the other leg's call into this one. */
   private mergeBridged(session: Session, event: EslEvent): void {
     const otherUuid = event.get('Other-Leg-Unique-ID') ?? event.get('Bridge-B-Unique-ID');
     const other = otherUuid ? this.sessions.get(otherUuid) : undefined;
-    const into = session.call;
-    const from = other?.call;
-    if (!other || !into || !from || into === from) return;
+    if (session.call && other?.call) this.mergeCalls(session.call, other.call);
+  }
+
+  private mergeCalls(into: Call, from: Call): void {
+    if (into === from || from.endedAt !== undefined || into.endedAt !== undefined) return;
     for (const s of from.sessions) {
       into.add(s);
       this.callIndex.set(s.uuid, into);
     }
     this.callIndex.set(from.uuid, into);
     this.calls.delete(from.uuid);
+    this.stats.callsCreated--;
+    this._onDidMergeCalls.fire({ into, from });
   }
 
   private maybeEndCall(session: Session): void {

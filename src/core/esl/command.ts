@@ -37,6 +37,8 @@ export function encodeCommand(command: EslCommand): Buffer {
     for (const [name, value] of Object.entries(command.headers)) {
       assertSingleLine('ESL header name', name);
       if (name.includes(':')) throw new UnsafeInputError(`ESL header name contains ':': ${JSON.stringify(name)}`);
+      // FreeSWITCH frames the command by this header: a caller-supplied one would swallow the next command.
+      if (name.toLowerCase() === 'content-length') throw new UnsafeInputError('ESL header content-length is set from the body, not by callers');
       assertSingleLine(`ESL header ${name}`, value);
       text += `${name}: ${value}\n`;
     }

@@ -69,7 +69,7 @@ export function decodeEventFrame(frame: EslFrame): DecodedEvent {
  * last header is `Content-Length`, exactly that many body bytes.
  */
 export function decodePlainEvent(buf: Buffer): EslEvent {
-  const headers: Record<string, string> = {};
+  const headers = emptyHeaders();
   let pos = 0;
   const len = buf.length;
   while (pos < len) {
@@ -85,7 +85,7 @@ export function decodePlainEvent(buf: Buffer): EslEvent {
       headers[buf.toString('utf8', pos, nl)] = '';
     } else {
       const valueStart = buf[colon + 1] === 0x20 ? colon + 2 : colon + 1;
-      const name = buf.toString('latin1', pos, colon);
+      const name = buf.toString('utf8', pos, colon);
       headers[name] = decodeValue(buf, Math.min(valueStart, nl), nl);
     }
     pos = nl + 1;
@@ -111,7 +111,7 @@ export function decodeJsonEvent(buf: Buffer): DecodedEvent {
     return { ok: false, error: 'malformed JSON event: not an object' };
   }
   const source = parsed as Record<string, unknown>;
-  const headers: Record<string, string> = {};
+  const headers = emptyHeaders();
   let body = '';
   for (const key in source) {
     const value = source[key];
@@ -120,4 +120,12 @@ export function decodeJsonEvent(buf: Buffer): DecodedEvent {
     else headers[key] = text;
   }
   return { ok: true, event: new EslEvent(headers, body) };
+}
+
+/**
+ * Header maps have no prototype: header names are attacker-controlled, and `__proto__` or
+ * `constructor` must be plain keys, not reach Object.prototype.
+ */
+export function emptyHeaders(): Record<string, string> {
+  return Object.create(null) as Record<string, string>;
 }

@@ -1,4 +1,5 @@
 import { FrameTooLargeError } from './errors';
+import { emptyHeaders } from './event';
 
 /** One ESL frame: outer headers in wire order (raw, not URL-decoded) and the body, if any. */
 export interface EslFrame {
@@ -7,7 +8,7 @@ export interface EslFrame {
 }
 
 export interface FrameParserOptions {
-  /** Largest frame (headers plus body) accepted; beyond it the parser stops with an error. Default 64 MiB. */
+  /** Largest header block or body accepted; beyond it the parser stops with an error. Default 64 MiB. */
   maxFrameBytes?: number;
 }
 
@@ -48,7 +49,11 @@ export class FrameParser {
     return this.head.length + this.bodyBytes;
   }
 
-  /** Feeds a chunk (any split) and returns the frames it completed, in order. */
+  /**
+   * Feeds a chunk (any split) and returns the frames it completed, in order. The parser takes
+   * ownership of `chunk`: bodies may be views of it (no copy on the hot path), so the caller must
+   * not reuse it. Socket reads never are.
+   */
   push(chunk: Buffer): EslFrame[] {
     const frames: EslFrame[] = [];
     if (this.failure) return frames;
@@ -105,8 +110,8 @@ export class FrameParser {
     const rest = end + 2 < buf.length ? buf.subarray(end + 2) : undefined;
     const lengthText = headers['Content-Length'];
     const length = lengthText === undefined ? 0 : parseContentLength(lengthText);
-    if (length > this.maxFrameBytes) {
-      this.fail(length);
+    if (end + 2 > this.maxFrameBytes || length > this.maxFrameBytes) {
+      this.fail(Math.max(end + 2, length));
       return undefined;
     }
     if (length === 0) {
@@ -138,7 +143,7 @@ function findBlankLine(buf: Buffer, from: number): number {
 
 /** Parses `Name: value` lines of buf[start, end). Lines without a colon are kept with an empty value. */
 export function parseHeaderBlock(buf: Buffer, start: number, end: number): Record<string, string> {
-  const headers: Record<string, string> = {};
+  const headers = emptyHeaders();
   // Invalid UTF-8 becomes U+FFFD: toString never throws.
   const text = buf.toString('utf8', start, end);
   let pos = 0;
@@ -160,8 +165,9 @@ export function parseHeaderBlock(buf: Buffer, start: number, end: number): Recor
   return headers;
 }
 
-/** A Content-Length that is not a whole non-negative number counts as 0 rather than desynchronise. */
+/** A Content-Length that is not plain decimal digits counts as 0 rather than desynchronise. */
 function parseContentLength(text: string): number {
-  const n = Number(text.trim());
-  return Number.isSafeInteger(n) && n > 0 ? n : 0;
+  const trimmed = text.trim();
+  if (!/^\d{1,15}$/.test(trimmed)) return 0;
+  return Number(trimmed);
 }

@@ -20,6 +20,8 @@ export const DEFAULT_RECONNECT_POLICY: ReconnectPolicy = {
 /** Delay before reconnect attempt `attempt` (1-based). A pure function of the attempt number. */
 export function reconnectDelay(attempt: number, policy: ReconnectPolicy = DEFAULT_RECONNECT_POLICY, random: () => number = Math.random): number {
   const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.factor ** Math.max(0, attempt - 1));
-  const spread = base * policy.jitter * (random() * 2 - 1);
-  return Math.max(0, Math.round(Math.min(policy.maxDelayMs, base + spread)));
+  const jittered = base * (1 + policy.jitter * (random() * 2 - 1));
+  // Reflect what jitter pushed past the cap back below it, so clients at the cap still spread out.
+  const delay = jittered > policy.maxDelayMs ? 2 * policy.maxDelayMs - jittered : jittered;
+  return Math.max(0, Math.round(delay));
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { assertSingleLine } from '../esl/command';
 import { EslError } from '../esl/errors';
-import type { EslEvent } from '../esl/event';
+import { emptyHeaders, type EslEvent } from '../esl/event';
 import { APP_ID_VAR } from '../dialString';
 import type { Call } from './call';
 
@@ -56,7 +56,7 @@ export class Session {
     headers: Record<string, string>,
     private readonly host: SessionHost,
   ) {
-    this._headers = { ...headers };
+    this._headers = Object.assign(emptyHeaders(), headers);
     this.createdAt = microsToMs(headers['Caller-Channel-Created-Time']) ?? microsToMs(headers['Event-Date-Timestamp']) ?? Date.now();
   }
 

@@ -44,18 +44,19 @@ export type Event<T> = (listener: (e: T) => unknown, thisArgs?: unknown) => Disp
  * event delivery runs on the socket read path and must not stall.
  */
 export class Emitter<T> implements Disposable {
-  private listeners: Array<(e: T) => unknown> = [];
+  /** Each subscription is its own entry, so one function subscribed twice is two subscriptions. */
+  private listeners: Array<{ fn: (e: T) => unknown }> = [];
   private disposed = false;
 
   constructor(private readonly onListenerError: (err: unknown) => void = reportListenerError) {}
 
   readonly event: Event<T> = (listener, thisArgs) => {
     if (this.disposed) return toDisposable(() => undefined);
-    const bound = thisArgs === undefined ? listener : listener.bind(thisArgs);
+    const entry = { fn: thisArgs === undefined ? listener : listener.bind(thisArgs) };
     // Copy on write: firing iterates a snapshot, so (un)subscribing during fire is safe.
-    this.listeners = [...this.listeners, bound];
+    this.listeners = [...this.listeners, entry];
     return toDisposable(() => {
-      this.listeners = this.listeners.filter((l) => l !== bound);
+      this.listeners = this.listeners.filter((l) => l !== entry);
     });
   };
 
@@ -67,7 +68,7 @@ export class Emitter<T> implements Disposable {
     const snapshot = this.listeners;
     for (let i = 0; i < snapshot.length; i++) {
       try {
-        const r = snapshot[i]!(e);
+        const r = snapshot[i]!.fn(e);
         // An async listener's rejection is as much a listener error as a throw.
         if (r instanceof Promise) r.catch(this.onListenerError);
       } catch (err) {
