@@ -3,9 +3,7 @@ import { build } from 'esbuild';
 
 const production = process.argv.includes('--production');
 
-await build({
-  entryPoints: { core: 'src/core/index.ts' },
-  outdir: 'dist',
+const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -13,4 +11,11 @@ await build({
   sourcemap: true,
   minify: production,
   logLevel: 'warning',
-});
+};
+
+await Promise.all([
+  // The extension: vscode is provided by the host.
+  build({ ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: ['vscode'] }),
+  // The core as a plain Node library.
+  build({ ...common, entryPoints: { core: 'src/core/index.ts' }, outdir: 'dist' }),
+]);

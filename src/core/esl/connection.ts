@@ -181,9 +181,9 @@ export class Connection implements Disposable {
     return this.options.eventFormat;
   }
 
-  /** Event names subscribed to (applied now if ready, and on every reconnect). */
+  /** Event names and CUSTOM subclasses subscribed to (applied now if ready, and on every reconnect). */
   get subscriptions(): ReadonlySet<string> {
-    return this.events;
+    return this.subclasses.size === 0 ? this.events : new Set([...this.events, ...this.subclasses]);
   }
 
   /** Commands written whose replies have not arrived. */
@@ -312,13 +312,8 @@ export class Connection implements Disposable {
   }
 
   private eventLine(): string | undefined {
-    if (this.events.size === 0 && this.subclasses.size === 0) return undefined;
-    const names = [...this.events];
-    if (this.subclasses.size > 0) {
-      if (!this.events.has('CUSTOM')) names.push('CUSTOM');
-      names.push(...this.subclasses);
-    }
-    return `event ${this.options.eventFormat} ${names.join(' ')}`;
+    const names = eventNames(this.events, this.subclasses);
+    return names ? `event ${this.options.eventFormat} ${names}` : undefined;
   }
 
   private onData(socket: Socket, chunk: Buffer): void {
@@ -513,33 +508,47 @@ export class Connection implements Disposable {
 
   /** Subscribes to events (names, or `CUSTOM` subclasses such as `sofia::register`). Kept across reconnects. */
   async subscribe(names: Iterable<string>): Promise<void> {
-    const added: string[] = [];
+    const added = { events: new Set<string>(), subclasses: new Set<string>() };
     for (const name of names) {
       assertSingleLine('event name', name);
-      if (/\s/.test(name)) throw new EslError(`event name ${JSON.stringify(name)} contains a space`);
-      const set = name.includes('::') ? this.subclasses : this.events;
-      if (!set.has(name)) {
-        set.add(name);
-        added.push(name);
-      }
+      if (/\s/.test(name) || name === '') throw new EslError(`event name ${JSON.stringify(name)} is empty or contains a space`);
+      const [state, fresh] = name.includes('::') ? [this.subclasses, added.subclasses] : [this.events, added.events];
+      if (!state.has(name)) fresh.add(name);
     }
-    if (added.length === 0 || this._status !== 'ready') return;
-    const custom = added.filter((n) => n.includes('::'));
-    const plain = added.filter((n) => !n.includes('::'));
-    if (custom.length > 0 && !plain.includes('CUSTOM')) plain.push('CUSTOM');
-    await this.expectOk(`event ${this.options.eventFormat} ${[...plain, ...custom].join(' ')}`);
+    if (added.events.size === 0 && added.subclasses.size === 0) return;
+    for (const n of added.events) this.events.add(n);
+    for (const n of added.subclasses) this.subclasses.add(n);
+    if (this._status !== 'ready') return;
+    try {
+      await this.expectOk(`event ${this.options.eventFormat} ${eventNames(added.events, added.subclasses)}`);
+    } catch (err) {
+      // A name FreeSWITCH refuses must not stay in the state, or every reconnect would fail on it.
+      if (err instanceof CommandError) {
+        for (const n of added.events) this.events.delete(n);
+        for (const n of added.subclasses) this.subclasses.delete(n);
+      }
+      throw err;
+    }
   }
 
   /** Stops receiving the given events (`nixevent`). */
   async unsubscribe(names: Iterable<string>): Promise<void> {
-    const removed: string[] = [];
+    const removed = { events: new Set<string>(), subclasses: new Set<string>() };
     for (const name of names) {
-      const set = name.includes('::') ? this.subclasses : this.events;
-      if (set.delete(name)) removed.push(name);
+      const [state, gone] = name.includes('::') ? [this.subclasses, removed.subclasses] : [this.events, removed.events];
+      if (state.delete(name)) gone.add(name);
     }
-    if (removed.length === 0 || this._status !== 'ready') return;
-    if (this.events.size === 0 && this.subclasses.size === 0) await this.send({ line: 'noevents' });
-    else await this.expectOk(`nixevent ${removed.join(' ')}`);
+    if ((removed.events.size === 0 && removed.subclasses.size === 0) || this._status !== 'ready') return;
+    const remaining = this.eventLine();
+    if (!remaining) {
+      await this.send({ line: 'noevents' });
+    } else if (removed.events.has('ALL')) {
+      // `nixevent ALL` clears every subscription on the server: re-send what is left.
+      await this.expectOk('nixevent ALL');
+      await this.expectOk(remaining);
+    } else {
+      await this.expectOk(`nixevent ${eventNames(removed.events, removed.subclasses)}`);
+    }
   }
 
   /**
@@ -607,6 +616,17 @@ export class Connection implements Disposable {
     this._onDidReceiveLog.dispose();
     this._onDidReceiveMalformed.dispose();
   }
+}
+
+/**
+ * The argument of `event`/`nixevent`: plain names first, then `CUSTOM` and its subclasses, because
+ * FreeSWITCH reads every name after `CUSTOM` as a subclass.
+ */
+function eventNames(events: ReadonlySet<string>, subclasses: ReadonlySet<string>): string | undefined {
+  const plain = [...events].filter((n) => n !== 'CUSTOM');
+  const custom = events.has('CUSTOM') || subclasses.size > 0 ? ['CUSTOM', ...subclasses] : [];
+  const all = [...plain, ...custom];
+  return all.length > 0 ? all.join(' ') : undefined;
 }
 
 /** A command/reply's text, or a `CommandError` when it is `-ERR …`. */

@@ -1,0 +1,72 @@
+import * as vscode from 'vscode';
+import type { Services } from '../services';
+import type { TreeNode } from '../tree/nodes';
+import { runApiCommand } from './api';
+import { unloadApp } from './apps';
+import {
+  answerSession,
+  executeApp,
+  hangupAll,
+  hangupCall,
+  originateCall,
+  parkSession,
+  playOnSession,
+  sendDtmf,
+  setVariable,
+  showChannelDetails,
+} from './calls';
+import { openConsole } from '../console/openConsole';
+import { streamLogs } from './logs';
+import { Cancelled } from './pickers';
+import { addServer, connectServer, disconnectServer, editServer, forgetPassword, removeServer, selectServer } from './servers';
+
+type Handler = (services: Services, node?: TreeNode) => Promise<void>;
+
+/**
+ * Every command the extension registers. A test holds this table and package.json's
+ * `contributes.commands` to the same ids.
+ */
+export const COMMANDS: Readonly<Record<string, Handler>> = {
+  'freeswitch.server.add': addServer,
+  'freeswitch.server.edit': editServer,
+  'freeswitch.server.remove': removeServer,
+  'freeswitch.server.connect': connectServer,
+  'freeswitch.server.disconnect': disconnectServer,
+  'freeswitch.server.forgetPassword': forgetPassword,
+  'freeswitch.server.select': selectServer,
+  'freeswitch.call.originate': originateCall,
+  'freeswitch.call.hangup': hangupCall,
+  'freeswitch.call.hangupAll': hangupAll,
+  'freeswitch.session.answer': answerSession,
+  'freeswitch.session.park': parkSession,
+  'freeswitch.session.playback': playOnSession,
+  'freeswitch.session.sendDtmf': sendDtmf,
+  'freeswitch.session.setVariable': setVariable,
+  'freeswitch.session.execute': executeApp,
+  'freeswitch.session.showDetails': showChannelDetails,
+  'freeswitch.api.run': runApiCommand,
+  'freeswitch.console.open': openConsole,
+  'freeswitch.logs.stream': streamLogs,
+  'freeswitch.app.unload': unloadApp,
+};
+
+/** Tree nodes arrive as the first argument from menus; anything else (palette, keybinding) is ignored. */
+function asNode(arg: unknown): TreeNode | undefined {
+  if (arg && typeof arg === 'object' && 'kind' in arg && 'server' in arg) return arg as TreeNode;
+  return undefined;
+}
+
+export function registerCommands(services: Services): vscode.Disposable[] {
+  return Object.entries(COMMANDS).map(([id, handler]) =>
+    vscode.commands.registerCommand(id, async (arg: unknown) => {
+      try {
+        await handler(services, asNode(arg));
+      } catch (err) {
+        if (err instanceof Cancelled) return;
+        const message = err instanceof Error ? err.message : String(err);
+        services.log.error(`${id}: ${err instanceof Error && err.stack ? err.stack : message}`);
+        void vscode.window.showErrorMessage(message);
+      }
+    }),
+  );
+}

@@ -1,0 +1,54 @@
+import * as vscode from 'vscode';
+import { readSettings } from './config';
+import { registerCommands } from './commands';
+import { ReadonlyDocuments } from './readonlyDocuments';
+import { ServerManager } from './servers/serverManager';
+import type { Services } from './services';
+import { ServerStatusBar } from './statusBar';
+import { ServersTreeProvider } from './tree/serversTree';
+
+/** Milliseconds activate() took, for the extension-host tests and diagnostics. */
+export let activationMs = 0;
+
+export function activate(context: vscode.ExtensionContext): { services: Services; tree: ServersTreeProvider } {
+  const started = performance.now();
+  const log = vscode.window.createOutputChannel('FreeSWITCH', { log: true });
+  context.subscriptions.push(log);
+  const manager = new ServerManager(context.secrets, log);
+  context.subscriptions.push(manager);
+  const documents = new ReadonlyDocuments();
+  context.subscriptions.push(documents);
+  const statusBar = new ServerStatusBar(manager, context.workspaceState);
+  context.subscriptions.push(statusBar);
+
+  const services: Services = {
+    context,
+    manager,
+    log,
+    documents,
+    activeServer: () => statusBar.active,
+    setActiveServer: (server) => statusBar.setActive(server),
+  };
+
+  const tree = new ServersTreeProvider(manager);
+  const view = vscode.window.createTreeView('freeswitch.servers', { treeDataProvider: tree, showCollapseAll: true });
+  tree.attach(view);
+  context.subscriptions.push(tree, view, ...registerCommands(services));
+
+  // Context keys for `when` clauses in package.json.
+  const updateContext = (): void => {
+    void vscode.commands.executeCommand('setContext', 'freeswitch.hasServers', manager.servers.length > 0);
+    void vscode.commands.executeCommand('setContext', 'freeswitch.anyConnected', manager.servers.some((s) => s.isConnected));
+  };
+  context.subscriptions.push(manager.onDidChangeServers(updateContext));
+  updateContext();
+
+  if (readSettings().autoConnect) void manager.connectAllWithStoredPasswords();
+  activationMs = performance.now() - started;
+  log.info(`activated in ${activationMs.toFixed(1)} ms`);
+  return { services, tree };
+}
+
+export function deactivate(): void {
+  // Everything is owned by context.subscriptions.
+}

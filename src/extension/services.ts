@@ -1,0 +1,17 @@
+import type * as vscode from 'vscode';
+import type { ReadonlyDocuments } from './readonlyDocuments';
+import type { ServerManager } from './servers/serverManager';
+import type { ServerConnection } from './servers/serverConnection';
+
+/** What command handlers and views share; built once in activate(). */
+export interface Services {
+  readonly context: vscode.ExtensionContext;
+  readonly manager: ServerManager;
+  /** The extension's own log (View → Output → FreeSWITCH). */
+  readonly log: vscode.LogOutputChannel;
+  /** Read-only editors for API results and channel dumps. */
+  readonly documents: ReadonlyDocuments;
+  /** The server palette commands act on when there is a choice; the status bar shows it. */
+  activeServer(): ServerConnection | undefined;
+  setActiveServer(server: ServerConnection): void;
+}

@@ -1,0 +1,209 @@
+import * as vscode from 'vscode';
+import type { ServerManager } from '../servers/serverManager';
+import { Disposable } from '../util/disposable';
+import {
+  callLabel,
+  callState,
+  formatDuration,
+  serverIcon,
+  serverStateText,
+  sessionTooltip,
+  type TreeNode,
+} from './nodes';
+
+/** At most this many refreshes a second, however fast events arrive. */
+const MAX_REFRESH_PER_SECOND = 10;
+
+/**
+ * Servers → Calls → Call → Sessions, and Servers → Apps. Refresh is driven by the servers' events,
+ * coalesced to at most 10 a second, and does no work while the view is hidden.
+ */
+export class ServersTreeProvider extends Disposable implements vscode.TreeDataProvider<TreeNode> {
+  private readonly _onDidChangeTreeData = this._register(new vscode.EventEmitter<TreeNode | undefined | void>());
+  readonly onDidChangeTreeData = this._onDidChangeTreeData.event;
+  private view: vscode.TreeView<TreeNode> | undefined;
+  private dirty = false;
+  private timer: NodeJS.Timeout | undefined;
+  private lastRefresh = 0;
+  /** While calls are up and the view is visible, durations tick once a second. */
+  private ticker: NodeJS.Timeout | undefined;
+  /** Refreshes done, for tests and diagnostics. */
+  refreshCount = 0;
+
+  constructor(private readonly manager: ServerManager) {
+    super();
+    this._register(manager.onDidChangeServers(() => this.schedule()));
+    this._register(manager.onDidChangeCalls(() => this.schedule()));
+    this._register({ dispose: () => this.stopTimers() });
+  }
+
+  /** Binds the TreeView so refresh can pause while it is hidden. */
+  attach(view: vscode.TreeView<TreeNode>): void {
+    this.view = view;
+    this._register(
+      view.onDidChangeVisibility((e) => {
+        if (e.visible) {
+          if (this.dirty) this.schedule();
+          this.updateTicker();
+        } else this.stopTimers();
+      }),
+    );
+  }
+
+  private get visible(): boolean {
+    return this.view?.visible ?? true;
+  }
+
+  /** Marks the tree stale; refreshes it within 1/10 s if visible, or when it is shown again. */
+  schedule(): void {
+    this.dirty = true;
+    if (!this.visible || this.timer) return;
+    const wait = Math.max(0, this.lastRefresh + 1000 / MAX_REFRESH_PER_SECOND - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (!this.visible) return;
+      this.dirty = false;
+      this.lastRefresh = Date.now();
+      this.refreshCount++;
+      this._onDidChangeTreeData.fire();
+      this.updateTicker();
+    }, wait);
+  }
+
+  private updateTicker(): void {
+    const anyCalls = this.manager.servers.some((s) => s.callCount > 0);
+    if (anyCalls && this.visible && !this.ticker) {
+      this.ticker = setInterval(() => this.schedule(), 1000);
+    } else if ((!anyCalls || !this.visible) && this.ticker) {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+    }
+  }
+
+  private stopTimers(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = undefined;
+  }
+
+  getChildren(node?: TreeNode): TreeNode[] {
+    if (!node) return this.manager.servers.map((server) => ({ kind: 'server', server }));
+    const server = node.server;
+    switch (node.kind) {
+      case 'server': {
+        const state = server.state;
+        if (state.kind === 'authFailed' || state.kind === 'unreachable') return [{ kind: 'error', server, message: state.error }];
+        if (state.kind === 'reconnecting' && state.error) return [{ kind: 'error', server, message: state.error }];
+        if (!server.listener || state.kind === 'disconnected' || state.kind === 'connecting') return [];
+        return [
+          { kind: 'calls', server },
+          { kind: 'apps', server },
+        ];
+      }
+      case 'calls':
+        return [...(server.listener?.calls.values() ?? [])].map((call) => ({ kind: 'call', server, call }));
+      case 'call':
+        return node.call.sessions.map((session) => ({ kind: 'session', server, session }));
+      case 'apps':
+        return [...(server.listener?.loadedApps.values() ?? [])].map((app) => ({ kind: 'app', server, app }));
+      default:
+        return [];
+    }
+  }
+
+  getParent(node: TreeNode): TreeNode | undefined {
+    switch (node.kind) {
+      case 'server':
+        return undefined;
+      case 'calls':
+      case 'apps':
+      case 'error':
+        return { kind: 'server', server: node.server };
+      case 'call':
+        return { kind: 'calls', server: node.server };
+      case 'session':
+        return node.session.call ? { kind: 'call', server: node.server, call: node.session.call } : { kind: 'calls', server: node.server };
+      case 'app':
+        return { kind: 'apps', server: node.server };
+    }
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    const serverId = `${node.server.config.name}@${node.server.config.host}:${node.server.config.port}`;
+    switch (node.kind) {
+      case 'server': {
+        const s = node.server;
+        const hasChildren = s.state.kind !== 'disconnected' && s.state.kind !== 'connecting';
+        const item = new vscode.TreeItem(s.config.name, hasChildren ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+        item.id = `server:${serverId}`;
+        item.description = serverStateText(s);
+        item.iconPath = serverIcon(s);
+        item.tooltip = `${s.config.name}: ${s.config.host}:${s.config.port}${s.config.user ? ` as ${s.config.user}` : ''}\n${serverStateText(s)}`;
+        item.contextValue = `server ${s.state.kind}`;
+        return item;
+      }
+      case 'calls': {
+        const count = node.server.callCount;
+        const item = new vscode.TreeItem('Calls', count > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `calls:${serverId}`;
+        item.description = String(count);
+        item.iconPath = new vscode.ThemeIcon('call-outgoing');
+        item.contextValue = 'calls';
+        return item;
+      }
+      case 'apps': {
+        const count = node.server.listener?.loadedApps.size ?? 0;
+        const item = new vscode.TreeItem('Apps', vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `apps:${serverId}`;
+        item.description = String(count);
+        item.iconPath = new vscode.ThemeIcon('extensions');
+        item.contextValue = 'apps';
+        return item;
+      }
+      case 'call': {
+        const call = node.call;
+        const item = new vscode.TreeItem(callLabel(call), vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `call:${serverId}:${call.uuid}`;
+        item.description = `${callState(call)} · ${formatDuration(Date.now() - call.createdAt)}`;
+        item.iconPath = new vscode.ThemeIcon(call.first.direction === 'inbound' ? 'call-incoming' : 'call-outgoing');
+        item.tooltip = `${call.sessions.length} session(s)\nCall ${call.uuid}${call.appId ? `\nApp ${call.appId}` : ''}`;
+        item.contextValue = 'call';
+        return item;
+      }
+      case 'session': {
+        const s = node.session;
+        const item = new vscode.TreeItem(s.channelName || s.uuid, vscode.TreeItemCollapsibleState.None);
+        item.id = `session:${serverId}:${s.uuid}`;
+        item.description = `${s.direction} · ${s.callState}${s.hangupCause ? ` · ${s.hangupCause}` : ''}`;
+        item.iconPath = new vscode.ThemeIcon(s.direction === 'inbound' ? 'arrow-left' : 'arrow-right');
+        item.tooltip = sessionTooltip(s);
+        item.contextValue = s.answered ? 'session answered' : 'session';
+        return item;
+      }
+      case 'app': {
+        const app = node.app;
+        const item = new vscode.TreeItem(app.name, vscode.TreeItemCollapsibleState.None);
+        item.id = `app:${serverId}:${app.id}`;
+        const runs = [...app.runs.values()].reduce((a, b) => a + b, 0);
+        item.description = `${app.id} · ${app.calls.size} calls · ${runs} callbacks${app.errors ? ` · ${app.errors} errors` : ''}`;
+        item.iconPath = new vscode.ThemeIcon(app.lastError ? 'warning' : 'symbol-event', app.lastError ? new vscode.ThemeColor('list.warningForeground') : undefined);
+        const tooltip = new vscode.MarkdownString();
+        tooltip.appendText(`${app.name} (${app.id})\nLoaded ${new Date(app.loadedAt).toLocaleTimeString()}\nCallbacks: ${app.callbacks.join(', ')}`);
+        if (app.lastError) tooltip.appendText(`\nLast error (${app.lastError.eventName}): ${app.lastError.error.message}`);
+        item.tooltip = tooltip;
+        item.contextValue = 'app';
+        return item;
+      }
+      case 'error': {
+        const item = new vscode.TreeItem(node.message, vscode.TreeItemCollapsibleState.None);
+        item.id = `error:${serverId}`;
+        item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
+        item.tooltip = `${node.message}\n\nClick to edit the server.`;
+        item.contextValue = 'error';
+        item.command = { command: 'freeswitch.server.edit', title: 'Edit Server…', arguments: [{ kind: 'server', server: node.server }] };
+        return item;
+      }
+    }
+  }
+}
