@@ -325,14 +325,17 @@ export class EventListener implements Disposable, SessionHost {
 
   private foldSessionEvent(uuid: string, event: EslEvent): void {
     let session = this.sessions.get(uuid);
+    let created = false;
     if (!session) {
       if (this.recentlyEnded.has(uuid) || ENDING_EVENTS.has(event.name) || !event.get('Channel-Name')) {
         this.settleWaiters(uuid, event);
         return;
       }
       session = this.createSession(uuid, event.headers);
+      created = true;
     }
-    session.update(event);
+    // A session built from this event already holds its headers: do not merge them twice.
+    session.update(event, !created);
     if (event.name === 'CHANNEL_CREATE') this.regroup(session);
     else if (event.name === 'CHANNEL_BRIDGE') this.mergeBridged(session, event);
     if (event.name === 'CHANNEL_HANGUP_COMPLETE') {

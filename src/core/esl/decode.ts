@@ -37,6 +37,12 @@ export function decodeValue(raw: Buffer, start: number, end: number): string {
 /** Decodes a string value (for callers that hold text rather than bytes). */
 export function decodeText(text: string): string {
   if (!text.includes('%')) return text;
+  // Fast path for well-formed input; decodeURIComponent throws on a bad escape or invalid UTF-8.
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    // Fall through to the tolerant byte decoder.
+  }
   const bytes = Buffer.from(text, 'utf8');
   return decodeValue(bytes, 0, bytes.length);
 }

@@ -1,4 +1,4 @@
-import { decodeValue } from './decode';
+import { decodeText } from './decode';
 import type { EslFrame } from './parser';
 
 /** How events are encoded on the wire; JSON is the default (cheaper to decode, no URL-encoding). */
@@ -69,32 +69,42 @@ export function decodeEventFrame(frame: EslFrame): DecodedEvent {
  * last header is `Content-Length`, exactly that many body bytes.
  */
 export function decodePlainEvent(buf: Buffer): EslEvent {
-  const headers = emptyHeaders();
+  // Built as a plain object and given a null prototype at the end: an object born from
+  // Object.create(null) is a V8 dictionary, and every copy of it (Session, Object.assign) is slow.
+  const headers: Record<string, string> = {};
+  // One toString for the header block, then string operations: a Buffer call per header (indexOf,
+  // toString) costs far more than the work it does.
+  const blank = buf.indexOf('\n\n');
+  const headerEnd = blank < 0 ? buf.length : blank;
+  const text = buf.toString('utf8', 0, headerEnd);
+  const len = text.length;
   let pos = 0;
-  const len = buf.length;
   while (pos < len) {
-    let nl = buf.indexOf(0x0a, pos);
+    let nl = text.indexOf('\n', pos);
     if (nl < 0) nl = len;
-    if (nl === pos) {
-      // The blank line: what follows is the body.
-      pos = nl + 1;
-      break;
-    }
-    const colon = buf.indexOf(0x3a, pos);
-    if (colon < 0 || colon > nl) {
-      headers[buf.toString('utf8', pos, nl)] = '';
-    } else {
-      const valueStart = buf[colon + 1] === 0x20 ? colon + 2 : colon + 1;
-      const name = buf.toString('utf8', pos, colon);
-      headers[name] = decodeValue(buf, Math.min(valueStart, nl), nl);
+    if (nl > pos) {
+      const colon = text.indexOf(':', pos);
+      let name: string;
+      let value = '';
+      if (colon < 0 || colon > nl) name = text.slice(pos, nl);
+      else {
+        name = text.slice(pos, colon);
+        const valueStart = text.charCodeAt(colon + 1) === 0x20 ? colon + 2 : colon + 1;
+        const raw = text.slice(Math.min(valueStart, nl), nl);
+        value = raw.indexOf('%') < 0 ? raw : decodeText(raw);
+      }
+      if (name === '__proto__') Object.defineProperty(headers, name, { value, enumerable: true, writable: true, configurable: true });
+      else headers[name] = value;
     }
     pos = nl + 1;
   }
+  Object.setPrototypeOf(headers, null);
   let body = '';
-  if (pos < len && headers['Content-Length'] !== undefined) {
+  const bodyStart = headerEnd + 2;
+  if (blank >= 0 && bodyStart < buf.length && headers['Content-Length'] !== undefined) {
     const n = Number(headers['Content-Length']);
-    const end = Number.isSafeInteger(n) && n >= 0 ? Math.min(len, pos + n) : len;
-    body = buf.toString('utf8', pos, end);
+    const end = Number.isSafeInteger(n) && n >= 0 ? Math.min(buf.length, bodyStart + n) : buf.length;
+    body = buf.toString('utf8', bodyStart, end);
   }
   return new EslEvent(headers, body);
 }
@@ -110,16 +120,20 @@ export function decodeJsonEvent(buf: Buffer): DecodedEvent {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     return { ok: false, error: 'malformed JSON event: not an object' };
   }
-  const source = parsed as Record<string, unknown>;
-  const headers = emptyHeaders();
-  let body = '';
-  for (const key in source) {
-    const value = source[key];
-    const text = typeof value === 'string' ? value : value === null || value === undefined ? '' : JSON.stringify(value);
-    if (key === '_body') body = text;
-    else headers[key] = text;
+  // The parsed object itself, given a null prototype (JSON.parse makes `__proto__` an own key):
+  // it stays a fast V8 object, where a copy into Object.create(null) would be a slow dictionary.
+  const headers = parsed as Record<string, unknown>;
+  for (const key in headers) {
+    const value = headers[key];
+    if (typeof value !== 'string') headers[key] = value === null || value === undefined ? '' : JSON.stringify(value);
   }
-  return { ok: true, event: new EslEvent(headers, body) };
+  let body = '';
+  if (Object.prototype.hasOwnProperty.call(headers, '_body')) {
+    body = headers['_body'] as string;
+    delete headers['_body'];
+  }
+  Object.setPrototypeOf(headers, null);
+  return { ok: true, event: new EslEvent(headers as Record<string, string>, body) };
 }
 
 /**
