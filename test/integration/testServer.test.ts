@@ -1,0 +1,272 @@
+/**
+ * The test ESL server's own API (drop, stall, restart, heartbeat, injected frames) and the parts
+ * of its protocol no conformance scenario covers (log/data, DTMF, recording, small API commands).
+ */
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { FrameParser } from '../../src/core/esl/parser';
+import { loadCapture } from '../support/captures';
+import { TestEslServer } from '../server/eslServer';
+import { header, RawEslClient } from '../server/rawClient';
+
+const PASSWORD = 'ClueCon';
+
+describe('TestEslServer API', () => {
+  test('dropConnections cuts clients without a goodbye; new clients still connect', async () => {
+    const server = new TestEslServer();
+    await server.start();
+    const client = await RawEslClient.connect(server.port, PASSWORD);
+    assert.equal(server.connectionCount, 1);
+    server.dropConnections();
+    await client.until(() => client.closed, 'the socket to close');
+    assert.ok(!client.frames.some((f) => f.headers['Content-Type'] === 'text/disconnect-notice'), 'no disconnect notice');
+    const again = await RawEslClient.connect(server.port, PASSWORD);
+    assert.equal(await again.api('global_getvar local_ip_v4'), '127.0.0.1');
+    again.destroy();
+    await server.stop();
+  });
+
+  test('stallReplies queues commands and answers them, in order, on resume', async () => {
+    const server = new TestEslServer();
+    await server.start();
+    const client = await RawEslClient.connect(server.port, PASSWORD);
+    const seen: string[] = [];
+    const received = new Promise<void>((resolve) => {
+      const off = server.onCommand((c) => {
+        seen.push(c.line);
+        if (seen.length === 2) {
+          off();
+          resolve();
+        }
+      });
+    });
+    server.stallReplies(true);
+    client.write('api global_getvar hostname\n\napi version short\n\n');
+    await received;
+    const before = client.frames.length;
+    await server.whenIdle();
+    assert.equal(client.frames.length, before, 'no reply while stalled');
+    server.stallReplies(false);
+    const first = await client.next((f) => f.headers['Content-Type'] === 'api/response');
+    const second = await client.next((f) => f.headers['Content-Type'] === 'api/response');
+    assert.equal(first.body?.toString(), 'fs-dev');
+    assert.equal(second.body?.toString(), '1.10.12\n');
+    assert.deepEqual(server.commandLog.slice(-2), ['api global_getvar hostname', 'api version short']);
+    client.destroy();
+    await server.stop();
+  });
+
+  test('stop() closes with the goodbye; start() listens on the same port; keepChannels keeps calls', async () => {
+    const server = new TestEslServer();
+    const port = await server.start();
+    const client = await RawEslClient.connect(port, PASSWORD);
+    const uuid = server.originateDirect('9196');
+    await server.whenIdle();
+    assert.equal(server.channels.length, 2);
+    await server.stop({ keepChannels: true });
+    await client.until(() => client.closed, 'the socket to close');
+    assert.equal(client.frames.at(-1)?.headers['Content-Type'], 'text/disconnect-notice');
+    assert.equal(await server.start(), port, 'same port after a restart');
+    const again = await RawEslClient.connect(port, PASSWORD);
+    assert.match(await again.api(`uuid_getvar ${uuid} loopback_leg`), /^A$/);
+    again.destroy();
+    await server.stop();
+    assert.equal(await server.start(), port);
+    assert.equal(server.channels.length, 0, 'a plain stop() is a switch restart: no calls');
+    await server.stop();
+  });
+
+  test('the heartbeat timer sends HEARTBEAT then RE_SCHEDULE every heartbeatMs', async () => {
+    const server = new TestEslServer({ heartbeatMs: 30 });
+    await server.start();
+    const client = await RawEslClient.connect(server.port, PASSWORD);
+    await client.command('event plain HEARTBEAT RE_SCHEDULE');
+    const beat = await client.event('HEARTBEAT');
+    assert.equal(header(beat, 'Event-Info'), 'System Ready');
+    assert.equal(header(await client.event('RE_SCHEDULE'), 'Task-Desc'), 'heartbeat');
+    await client.event('HEARTBEAT');
+    client.destroy();
+    await server.stop();
+  });
+
+  test('before auth every command but auth and exit is "-ERR command not found"; auth still works', async () => {
+    const server = new TestEslServer();
+    await server.start();
+    const client = await RawEslClient.connect(server.port);
+    assert.equal((await client.command('api status')).headers['Reply-Text'], '-ERR command not found');
+    assert.equal((await client.command('event plain ALL')).headers['Reply-Text'], '-ERR command not found');
+    assert.equal((await client.command('auth ClueCon')).headers['Reply-Text'], '+OK accepted');
+    assert.equal((await client.command('linger')).headers['Reply-Text'], '-ERR not controlling a session');
+    assert.equal((await client.command('what is this')).headers['Reply-Text'], '-ERR command not found');
+    client.destroy();
+    await server.stop();
+  });
+
+  test('a denied address gets the rude rejection and no auth/request', async () => {
+    const server = new TestEslServer({ rejectConnections: (address) => address.endsWith('127.0.0.1') });
+    await server.start();
+    const client = await RawEslClient.connect(server.port);
+    await client.until(() => client.closed, 'the server to close');
+    assert.deepEqual(client.frames.map((f) => f.headers['Content-Type']), ['text/rude-rejection', 'text/disconnect-notice']);
+    assert.equal(Buffer.concat(client.bytes).toString(), loadCapture('13').server.toString());
+    await server.stop();
+  });
+
+  test('emitEvent goes through subscriptions, CUSTOM subclasses and filters', async () => {
+    const server = new TestEslServer();
+    await server.start();
+    const client = await RawEslClient.connect(server.port, PASSWORD);
+    await client.command('event json CUSTOM test::wanted');
+    server.emitEvent('test::unwanted', { 'X-N': '1' });
+    server.emitEvent('CUSTOM', { 'Event-Subclass': 'test::wanted', 'X-N': '2' });
+    const got = await client.event('CUSTOM');
+    assert.equal(header(got, 'X-N'), '2');
+    assert.deepEqual(got.slice(12, 15).map(([n]) => n), ['Event-Sequence', 'Event-Subclass', 'X-N'], 'Event-Subclass follows the base headers');
+    await client.command('filter X-N 4');
+    server.emitEvent('test::wanted', { 'X-N': '3' });
+    server.emitEvent('test::wanted', { 'X-N': '4' }, 'a body');
+    const filtered = await client.event('CUSTOM');
+    assert.equal(header(filtered, 'X-N'), '4', 'the filter let only X-N 4 through');
+    client.destroy();
+    await server.stop();
+  });
+
+  test('injectRaw writes bytes as they are to authenticated connections only', async () => {
+    const server = new TestEslServer();
+    await server.start();
+    const authed = await RawEslClient.connect(server.port, PASSWORD);
+    const raw = Buffer.from([0x43, 0x6f, 0x6e, 0x74, 0xff, 0x0a]);
+    const plain = await RawEslClient.connect(server.port);
+    await plain.next((f) => f.headers['Content-Type'] === 'auth/request');
+    server.injectRaw(raw);
+    await authed.until(() => Buffer.concat(authed.bytes).includes(raw), 'the raw bytes');
+    // The injected line merges into the next frame's header block; the frame itself still parses.
+    assert.equal(await authed.api('global_getvar hostname'), 'fs-dev');
+    assert.ok(!Buffer.concat(plain.bytes).includes(raw), 'not sent before auth');
+    authed.destroy();
+    plain.destroy();
+    await server.stop();
+  });
+});
+
+describe('protocol details beyond the conformance captures', () => {
+  let server: TestEslServer;
+  let client: RawEslClient;
+
+  before(async () => {
+    server = new TestEslServer({ mediaDurationMs: (_path, natural) => Math.min(natural, 20) });
+    await server.start();
+    client = await RawEslClient.connect(server.port, PASSWORD);
+  });
+
+  after(async () => {
+    client.destroy();
+    await server.stop();
+  });
+
+  test('log 7 delivers log/data frames shaped like capture 08; nolog ends them', async () => {
+    const real = new FrameParser().push(loadCapture('08').server).find((f) => f.headers['Content-Type'] === 'log/data')!;
+    assert.equal((await client.command('log 7')).headers['Reply-Text'], '+OK log level 7 [7]');
+    const reply = await client.api('originate loopback/9196 &park');
+    const uuid = /^\+OK (\S+)\n$/.exec(reply)?.[1];
+    assert.ok(uuid, reply);
+    const log = await client.next((f) => f.headers['Content-Type'] === 'log/data' && f.headers['User-Data'] === uuid);
+    assert.deepEqual(Object.keys(log.headers), Object.keys(real.headers));
+    assert.match(log.body!.toString(), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} \d+\.\d\d% \[(DEBUG|INFO|NOTICE)\] \S+\.c:\d+ .*\n$/);
+    const execute = await client.next((f) => f.headers['Content-Type'] === 'log/data' && (f.body?.toString().startsWith('EXECUTE') ?? false));
+    assert.equal(execute.headers['Text-Channel'], '1', 'EXECUTE lines are clean lines without a prefix, as in capture 08');
+    assert.equal((await client.command('nolog')).headers['Reply-Text'], '+OK no longer logging');
+    assert.equal((await client.command('nolog')).headers['Reply-Text'], '-ERR not loging');
+    await client.api(`uuid_kill ${uuid}`);
+    await server.whenIdle();
+  });
+
+  test('uuid_send_dtmf: the far leg reads the digit, its echo sends it back', async () => {
+    await client.command('event plain DTMF CHANNEL_PARK');
+    const reply = await client.api('originate loopback/9196 &park');
+    const aLeg = reply.slice(4).trim();
+    await client.event('CHANNEL_PARK');
+    assert.equal(await client.api(`uuid_send_dtmf ${aLeg} 5`), '+OK Success\n');
+    const onB = await client.event('DTMF');
+    const onA = await client.event('DTMF');
+    assert.equal(header(onB, 'Channel-Name'), 'loopback/9196-b');
+    assert.equal(header(onA, 'Unique-ID'), aLeg);
+    assert.equal(header(onA, 'DTMF-Digit'), '5');
+    await client.command('noevents');
+    await client.api(`uuid_kill ${aLeg}`);
+    await server.whenIdle();
+  });
+
+  test('uuid_record start/stop fire RECORD_START and RECORD_STOP', async () => {
+    await client.command('event plain RECORD_START RECORD_STOP');
+    const aLeg = (await client.api('originate loopback/park &park')).slice(4).trim();
+    assert.equal(await client.api(`uuid_record ${aLeg} start /tmp/x.wav`), '+OK Success\n');
+    assert.equal(header(await client.event('RECORD_START'), 'Record-File-Path'), '/tmp/x.wav');
+    assert.equal(await client.api(`uuid_record ${aLeg} stop all`), '+OK Success\n');
+    assert.equal(header(await client.event('RECORD_STOP'), 'Record-File-Path'), '/tmp/x.wav');
+    assert.equal(await client.api('uuid_record 00000000-0000-0000-0000-000000000000 start /tmp/y.wav'), '-ERR No such channel!\n');
+    await client.command('noevents');
+    await client.api(`uuid_kill ${aLeg}`);
+    await server.whenIdle();
+  });
+
+  test('originate to an extension runs it on the a-leg; error/ and unknown endpoints fail', async () => {
+    await client.command('event plain CHANNEL_EXECUTE');
+    const aLeg = (await client.api('originate loopback/9196 9664 XML default')).slice(4).trim();
+    const apps: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const e = await client.event('CHANNEL_EXECUTE', (h) => header(h, 'Unique-ID') === aLeg);
+      apps.push(`${header(e, 'Application')}(${header(e, 'Application-Data') ?? ''})`);
+    }
+    assert.deepEqual(apps, ['answer()', 'playback(silence_stream://2000)', 'playback(tone_stream://%(1000,0,440);loops=-1)']);
+    assert.equal(await client.api('originate error/user_busy &park'), '-ERR USER_BUSY\n');
+    assert.equal(await client.api('originate sofia/internal/1000@example.com &park'), '-ERR CHAN_NOT_IMPLEMENTED\n');
+    await client.command('noevents');
+    assert.match(await client.api('hupall'), /^\+OK hangup all channels with cause MANAGER_REQUEST\n$/);
+    await server.whenIdle();
+    assert.equal(server.channels.length, 0);
+  });
+
+  test('small API commands answer in FreeSWITCH\'s shapes', async () => {
+    assert.equal(await client.api('version'), 'FreeSWITCH Version 1.10.12-release~64bit ( 64bit)\n');
+    assert.equal(await client.api('global_getvar local_ip_v4'), '127.0.0.1');
+    assert.equal(await client.api('show calls as json'), '{"row_count": 0}\n');
+    assert.equal(await client.api('show channels'), '\n0 total.\n');
+    assert.match(await client.api('sofia status'), /internal\tprofile\t.*RUNNING \(0\)\n={97}\n1 profile 0 aliases\n$/);
+    assert.match(await client.api('console_complete uuid_k'), /\[ {11}uuid_kill\]\t\n\nwrite=6:uuid_kill $/);
+    assert.equal(await client.api('no_such_thing here'), '-ERR no_such_thing Command not found!\n');
+    assert.equal(await client.api('uuid_kill 00000000-0000-0000-0000-000000000000'), '-ERR No such channel!\n');
+
+    const aLeg = (await client.api("originate {origination_caller_id_name='Demo Caller',my_var=1}loopback/9196 &park")).slice(4).trim();
+    await server.whenIdle();
+    assert.equal(await client.api(`uuid_getvar ${aLeg} my_var`), '1');
+    assert.equal(await client.api(`uuid_setvar ${aLeg} colour blue`), '+OK\n');
+    assert.equal(await client.api(`uuid_getvar ${aLeg} colour`), 'blue');
+    assert.equal(await client.api(`uuid_getvar ${aLeg} never_set`), '_undef_');
+    const calls = JSON.parse(await client.api('show calls as json')) as { row_count: number; rows: { cid_name: string }[] };
+    assert.equal(calls.row_count, 2);
+    assert.deepEqual(calls.rows.map((r) => r.cid_name), ['Outbound Call', 'Demo Caller'], 'the a-leg flipped its caller id (capture 03)');
+    const snapshot = server.channels.find((c) => c.uuid === aLeg)!;
+    assert.equal(snapshot.application, 'park');
+    assert.equal(snapshot.variables.my_var, '1');
+    assert.equal((await client.command(`sendmsg ${aLeg}`, ['call-command: hangup', 'hangup-cause: USER_BUSY'])).headers['Reply-Text'], '+OK');
+    await server.whenIdle();
+    assert.equal(server.channels.length, 0);
+  });
+
+  test('exit: +OK bye, the goodbye, and the server closes', async () => {
+    const other = await RawEslClient.connect(server.port, PASSWORD);
+    const socketBytes = new Promise<Buffer>((resolve) => {
+      const s = connect(server.port, '127.0.0.1');
+      const chunks: Buffer[] = [];
+      s.on('data', (c: Buffer) => chunks.push(c));
+      s.on('close', () => resolve(Buffer.concat(chunks)));
+      s.write('auth ClueCon\n\nexit\n\n');
+    });
+    assert.equal((await other.command('exit')).headers['Reply-Text'], '+OK bye');
+    await other.until(() => other.closed, 'close after exit');
+    const capture = loadCapture('12').server;
+    assert.equal((await socketBytes).toString(), capture.toString(), 'byte-identical to capture 12');
+  });
+});

@@ -1,0 +1,315 @@
+/**
+ * Applications on simulated channels: CHANNEL_EXECUTE / _COMPLETE around answer, park, echo,
+ * playback (PLAYBACK_START / _STOP, capture 10), sleep, hangup, set…; sendmsg and uuid_broadcast
+ * messages; DTMF and recording. Variable updates follow the order the captures show.
+ */
+import { randomUUID } from 'node:crypto';
+import type { RunningApp, SimChannel } from './channel';
+import { nowUs } from './clock';
+import type { DialplanAction } from './dialplan';
+import { SITES, type Header } from './eslEvent';
+import { naturalDurationMs, playbackFileType } from './media';
+import { parseCause } from './originateArgs';
+import type { SimSwitch } from './switchCore';
+
+export class AppRunner {
+  constructor(private readonly sw: SimSwitch) {}
+
+  /** Runs dialplan actions one after another until the channel goes down or is taken elsewhere. */
+  async runActions(ch: SimChannel, actions: readonly DialplanAction[]): Promise<void> {
+    for (const action of actions) {
+      if (ch.isDown || ch.destroyed || ch.bridgedTo || ch.diverted) return;
+      await this.execApp(ch, action.app, action.data);
+    }
+  }
+
+  /**
+   * `switch_core_session_exec`: sets the app variables, fires CHANNEL_EXECUTE, runs the app and
+   * fires CHANNEL_EXECUTE_COMPLETE, unless the channel hung up meanwhile (the hangup sequence
+   * completes the app then, in its own order). Everything up to the first wait happens
+   * synchronously, so a caller can fire further events after the app has started.
+   */
+  async execApp(ch: SimChannel, name: string, data: string, message?: { loops: number; appUuid?: string }): Promise<void> {
+    if (ch.isDown || ch.destroyed) return;
+    if (!KNOWN_APPS.has(name)) {
+      this.sw.log(3, 'switch_core_session.c', 'switch_core_session_execute_application_get_flags', 2787, ch, `Invalid Application ${name}`);
+      return;
+    }
+    const loops = message?.loops ?? 1;
+    for (let loop = 1; loop <= loops; loop++) {
+      if (message) {
+        ch.vars.set('current_loop', String(loop));
+        ch.vars.set('total_loops', String(loops));
+      }
+      const started = this.beginApp(ch, name, data, ch.app, message?.appUuid);
+      const outcome = await this.runApp(ch, started);
+      if (outcome === 'hangup' || ch.destroyed) return;
+      this.completeApp(ch, started);
+      if (message) {
+        ch.vars.delete('current_loop');
+        ch.vars.delete('total_loops');
+      }
+      await this.sw.step();
+    }
+  }
+
+  /** The CHANNEL_EXECUTE part of an app. */
+  beginApp(ch: SimChannel, name: string, data: string, outer: RunningApp | undefined, appUuid?: string): StartedApp {
+    ch.vars.set('current_application', name);
+    ch.vars.set('current_application_data', data);
+    ch.vars.delete('current_application_response');
+    ch.lastApp = name;
+    ch.lastArg = data || undefined;
+    let markEnded!: () => void;
+    const ended = new Promise<void>((resolve) => (markEnded = resolve));
+    const app: StartedApp = { name, data, uuid: appUuid ?? randomUUID(), outer, ended, markEnded };
+    ch.app = app;
+    this.sw.log(6, 'switch_core_session.c', 'switch_core_session_exec', 2902, ch, `EXECUTE [depth=0] ${ch.name} ${name}(${data})`, 1);
+    const post: Header[] = [['Application', name]];
+    if (data) post.push(['Application-Data', data]);
+    post.push(['Application-UUID', app.uuid!]);
+    this.sw.fire('CHANNEL_EXECUTE', SITES.execute, { channel: ch, post });
+    return app;
+  }
+
+  /** The CHANNEL_EXECUTE_COMPLETE part; Application-Response is the `current_application_response` variable. */
+  completeApp(ch: SimChannel, app: StartedApp): void {
+    if (app.completed) return;
+    app.completed = true;
+    const post: Header[] = [['Application', app.name]];
+    if (app.data) post.push(['Application-Data', app.data]);
+    post.push(['Application-Response', ch.vars.get('current_application_response') ?? '_none_']);
+    if (app.uuid) post.push(['Application-UUID', app.uuid]);
+    this.sw.fire('CHANNEL_EXECUTE_COMPLETE', SITES.executeComplete, { channel: ch, post });
+    ch.app = app.outer;
+    app.markEnded();
+  }
+
+  /** Runs an app's body; resolves how it ended. */
+  private runApp(ch: SimChannel, app: StartedApp): Promise<'done' | 'hangup' | 'break'> {
+    switch (app.name) {
+      case 'answer':
+        if (ch.partner && !ch.partner.answered) this.sw.markAnswered(ch.partner);
+        this.sw.markAnswered(ch);
+        return Promise.resolve('done');
+      case 'park':
+        ch.parked = true;
+        this.sw.fire('CHANNEL_PARK', SITES.park, { channel: ch });
+        return this.waitForFinish(app);
+      case 'echo':
+        return this.waitForFinish(app);
+      case 'playback':
+        return this.playback(ch, app);
+      case 'sleep':
+        return this.waitForFinish(app, Number(app.data) || 0);
+      case 'hangup':
+        this.sw.calls.hangup(ch, parseCause(app.data));
+        return Promise.resolve('hangup');
+      case 'set': {
+        const eq = app.data.indexOf('=');
+        if (eq > 0) ch.vars.set(app.data.slice(0, eq), app.data.slice(eq + 1));
+        return Promise.resolve('done');
+      }
+      case 'unset':
+        ch.vars.delete(app.data);
+        return Promise.resolve('done');
+      case 'log':
+        this.sw.log(6, 'mod_dptools.c', 'log_function', 1624, ch, app.data);
+        return Promise.resolve('done');
+      default:
+        return Promise.resolve('done');
+    }
+  }
+
+  /** Resolves when the app is finished from outside (hangup, break, bridge) or after `ms`. */
+  private waitForFinish(app: StartedApp, ms = Number.POSITIVE_INFINITY): Promise<'done' | 'hangup' | 'break'> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      app.finish = (reason) => {
+        if (timer) {
+          clearTimeout(timer);
+          this.sw.timers.delete(timer);
+        }
+        app.finish = undefined;
+        resolve(reason);
+      };
+      if (Number.isFinite(ms)) {
+        timer = setTimeout(() => {
+          this.sw.timers.delete(timer!);
+          app.finish?.('done');
+        }, ms);
+        this.sw.timers.add(timer);
+      }
+    });
+  }
+
+  /** PLAYBACK_START, the (simulated) media, PLAYBACK_STOP and the app response (capture 10). */
+  private async playback(ch: SimChannel, app: StartedApp): Promise<'done' | 'hangup' | 'break'> {
+    const path = app.data;
+    const natural = naturalDurationMs(path);
+    const ms = this.sw.options.mediaDurationMs ? this.sw.options.mediaDurationMs(path, natural) : natural;
+    app.playback = { path, startedUs: nowUs() };
+    // switch_ivr_play_file re-sets current_application, which moves it behind the data.
+    ch.vars.set('current_application', 'playback');
+    this.sw.fire('PLAYBACK_START', SITES.playbackStart, { channel: ch, post: this.playbackHeaders(path) });
+    const outcome = await this.waitForFinish(app, ms);
+    if (outcome === 'hangup') return outcome;
+    this.stopPlayback(ch, app, 'FILE PLAYED', outcome === 'done' ? 'done' : 'break');
+    return outcome;
+  }
+
+  private playbackHeaders(path: string): Header[] {
+    const type = playbackFileType(path);
+    return type ? [['Playback-File-Type', type], ['Playback-File-Path', path]] : [['Playback-File-Path', path]];
+  }
+
+  /** PLAYBACK_STOP with the playback_* variables, then the app response for EXECUTE_COMPLETE. */
+  private stopPlayback(ch: SimChannel, app: StartedApp, response: string, status: string): void {
+    const pb = app.playback;
+    if (!pb || pb.stopped) return;
+    pb.stopped = true;
+    const ms = Math.max(0, Math.round((nowUs() - pb.startedUs) / 1000));
+    const samples = ms * 8;
+    ch.vars.set('playback_last_offset_pos', String(samples));
+    ch.vars.set('playback_seconds', String(Math.floor(ms / 1000)));
+    ch.vars.set('playback_ms', String(ms));
+    ch.vars.set('playback_samples', String(samples));
+    this.sw.fire('PLAYBACK_STOP', SITES.playbackStop, { channel: ch, post: [...this.playbackHeaders(pb.path), ['Playback-Status', status]] });
+    ch.vars.set('current_application_response', response);
+  }
+
+  /**
+   * Ends whatever the channel runs because it hung up (or lost its media): PLAYBACK_STOP / CHANNEL_UNPARK, then
+   * CHANNEL_EXECUTE_COMPLETE, innermost app first (a playback run by sendmsg inside park).
+   */
+  stopAppsForHangup(ch: SimChannel): void {
+    while (ch.app) {
+      const app = ch.app as StartedApp;
+      app.finish?.('hangup');
+      if (app.playback) this.stopPlayback(ch, app, 'PLAYBACK ERROR', 'done');
+      if (app.name === 'park' && ch.parked) {
+        ch.parked = false;
+        this.sw.fire('CHANNEL_UNPARK', SITES.unpark, { channel: ch });
+      }
+      if (!app.completed) this.completeApp(ch, app);
+      ch.app = app.outer;
+    }
+  }
+
+  /**
+   * sendmsg `execute` / uuid_broadcast: park and echo run queued messages at once (inline, the app
+   * keeps running afterwards); other apps finish first.
+   */
+  /** `appUuid`: a sendmsg `Event-UUID`, which FreeSWITCH echoes as the app's Application-UUID. */
+  executeMessage(ch: SimChannel, app: string, data: string, loops: number, appUuid?: string): void {
+    const run = async (): Promise<void> => {
+      await this.sw.step();
+      await this.execApp(ch, app, data, { loops, ...(appUuid ? { appUuid } : {}) });
+    };
+    const current = ch.app;
+    if (!current || current.name === 'park' || current.name === 'echo') {
+      void run();
+      return;
+    }
+    ch.queue.push(run);
+    if (ch.queue.length === 1) void this.drainQueue(ch);
+  }
+
+  private async drainQueue(ch: SimChannel): Promise<void> {
+    while (ch.queue.length > 0 && !ch.isDown) {
+      const current = ch.app as StartedApp | undefined;
+      if (current && current.name !== 'park' && current.name !== 'echo') {
+        // Not a step: a long playback ahead of the message is not "busy" for whenIdle().
+        await current.ended;
+        continue;
+      }
+      const next = ch.queue.shift();
+      if (next) await next();
+    }
+    ch.queue.length = 0;
+  }
+
+  /** Ends the current playback as if the file had ended (test hook: hold music "finishes"). */
+  completePlayback(ch: SimChannel): boolean {
+    let app = ch.app as StartedApp | undefined;
+    while (app && !app.playback) app = app.outer as StartedApp | undefined;
+    if (!app?.finish) return false;
+    app.finish('done');
+    return true;
+  }
+
+  /** uuid_break: stops the current playback (Playback-Status: break). */
+  breakMedia(ch: SimChannel): void {
+    const app = ch.app as StartedApp | undefined;
+    if (app?.playback) app.finish?.('break');
+  }
+
+  /** uuid_park: ends the running app and parks the channel. */
+  park(ch: SimChannel): void {
+    ch.diverted = true;
+    const app = ch.app as StartedApp | undefined;
+    void (async () => {
+      if (app && app.name !== 'park') {
+        app.finish?.('break');
+        await app.ended;
+      }
+      ch.diverted = false;
+      if (!ch.parked && !ch.isDown) await this.execApp(ch, 'park', '');
+    })();
+  }
+
+  /** uuid_answer. */
+  answer(ch: SimChannel): void {
+    this.sw.markAnswered(ch);
+  }
+
+  /**
+   * uuid_send_dtmf sends digits out of the channel. Through loopback they arrive on the partner leg,
+   * whose app reads them (DTMF event there); an echoing partner sends them straight back (DTMF event
+   * on the sender). Invented detail: FreeSWITCH's 2000-sample default duration.
+   */
+  async sendDtmf(ch: SimChannel, digits: string, durationMs?: number): Promise<void> {
+    const duration = String(durationMs ? durationMs * 8 : 2000);
+    for (const digit of digits) {
+      await this.sw.step();
+      const receiver = ch.partner ?? ch;
+      if (receiver.isDown || receiver.destroyed) return;
+      this.sw.fire('DTMF', SITES.dtmf, { channel: receiver, post: [['DTMF-Digit', digit], ['DTMF-Duration', duration]] });
+      if (receiver !== ch && receiver.app?.name === 'echo' && !ch.isDown) {
+        this.sw.fire('DTMF', SITES.dtmf, { channel: ch, post: [['DTMF-Digit', digit], ['DTMF-Duration', duration]] });
+      }
+    }
+  }
+
+  /** uuid_record start|stop: RECORD_START / RECORD_STOP with the file path (invented header set beyond that). */
+  record(ch: SimChannel, action: 'start' | 'stop', path: string): void {
+    if (action === 'start') {
+      ch.recordings.add(path);
+      ch.vars.set('record_file_path', path);
+      this.sw.fire('RECORD_START', SITES.recordStart, { channel: ch, post: [['Record-File-Path', path]] });
+      return;
+    }
+    const paths = path === 'all' ? [...ch.recordings] : ch.recordings.has(path) ? [path] : [];
+    for (const p of paths) {
+      ch.recordings.delete(p);
+      this.sw.fire('RECORD_STOP', SITES.recordStop, {
+        channel: ch,
+        post: [['Record-File-Path', p], ['Record-Completion-Cause', 'success']],
+      });
+    }
+  }
+}
+
+/** An app as it runs on a channel. */
+export interface StartedApp extends RunningApp {
+  outer: RunningApp | undefined;
+  /** Resolves once CHANNEL_EXECUTE_COMPLETE has fired. */
+  ended: Promise<void>;
+  markEnded: () => void;
+  completed?: boolean;
+  playback?: { path: string; startedUs: number; stopped?: boolean };
+}
+
+/** Apps this switch can run; others are "Invalid Application" as in FreeSWITCH (logged, nothing fired). */
+const KNOWN_APPS = new Set(['answer', 'park', 'echo', 'playback', 'sleep', 'hangup', 'set', 'unset', 'log']);
+

@@ -1,0 +1,351 @@
+/**
+ * A test ESL server that speaks inbound ESL the way FreeSWITCH 1.10.12 does (see
+ * test/fixtures/esl-captures) and simulates loopback calls. A test fixture only: it is never
+ * shipped, and it is not FreeSWITCH.
+ *
+ * ```ts
+ * const server = new TestEslServer({ password: 'ClueCon' });
+ * await server.start();                 // → the port (ephemeral by default)
+ * // … connect a client to 127.0.0.1:server.port …
+ * await server.stop();
+ * ```
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
+import { executeApi } from './apiCommands';
+import type { ClientCommand } from './commandReader';
+import { EslConnection, type ConnectionHost } from './eslConnection';
+import { SITES, type Header, type HeaderValue } from './eslEvent';
+import { SimSwitch, type SwitchIdentity } from './switchCore';
+import { parseCause } from './originateArgs';
+
+export interface TestEslServerOptions {
+  /** The `auth` password. Default `ClueCon`. */
+  password?: string;
+  /** Listen address. Default 127.0.0.1. */
+  host?: string;
+  /** Listen port; 0 (the default) picks a free one, kept across stop()/start(). */
+  port?: number;
+  /** HEARTBEAT interval in ms; 0 turns the timer off (sendHeartbeat() still works). Default 20 000, as FreeSWITCH. */
+  heartbeatMs?: number;
+  /** Ring time of a loopback call before the far end answers. Default 0. */
+  callSetupDelayMs?: number;
+  /** Pause between two events of a call; 0 (default) = one event-loop turn. */
+  stepDelayMs?: number;
+  /**
+   * Deny connections like an `apply-inbound-acl` that does not match: `text/rude-rejection`, the
+   * disconnect notice, close, and no auth/request (capture 13). A function decides by remote address.
+   */
+  rejectConnections?: boolean | ((remoteAddress: string) => boolean);
+  /** Playback lengths in ms, given the path and its natural length (Infinity = until hangup or completePlayback). */
+  mediaDurationMs?: (path: string, naturalMs: number) => number;
+  /** FreeSWITCH-Hostname / -Switchname. Default `fs-dev`, as in the captures. */
+  hostname?: string;
+  /** Core-UUID. Default: a new one for each switch (a stop() without keepChannels is a switch restart). */
+  coreUuid?: string;
+}
+
+/** One command as the server received it. */
+export interface CommandRecord {
+  readonly connectionId: number;
+  /** The command line, e.g. `api status`. */
+  readonly line: string;
+  readonly headers: readonly (readonly [string, string])[];
+  readonly body: string | undefined;
+}
+
+/** A read-only view of a simulated channel. */
+export interface ChannelSnapshot {
+  readonly uuid: string;
+  readonly name: string;
+  readonly direction: 'inbound' | 'outbound';
+  /** Running state, e.g. CS_EXECUTE. */
+  readonly state: string;
+  readonly callState: string;
+  readonly answerState: string;
+  readonly destination: string;
+  readonly callerIdName: string;
+  readonly callerIdNumber: string;
+  /** The app it runs (park, echo, playback…), if any. */
+  readonly application: string | undefined;
+  /** The other loopback leg. */
+  readonly partnerUuid: string | undefined;
+  /** The leg uuid_bridge joined it to. */
+  readonly bridgedToUuid: string | undefined;
+  readonly hangupCause: string | undefined;
+  readonly variables: Readonly<Record<string, string>>;
+}
+
+export interface EmitEventOptions {
+  /** Plain format only: write values without URL-encoding (to put broken %-sequences on the wire). */
+  rawPlainValues?: boolean;
+}
+
+export interface StopOptions {
+  /** Keep the simulated calls (an ESL outage rather than a switch restart). */
+  keepChannels?: boolean;
+}
+
+export class TestEslServer {
+  private readonly options: Required<Omit<TestEslServerOptions, 'rejectConnections' | 'mediaDurationMs' | 'coreUuid'>> &
+    Pick<TestEslServerOptions, 'rejectConnections' | 'mediaDurationMs' | 'coreUuid'>;
+  private server: Server | undefined;
+  private listenPort: number;
+  private sw: SimSwitch;
+  private readonly connections = new Set<EslConnection>();
+  private readonly sockets = new Set<Socket>();
+  private nextConnectionId = 1;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private stall: { promise: Promise<void>; release: () => void } | undefined;
+  private readonly commandListeners = new Set<(record: CommandRecord) => void>();
+  private readonly records: CommandRecord[] = [];
+
+  constructor(options: TestEslServerOptions = {}) {
+    this.options = {
+      password: options.password ?? 'ClueCon',
+      host: options.host ?? '127.0.0.1',
+      port: options.port ?? 0,
+      heartbeatMs: options.heartbeatMs ?? 20_000,
+      callSetupDelayMs: options.callSetupDelayMs ?? 0,
+      stepDelayMs: options.stepDelayMs ?? 0,
+      hostname: options.hostname ?? 'fs-dev',
+      rejectConnections: options.rejectConnections,
+      mediaDurationMs: options.mediaDurationMs,
+      coreUuid: options.coreUuid,
+    };
+    this.listenPort = this.options.port;
+    this.sw = this.newSwitch();
+  }
+
+  private newSwitch(): SimSwitch {
+    const identity: SwitchIdentity = {
+      coreUuid: this.options.coreUuid ?? randomUUID(),
+      hostname: this.options.hostname,
+      switchname: this.options.hostname,
+      // The documentation addresses the captures were sanitised to.
+      ipv4: '198.51.100.10',
+      ipv6: '2001:db8::10',
+    };
+    return new SimSwitch({
+      identity,
+      callSetupDelayMs: this.options.callSetupDelayMs,
+      stepDelayMs: this.options.stepDelayMs,
+      mediaDurationMs: this.options.mediaDurationMs,
+    });
+  }
+
+  /** Starts listening; resolves to the port. After stop(), listens on the same port again. */
+  async start(): Promise<number> {
+    if (this.server) return this.listenPort;
+    // allowHalfOpen: FreeSWITCH still writes the disconnect notice after the client's FIN (capture 01).
+    const server = createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.listenPort, this.options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    const address = server.address();
+    if (address && typeof address === 'object') this.listenPort = address.port;
+    if (this.options.heartbeatMs > 0) {
+      this.heartbeatTimer = setInterval(() => this.sw.heartbeat(), this.options.heartbeatMs);
+      this.heartbeatTimer.unref();
+    }
+    return this.listenPort;
+  }
+
+  /** Closes the listener and every connection (with the disconnect notice). Restartable via start(). */
+  async stop(options: StopOptions = {}): Promise<void> {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
+    const server = this.server;
+    this.server = undefined;
+    for (const c of this.connections) c.shutdown();
+    // Sockets that do not close by themselves (a client that never reads) are cut after a moment.
+    const closing = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    const cut = setTimeout(() => {
+      for (const s of this.sockets) s.destroy();
+    }, 200);
+    await closing;
+    clearTimeout(cut);
+    this.connections.clear();
+    if (!options.keepChannels) {
+      this.sw.reset();
+      this.sw = this.newSwitch();
+    }
+  }
+
+  get port(): number {
+    return this.listenPort;
+  }
+
+  get host(): string {
+    return this.options.host;
+  }
+
+  /** Authenticated or not, connections the server has not decided to close. */
+  get connectionCount(): number {
+    let n = 0;
+    for (const c of this.connections) if (c.open) n++;
+    return n;
+  }
+
+  /** The simulated channels, in creation order. */
+  get channels(): readonly ChannelSnapshot[] {
+    return [...this.sw.channels.values()]
+      .filter((c) => !c.destroyed)
+      .map((c) => ({
+        uuid: c.uuid,
+        name: c.name,
+        direction: c.direction,
+        state: c.runningState,
+        callState: c.callState,
+        answerState: c.answerState,
+        destination: c.profile?.destinationNumber ?? '',
+        callerIdName: c.profile?.callerIdName ?? '',
+        callerIdNumber: c.profile?.callerIdNumber ?? '',
+        application: c.app?.name,
+        partnerUuid: c.partner?.uuid,
+        bridgedToUuid: c.bridgedTo?.uuid,
+        hangupCause: c.hangupCause,
+        variables: Object.fromEntries(c.vars.entries()),
+      }));
+  }
+
+  /** Every command received, in order (all connections). */
+  get commands(): readonly CommandRecord[] {
+    return this.records;
+  }
+
+  /** The command lines received, in order, e.g. `event plain ALL`. */
+  get commandLog(): readonly string[] {
+    return this.records.map((r) => r.line);
+  }
+
+  /** Calls `listener` with each command as it arrives; returns an unsubscribe function. */
+  onCommand(listener: (record: CommandRecord) => void): () => void {
+    this.commandListeners.add(listener);
+    return () => this.commandListeners.delete(listener);
+  }
+
+  /** Destroys every client socket without a goodbye, as a network failure would. */
+  dropConnections(): void {
+    for (const c of this.connections) c.drop();
+    for (const s of this.sockets) s.destroy();
+  }
+
+  /**
+   * Stops answering commands (they queue, in order) until called with false; then every queued
+   * command is answered. Events keep flowing meanwhile.
+   */
+  stallReplies(stalled: boolean): void {
+    if (stalled && !this.stall) {
+      let release!: () => void;
+      const promise = new Promise<void>((resolve) => (release = resolve));
+      this.stall = { promise, release };
+    } else if (!stalled && this.stall) {
+      const { release } = this.stall;
+      this.stall = undefined;
+      release();
+    }
+  }
+
+  /** Writes bytes as they are to every authenticated connection. */
+  injectRaw(bytes: Buffer | string): void {
+    const buf = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
+    for (const c of this.connections) c.injectRaw(buf);
+  }
+
+  /**
+   * Fires an event through the normal subscription, filter and encoding path. `CUSTOM` takes its
+   * subclass from an `Event-Subclass` header; a name with `::` is taken as a CUSTOM subclass.
+   */
+  emitEvent(
+    name: string,
+    headers: Readonly<Record<string, HeaderValue>> | readonly Header[] = [],
+    body?: string,
+    options: EmitEventOptions = {},
+  ): void {
+    const list: Header[] = Array.isArray(headers) ? [...(headers as readonly Header[])] : Object.entries(headers);
+    let eventName = name;
+    let subclass: string | undefined;
+    if (name.includes('::')) {
+      eventName = 'CUSTOM';
+      subclass = name;
+    }
+    const subclassIndex = list.findIndex(([n]) => n.toLowerCase() === 'event-subclass');
+    if (subclassIndex >= 0) {
+      const [, value] = list.splice(subclassIndex, 1)[0]!;
+      subclass ??= typeof value === 'string' ? value : value.toString('utf8');
+    }
+    this.sw.fire(eventName, SITES.sendEvent, { post: list, body, subclass, rawPlainValues: options.rawPlainValues });
+  }
+
+  /** Fires HEARTBEAT (and RE_SCHEDULE) now, as the timer does. */
+  sendHeartbeat(): void {
+    this.sw.heartbeat();
+  }
+
+  /** Ends the current playback of a channel as if the file ended (hold music included). */
+  completePlayback(uuid: string): boolean {
+    const ch = this.sw.channels.get(uuid);
+    return ch ? this.sw.apps.completePlayback(ch) : false;
+  }
+
+  /** Resolves once every simulated call has finished its current sequence of events (see SimSwitch.whenIdle). */
+  whenIdle(): Promise<void> {
+    return this.sw.whenIdle();
+  }
+
+  /** Runs an API command in-process, as `api <command>` would; resolves to its body. */
+  async api(command: string): Promise<string> {
+    const space = command.indexOf(' ');
+    const cmd = space < 0 ? command : command.slice(0, space);
+    const arg = space < 0 ? '' : command.slice(space + 1);
+    const result = await executeApi(this.sw, cmd, arg);
+    result.after?.();
+    return result.found ? result.body : `-ERR ${cmd} Command not found!\n`;
+  }
+
+  /** Starts a loopback call to `destination` running `&<app>` (default park), even while stopped. Returns the a-leg uuid. */
+  originateDirect(destination: string, app = 'park'): string {
+    return this.sw.calls.originateDirect(destination, app);
+  }
+
+  /** Hangs up every channel (hupall), even while stopped. */
+  hangupAll(cause = 'MANAGER_REQUEST'): void {
+    this.sw.calls.hupall(parseCause(cause, 'MANAGER_REQUEST'));
+  }
+
+  // ---------------------------------------------------------------- connections
+
+  private accept(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    const reject = this.options.rejectConnections;
+    const remote = socket.remoteAddress ?? '';
+    const denied = typeof reject === 'function' ? reject(remote) : reject === true;
+    const connection = new EslConnection(this.nextConnectionId++, socket, this.connectionHost());
+    this.connections.add(connection);
+    connection.start(denied);
+  }
+
+  private connectionHost(): ConnectionHost {
+    // The switch of this moment: a restart replaces it, but also closes every connection.
+    return {
+      password: this.options.password,
+      sw: this.sw,
+      stalled: () => this.stall?.promise,
+      recordCommand: (connection: EslConnection, command: ClientCommand) => {
+        const record: CommandRecord = { connectionId: connection.id, line: command.line, headers: command.headers, body: command.body };
+        this.records.push(record);
+        for (const l of this.commandListeners) l(record);
+      },
+      closed: (connection: EslConnection) => {
+        this.connections.delete(connection);
+      },
+    };
+  }
+}
