@@ -11,6 +11,7 @@ function collect(dir) {
   if (statSync(dir).isFile()) return [dir];
   return readdirSync(dir)
     .sort()
+    .filter((name) => name !== 'node_modules' && name !== 'code-server')
     .flatMap((name) => {
       const path = join(dir, name);
       if (statSync(path).isDirectory()) return collect(path);

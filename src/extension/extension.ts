@@ -7,10 +7,15 @@ import type { Services } from './services';
 import { ServerStatusBar } from './statusBar';
 import { ServersTreeProvider } from './tree/serversTree';
 
-/** Milliseconds activate() took, for the extension-host tests and diagnostics. */
-export let activationMs = 0;
+/** What activate() returns: the extension's API for tests and diagnostics. */
+export interface ExtensionApi {
+  services: Services;
+  tree: ServersTreeProvider;
+  /** How long activate() took, in milliseconds. */
+  activationMs: number;
+}
 
-export function activate(context: vscode.ExtensionContext): { services: Services; tree: ServersTreeProvider } {
+export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('FreeSWITCH', { log: true });
   context.subscriptions.push(log);
@@ -44,9 +49,9 @@ export function activate(context: vscode.ExtensionContext): { services: Services
   updateContext();
 
   if (readSettings().autoConnect) void manager.connectAllWithStoredPasswords();
-  activationMs = performance.now() - started;
+  const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
-  return { services, tree };
+  return { services, tree, activationMs };
 }
 
 export function deactivate(): void {

@@ -13,7 +13,8 @@ export function formatDuration(ms: number): string {
 /** "caller → destination", from the call's first leg. */
 export function callLabel(call: Call): string {
   const first = call.first;
-  const caller = first.callerIdNumber || first.callerIdName || 'unknown';
+  // FreeSWITCH swaps an outbound leg's caller and callee at answer; the Orig fields keep who called.
+  const caller = first.get('Caller-Orig-Caller-ID-Number') || first.callerIdNumber || first.callerIdName || 'unknown';
   const destination = first.destination || call.last.destination || '?';
   return `${caller} → ${destination}`;
 }

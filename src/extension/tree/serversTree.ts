@@ -134,8 +134,9 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
     switch (node.kind) {
       case 'server': {
         const s = node.server;
-        const hasChildren = s.state.kind !== 'disconnected' && s.state.kind !== 'connecting';
-        const item = new vscode.TreeItem(s.config.name, hasChildren ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+        // Always expandable: VS Code keeps an item's first collapsible state for its id, so one that
+        // started as a leaf (disconnected) would stay collapsed once it has children.
+        const item = new vscode.TreeItem(s.config.name, vscode.TreeItemCollapsibleState.Expanded);
         item.id = `server:${serverId}`;
         item.description = serverStateText(s);
         item.iconPath = serverIcon(s);
@@ -145,7 +146,7 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
       }
       case 'calls': {
         const count = node.server.callCount;
-        const item = new vscode.TreeItem('Calls', count > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem('Calls', vscode.TreeItemCollapsibleState.Expanded);
         item.id = `calls:${serverId}`;
         item.description = String(count);
         item.iconPath = new vscode.ThemeIcon('call-outgoing');
