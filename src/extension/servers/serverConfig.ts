@@ -7,6 +7,11 @@ export interface ServerConfig {
   port: number;
   /** ESL user for `userauth`; plain `auth` when absent. */
   user?: string;
+  /**
+   * An environment variable of the extension host holding the password, for CI and throwaway
+   * setups (`npm start` uses it). Otherwise the password lives in SecretStorage.
+   */
+  passwordEnv?: string;
 }
 
 /** Settings are user-edited JSON: keep the valid entries, drop the rest rather than fail. */
@@ -25,6 +30,7 @@ export function normaliseServers(value: unknown): ServerConfig[] {
     names.add(name);
     const server: ServerConfig = { name, host, port };
     if (typeof raw.user === 'string' && raw.user.trim()) server.user = raw.user.trim();
+    if (typeof raw.passwordEnv === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(raw.passwordEnv)) server.passwordEnv = raw.passwordEnv;
     out.push(server);
   }
   return out;

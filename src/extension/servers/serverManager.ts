@@ -10,7 +10,7 @@ function secretKey(config: ServerConfig): string {
 }
 
 function sameServer(a: ServerConfig, b: ServerConfig): boolean {
-  return a.name === b.name && a.host === b.host && a.port === b.port && a.user === b.user;
+  return a.name === b.name && a.host === b.host && a.port === b.port && a.user === b.user && a.passwordEnv === b.passwordEnv;
 }
 
 /**
@@ -89,7 +89,7 @@ export class ServerManager extends Disposable {
    */
   async connect(server: ServerConnection): Promise<boolean> {
     const key = secretKey(server.config);
-    let password = await this.secrets.get(key);
+    let password = this.passwordFromEnvironment(server) ?? (await this.secrets.get(key));
     let asked = false;
     if (password === undefined) {
       password = await vscode.window.showInputBox({
@@ -112,6 +112,11 @@ export class ServerManager extends Disposable {
     return true;
   }
 
+  private passwordFromEnvironment(server: ServerConnection): string | undefined {
+    const name = server.config.passwordEnv;
+    return name ? process.env[name] : undefined;
+  }
+
   async forgetPassword(server: ServerConnection): Promise<void> {
     await this.secrets.delete(secretKey(server.config));
   }
@@ -120,7 +125,7 @@ export class ServerManager extends Disposable {
   async connectAllWithStoredPasswords(): Promise<void> {
     await Promise.allSettled(
       this._servers.map(async (server) => {
-        const password = await this.secrets.get(secretKey(server.config));
+        const password = this.passwordFromEnvironment(server) ?? (await this.secrets.get(secretKey(server.config)));
         if (password !== undefined) await server.connect(password);
       }),
     );
