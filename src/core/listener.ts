@@ -481,12 +481,14 @@ export class EventListener implements Disposable, SessionHost {
     // One pipelined round of uuid_getvar for the variables that group legs and route to apps.
     const vars = await Promise.all(
       fresh.map(async (row) => {
-        const [callId, appId, otherLeg] = await Promise.all([
+        const [callId, appId, otherLeg, origCallerNumber] = await Promise.all([
           this.getVarQuietly(row.uuid, CALL_ID_VAR),
           this.getVarQuietly(row.uuid, APP_ID_VAR),
           row.name.startsWith('loopback/') ? this.getVarQuietly(row.uuid, 'other_loopback_leg_uuid') : Promise.resolve(undefined),
+          // show channels has the caller id after answer, which FreeSWITCH swaps on outbound legs.
+          row.direction === 'outbound' ? this.getVarQuietly(row.uuid, 'origination_caller_id_number') : Promise.resolve(undefined),
         ]);
-        return { callId, appId, otherLeg };
+        return { callId, appId, otherLeg, origCallerNumber };
       }),
     );
     fresh.forEach((row, i) => {
@@ -496,6 +498,7 @@ export class EventListener implements Disposable, SessionHost {
       if (v.callId) headers[`variable_${CALL_ID_VAR}`] = v.callId;
       if (v.appId) headers[`variable_${APP_ID_VAR}`] = v.appId;
       if (v.otherLeg) headers['variable_other_loopback_leg_uuid'] = v.otherLeg;
+      if (v.origCallerNumber) headers['Caller-Orig-Caller-ID-Number'] = v.origCallerNumber;
       const session = this.createSession(row.uuid, headers);
       if (row.answered) session.answeredAt = session.createdAt;
     });
