@@ -132,6 +132,24 @@ describe('Client and EventListener against the test ESL server', () => {
     assert.equal(listener.calls.has(call.uuid), false);
   });
 
+  test('park, record and the events they produce', async () => {
+    client.listener = listener;
+    const job = client.originate('9664');
+    await job.get(10_000);
+    const session = listener.sessions.get(job.sessUuid!)!;
+    const parked = session.recv('CHANNEL_PARK', 5_000);
+    await session.park();
+    assert.equal((await parked).name, 'CHANNEL_PARK');
+    const recording = session.recv('RECORD_START', 5_000);
+    await session.recordStart('/tmp/fsdev-test.wav');
+    assert.equal((await recording).get('Record-File-Path'), '/tmp/fsdev-test.wav');
+    const stopped = session.recv('RECORD_STOP', 5_000);
+    await session.recordStop('/tmp/fsdev-test.wav');
+    await stopped;
+    await assert.rejects(session.recordStart('/tmp/a file.wav'), /without spaces/);
+    await session.call!.hangup();
+  });
+
   test('bridged legs join one call', async () => {
     client.listener = listener;
     const a = client.originate('9664');
@@ -298,6 +316,33 @@ describe('connection failures', () => {
     await client.hupall();
     await client.disconnect();
     await listener.disconnect();
+    await server.stop();
+  });
+
+  test('a silent peer (no HEARTBEAT) is presumed dead and reconnected', async () => {
+    const server = new TestEslServer({ password: PASSWORD, heartbeatMs: 0 });
+    await server.start();
+    const listener = new EventListener({ host: '127.0.0.1', port: server.port, password: PASSWORD, livenessTimeoutMs: 200, reconnect: { initialDelayMs: 20, maxDelayMs: 50 } });
+    await listener.connect();
+    const change = await nextStatus(listener.connection, 'reconnecting', 5_000);
+    assert.match(change.error!.message, /no data \(not even a HEARTBEAT\)/);
+    await nextStatus(listener.connection, 'ready', 5_000);
+    await listener.disconnect();
+    await server.stop();
+  });
+
+  test('a frame over the size limit closes the connection with a clear error, then it reconnects', async () => {
+    const server = new TestEslServer({ password: PASSWORD });
+    await server.start();
+    const client = new Client({ host: '127.0.0.1', port: server.port, password: PASSWORD, maxFrameBytes: 1024, reconnect: { initialDelayMs: 20, maxDelayMs: 50 } });
+    await client.connect();
+    const reconnecting = nextStatus(client.connection, 'reconnecting');
+    server.injectRaw(`Content-Length: 1048576\nContent-Type: text/event-json\n\n${'x'.repeat(2048)}`);
+    const change = await reconnecting;
+    assert.match(change.error!.message, /exceeds the 1024-byte limit/);
+    await nextStatus(client.connection, 'ready');
+    assert.equal(await client.cmd('global_getvar local_ip_v4'), '127.0.0.1');
+    await client.disconnect();
     await server.stop();
   });
 
