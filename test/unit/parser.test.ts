@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { EslError, FrameTooLargeError } from '../../src/core/esl/errors';
 import { DEFAULT_MAX_FRAME_BYTES, FrameParser, parseHeaderBlock, type EslFrame } from '../../src/core/esl/parser';
 import { listCaptures, loadCapture, type Capture } from '../support/captures';
+import { seededRandom } from '../support/prng';
 
 // Replays of the real FreeSWITCH 1.10.12 captures (test/fixtures/esl-captures) through FrameParser,
 // checked against a deliberately naive reference framer written here, and against the facts the
@@ -37,17 +38,6 @@ function feed(chunks: Iterable<Buffer>): EslFrame[] {
   return frames;
 }
 
-/** mulberry32: a tiny seeded PRNG so random chunkings are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Mostly tiny chunks (to cut headers and bodies everywhere), some large ones, the odd empty one. */
 function* randomChunks(buf: Buffer, random: () => number): Generator<Buffer> {
@@ -181,7 +171,7 @@ describe('FrameParser replaying real FreeSWITCH captures (server direction)', ()
         it(`${RANDOM_CHUNKINGS} seeded random chunkings`, () => {
           for (let run = 0; run < RANDOM_CHUNKINGS; run++) {
             const seed = 0x5eed + run;
-            assert.deepStrictEqual(norm(feed(randomChunks(capture.server, prng(seed)))), whole, `seed ${seed}`);
+            assert.deepStrictEqual(norm(feed(randomChunks(capture.server, seededRandom(seed)))), whole, `seed ${seed}`);
           }
         });
       }
@@ -445,7 +435,7 @@ describe('FrameParser tolerance', () => {
   }
 
   it('garbage bytes never throw, and a clean frame after a blank line is read again', () => {
-    const random = prng(1234);
+    const random = seededRandom(1234);
     const alphabet = Buffer.from('\n\n\n::  abcXYZ09-\r\x00%', 'latin1');
     for (let run = 0; run < 10; run++) {
       const garbage = Buffer.alloc(20_000);

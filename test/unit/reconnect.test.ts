@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_RECONNECT_POLICY, reconnectDelay, type ReconnectPolicy } from '../../src/core/esl/reconnect';
+import { seededRandom } from '../support/prng';
 
 // reconnectDelay(attempt, policy, random): capped exponential backoff with ±jitter.
 
@@ -9,16 +10,6 @@ const noJitter = (): number => 0.5;
 /** The largest value Math.random can return. */
 const ALMOST_ONE = 1 - Number.EPSILON / 2;
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('reconnectDelay', () => {
   it('defaults: 500 ms first, ×2 per attempt, 10 s cap, ±20 % jitter', () => {
@@ -89,7 +80,7 @@ describe('reconnectDelay', () => {
 
   it('is deterministic for an injected random source', () => {
     const run = (seed: number): number[] => {
-      const random = seeded(seed);
+      const random = seededRandom(seed);
       return Array.from({ length: 30 }, (_, i) => reconnectDelay(i + 1, DEFAULT_RECONNECT_POLICY, random));
     };
     assert.deepStrictEqual(run(7), run(7));
