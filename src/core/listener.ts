@@ -1,4 +1,4 @@
-import { validateApp, type App, type AppError, type ChannelEventName, type LoadedApp } from './apps';
+import { isChannelEventName, validateApp, type App, type AppError, type ChannelEventName, type LoadedApp } from './apps';
 import { APP_ID_VAR, CALL_ID_VAR } from './dialString';
 import { Connection, type ConnectionOptions, type ConnectionStatus, type StatusChange } from './esl/connection';
 import { ApiError, CommandTimeoutError, ConnectionClosedError } from './esl/errors';
@@ -88,6 +88,10 @@ export class EventListener implements Disposable, SessionHost {
   private readonly waiters = new Map<string, Set<EventWaiter>>();
   private readonly apps = new Map<string, LoadedApp>();
   private readonly store = new DisposableStore();
+  /** The resync that follows the latest ready. */
+  private resynced: Promise<void> = Promise.resolve();
+  /** App ids being loaded, reserved so two loads of one id cannot both run setup. */
+  private readonly loadingApps = new Set<string>();
 
   private readonly _onDidReceiveEvent = this.store.add(new Emitter<EslEvent>());
   /** Every event, after the models were updated. */
@@ -125,7 +129,7 @@ export class EventListener implements Disposable, SessionHost {
     this.store.add(this.connection.onDidReceiveEvent((e) => this.ingest(e)));
     this.store.add(
       this.connection.onDidChangeStatus((change) => {
-        if (change.to === 'ready') void this.resync();
+        if (change.to === 'ready') this.resynced = this.resync();
         if (change.to === 'closed' || change.to === 'reconnecting') this.rejectWaiters(change);
       }),
     );
@@ -142,15 +146,9 @@ export class EventListener implements Disposable, SessionHost {
 
   /** Connects, subscribes, and resolves once sessions and calls are resynced from FreeSWITCH. */
   async connect(): Promise<void> {
-    const resynced = new Promise<void>((resolve) => {
-      const sub = this.onDidResync(() => {
-        sub.dispose();
-        resolve();
-      });
-      this.connection.connect().catch(() => sub.dispose());
-    });
     await this.connection.connect();
-    await resynced;
+    // Set when the connection reported ready (before connect() resolved); it never rejects.
+    await this.resynced;
   }
 
   disconnect(): Promise<void> {
@@ -159,7 +157,11 @@ export class EventListener implements Disposable, SessionHost {
 
   /** Registers a job so its BACKGROUND_JOB settles it. */
   registerJob(job: Job): void {
-    if (!job.ready) this.jobs.set(job.uuid, job);
+    if (job.ready) return;
+    this.jobs.set(job.uuid, job);
+    // However it settles (here, through the client, or failed), it leaves the map.
+    const forget = (): void => void this.jobs.delete(job.uuid);
+    job.then(forget, forget);
   }
 
   // ---- SessionHost: what sessions use to act and wait ----
@@ -200,7 +202,8 @@ export class EventListener implements Disposable, SessionHost {
     const set = this.waiters.get(uuid);
     if (!set) return;
     for (const w of set) {
-      if (w.name === event.name && (!w.match || w.match(event))) {
+      const named = w.name === event.name || (event.name === 'CUSTOM' && w.name === event.subclass);
+      if (named && (!w.match || w.match(event))) {
         clearTimeout(w.timer);
         set.delete(w);
         w.resolve(event);
@@ -227,18 +230,22 @@ export class EventListener implements Disposable, SessionHost {
    * then registers it. Any failure leaves nothing registered.
    */
   async loadApp(app: App, id: string, context: { client: unknown }): Promise<LoadedApp> {
-    if (this.apps.has(id)) throw new Error(`an app is already loaded with id ${id}; unload it first`);
+    if (this.apps.has(id) || this.loadingApps.has(id)) throw new Error(`an app is already loaded with id ${id}; unload it first`);
     const callbacks = validateApp(app, id);
     const ctx = { id, client: context.client, listener: this };
-    await app.setup?.(ctx);
+    this.loadingApps.add(id);
     try {
-      const missing = callbacks.filter((n) => !this.connection.subscriptions.has(n));
-      if (missing.length > 0) await this.connection.subscribe(missing);
-    } catch (err) {
-      await Promise.resolve(app.teardown?.(ctx)).catch(() => undefined);
-      throw err;
+      await app.setup?.(ctx);
+      try {
+        const missing = callbacks.filter((n) => !this.connection.subscriptions.has(n));
+        if (missing.length > 0) await this.connection.subscribe(missing);
+      } catch (err) {
+        await Promise.resolve(app.teardown?.(ctx)).catch(() => undefined);
+        throw err;
+      }
+    } finally {
+      this.loadingApps.delete(id);
     }
-    if (this.apps.has(id)) throw new Error(`an app is already loaded with id ${id}; unload it first`);
     const loaded: LoadedApp = {
       id,
       name: app.name ?? id,
@@ -318,7 +325,9 @@ export class EventListener implements Disposable, SessionHost {
       }
     } else {
       const uuid = event.uuid;
-      if (uuid && isSessionEvent(name)) this.foldSessionEvent(uuid, event);
+      if (uuid && (isSessionEvent(name) || isChannelEventName(name))) this.foldSessionEvent(uuid, event);
+      // Any other event about a channel (a CUSTOM subclass, say) can still be awaited with recv().
+      else if (uuid) this.settleWaiters(uuid, event);
     }
     this._onDidReceiveEvent.fire(event);
   }
@@ -328,6 +337,8 @@ export class EventListener implements Disposable, SessionHost {
     let created = false;
     if (!session) {
       if (this.recentlyEnded.has(uuid) || ENDING_EVENTS.has(event.name) || !event.get('Channel-Name')) {
+        // Remember an end we saw for a session we never tracked, so a resync in flight does not revive it.
+        if (ENDING_EVENTS.has(event.name)) this.rememberEnded(uuid);
         this.settleWaiters(uuid, event);
         return;
       }
@@ -443,12 +454,16 @@ export class EventListener implements Disposable, SessionHost {
       for (const s of call.sessions) this.callIndex.delete(s.uuid);
       this.callIndex.delete(call.uuid);
     }
-    this.recentlyEnded.add(session.uuid);
+    this.rememberEnded(session.uuid);
+    this._onDidEndSession.fire(session);
+  }
+
+  private rememberEnded(uuid: string): void {
+    this.recentlyEnded.add(uuid);
     if (this.recentlyEnded.size > RECENTLY_ENDED_LIMIT) {
       const oldest = this.recentlyEnded.values().next().value;
       if (oldest !== undefined) this.recentlyEnded.delete(oldest);
     }
-    this._onDidEndSession.fire(session);
   }
 
   // ---- Resync ----
@@ -477,7 +492,7 @@ export class EventListener implements Disposable, SessionHost {
         this.endSession(session);
       }
     }
-    const fresh = rows.filter((r) => !this.sessions.has(r.uuid));
+    const fresh = rows.filter((r) => !this.sessions.has(r.uuid) && !this.recentlyEnded.has(r.uuid));
     // One pipelined round of uuid_getvar for the variables that group legs and route to apps.
     const vars = await Promise.all(
       fresh.map(async (row) => {
@@ -492,7 +507,8 @@ export class EventListener implements Disposable, SessionHost {
       }),
     );
     fresh.forEach((row, i) => {
-      if (this.sessions.has(row.uuid)) return;
+      // It may have appeared through its events, or ended, while the variables were fetched.
+      if (this.sessions.has(row.uuid) || this.recentlyEnded.has(row.uuid)) return;
       const v = vars[i]!;
       const headers = rowToHeaders(row);
       if (v.callId) headers[`variable_${CALL_ID_VAR}`] = v.callId;
@@ -515,8 +531,16 @@ export class EventListener implements Disposable, SessionHost {
   }
 
   dispose(): void {
-    for (const set of this.waiters.values()) for (const w of set) clearTimeout(w.timer);
+    const closed = new ConnectionClosedError(`event listener for ${this.connection.address} disposed`);
+    for (const set of this.waiters.values()) {
+      for (const w of set) {
+        clearTimeout(w.timer);
+        w.reject(closed);
+      }
+    }
     this.waiters.clear();
+    for (const job of this.jobs.values()) job.fail(closed);
+    this.jobs.clear();
     this.store.dispose();
   }
 }

@@ -54,10 +54,10 @@ export class ServerStatusBar extends Disposable {
       return;
     }
     const kind = server.state.kind;
-    const icon = kind === 'connected' ? '$(vm-running)' : kind === 'connecting' || kind === 'reconnecting' ? '$(loading~spin)' : kind === 'authFailed' || kind === 'unreachable' ? '$(error)' : '$(vm-outline)';
+    const icon = kind === 'connected' ? '$(vm-running)' : kind === 'connecting' || kind === 'reconnecting' ? '$(loading~spin)' : kind === 'authFailed' || kind === 'accessDenied' || kind === 'unreachable' ? '$(error)' : '$(vm-outline)';
     this.item.text = `${icon} ${server.config.name}: ${kind === 'connected' ? `${server.callCount} ${server.callCount === 1 ? 'call' : 'calls'}` : serverStateText(server)}`;
     this.item.tooltip = `${server.config.name} (${server.config.host}:${server.config.port}): ${serverStateText(server)}\nClick to pick the active server.`;
-    this.item.backgroundColor = kind === 'authFailed' || kind === 'unreachable' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+    this.item.backgroundColor = kind === 'authFailed' || kind === 'accessDenied' || kind === 'unreachable' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
     this.item.show();
   }
 }

@@ -150,6 +150,19 @@ describe('Client and EventListener against the test ESL server', () => {
     await session.call!.hangup();
   });
 
+  test('recv() awaits any event about the session, CUSTOM subclasses included', async () => {
+    client.listener = listener;
+    const job = client.originate('9196');
+    await job.get(10_000);
+    const session = listener.sessions.get(job.sessUuid!)!;
+    // recv() subscribes by itself, but an event fired before that reaches FreeSWITCH is not sent.
+    await listener.connection.subscribe(['myapp::progress']);
+    const custom = session.recv('myapp::progress', 5_000);
+    server.emitEvent('CUSTOM', { 'Event-Subclass': 'myapp::progress', 'Unique-ID': session.uuid, Step: '2' });
+    assert.equal((await custom).get('Step'), '2');
+    await session.call!.hangup();
+  });
+
   test('bridged legs join one call', async () => {
     client.listener = listener;
     const a = client.originate('9664');
@@ -344,6 +357,57 @@ describe('connection failures', () => {
     assert.equal(await client.cmd('global_getvar local_ip_v4'), '127.0.0.1');
     await client.disconnect();
     await server.stop();
+  });
+
+  test('a call that ends while the listener resyncs does not come back', async () => {
+    const server = new TestEslServer({ password: PASSWORD });
+    await server.start();
+    server.originateDirect('9196');
+    await server.whenIdle();
+    // Hang everything up just as the resync asks for variables, after it listed the channels.
+    let fired = false;
+    server.onCommand((record) => {
+      if (fired || !record.line.startsWith('api uuid_getvar')) return;
+      fired = true;
+      server.stallReplies(true);
+      server.hangupAll('NORMAL_CLEARING');
+      void server.whenIdle().then(() => server.stallReplies(false));
+    });
+    const listener = new EventListener({ host: '127.0.0.1', port: server.port, password: PASSWORD });
+    await listener.connect();
+    assert.ok(fired);
+    assert.equal(listener.sessions.size, 0);
+    assert.equal(listener.calls.size, 0);
+    await listener.disconnect();
+    await server.stop();
+  });
+
+  test('subscriptions made while a reconnect is authenticating reach the server', async () => {
+    const server = new TestEslServer({ password: PASSWORD });
+    await server.start();
+    const client = new Client({ host: '127.0.0.1', port: server.port, password: PASSWORD, reconnect: { initialDelayMs: 20, maxDelayMs: 50 } });
+    await client.connect();
+    let subscribedMidway = false;
+    server.onCommand((record) => {
+      if (subscribedMidway || !record.line.startsWith('event ') || client.status !== 'authenticating') return;
+      subscribedMidway = true;
+      void client.connection.subscribe(['CUSTOM', 'test::late']);
+    });
+    server.dropConnections();
+    await nextStatus(client.connection, 'ready');
+    assert.ok(subscribedMidway);
+    const got = new Promise<string>((resolve) => client.connection.onDidReceiveEvent((e) => e.subclass === 'test::late' && resolve(e.get('X-Value') ?? '')));
+    server.emitEvent('CUSTOM', { 'Event-Subclass': 'test::late', 'X-Value': 'arrived' });
+    assert.equal(await got, 'arrived');
+    await client.disconnect();
+    await server.stop();
+  });
+
+  test('a password with a line break is refused without quoting it', () => {
+    assert.throws(
+      () => new Client({ host: '127.0.0.1', password: 'S3cretPw\r' }),
+      (err: unknown) => err instanceof UnsafeInputError && !err.message.includes('S3cretPw'),
+    );
   });
 
   test('invalid %-sequences and invalid UTF-8 are delivered with U+FFFD; a throwing consumer does not stall the stream', async () => {

@@ -6,12 +6,14 @@ const CR_OR_LF = /[\r\n]/;
  * Rejects text that would break out of one ESL command: a CR or LF ends the command line or a
  * header early, and whatever follows runs as a second command (ESL command injection).
  */
-export function assertSingleLine(what: string, value: string): void {
+export function assertSingleLine(what: string, value: string, options: { secret?: boolean } = {}): void {
+  // A secret (the password) is never quoted back in the message.
+  const shown = options.secret ? '' : `: ${JSON.stringify(truncate(value))}`;
   if (CR_OR_LF.test(value)) {
-    throw new UnsafeInputError(`${what} contains a line break (CR or LF), which would inject a second ESL command: ${JSON.stringify(truncate(value))}`);
+    throw new UnsafeInputError(`${what} contains a line break (CR or LF), which would inject a second ESL command${shown}`);
   }
   if (value.includes('\0')) {
-    throw new UnsafeInputError(`${what} contains a NUL character: ${JSON.stringify(truncate(value))}`);
+    throw new UnsafeInputError(`${what} contains a NUL character${shown}`);
   }
 }
 

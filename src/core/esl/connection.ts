@@ -126,6 +126,8 @@ export class Connection implements Disposable {
   private closing = false;
   private everReady = false;
 
+  /** Bumped on every change to subscriptions, filters or log level. */
+  private stateVersion = 0;
   private readonly events = new Set<string>();
   private readonly subclasses = new Set<string>();
   private readonly filters: Array<[string, string]> = [];
@@ -159,12 +161,17 @@ export class Connection implements Disposable {
     };
     this.policy = options.reconnect === false ? undefined : { ...DEFAULT_RECONNECT_POLICY, ...(options.reconnect === true ? {} : options.reconnect) };
     this.log = options.logger ?? (() => undefined);
-    assertSingleLine('ESL password', this.options.password);
-    if (this.options.user !== undefined) assertSingleLine('ESL user', this.options.user);
+    assertSingleLine('ESL password', this.options.password, { secret: true });
+    if (this.options.user !== undefined) assertSingleLine('ESL user', this.options.user, { secret: true });
   }
 
   get status(): ConnectionStatus {
     return this._status;
+  }
+
+  /** The reconnect attempt under way (1-based), or 0 when not reconnecting. */
+  get reconnectAttempt(): number {
+    return this.attempt;
   }
 
   /** Why the connection last failed or closed, if it did. */
@@ -281,7 +288,12 @@ export class Connection implements Disposable {
       if (!text.startsWith('+OK')) {
         throw new AuthError(`FreeSWITCH at ${this.address} rejected the ${this.options.user !== undefined ? 'user or password' : 'password'} (${text || 'no reply text'})`);
       }
-      await this.applyState();
+      // State changed while it was being applied (an app loaded mid-reconnect) is applied again.
+      let applied: number;
+      do {
+        applied = this.stateVersion;
+        await this.applyState();
+      } while (applied !== this.stateVersion);
       clearTimeout(connectTimer);
       this.attempt = 0;
       this.everReady = true;
@@ -518,6 +530,7 @@ export class Connection implements Disposable {
     if (added.events.size === 0 && added.subclasses.size === 0) return;
     for (const n of added.events) this.events.add(n);
     for (const n of added.subclasses) this.subclasses.add(n);
+    this.stateVersion++;
     if (this._status !== 'ready') return;
     try {
       await this.expectOk(`event ${this.options.eventFormat} ${eventNames(added.events, added.subclasses)}`);
@@ -538,7 +551,9 @@ export class Connection implements Disposable {
       const [state, gone] = name.includes('::') ? [this.subclasses, removed.subclasses] : [this.events, removed.events];
       if (state.delete(name)) gone.add(name);
     }
-    if ((removed.events.size === 0 && removed.subclasses.size === 0) || this._status !== 'ready') return;
+    if (removed.events.size === 0 && removed.subclasses.size === 0) return;
+    this.stateVersion++;
+    if (this._status !== 'ready') return;
     const remaining = this.eventLine();
     if (!remaining) {
       await this.send({ line: 'noevents' });
@@ -559,6 +574,7 @@ export class Connection implements Disposable {
     assertSingleLine('filter header', header);
     assertSingleLine('filter value', value);
     this.filters.push([header, value]);
+    this.stateVersion++;
     if (this._status === 'ready') await this.expectOk(`filter ${header} ${value}`);
   }
 
@@ -568,6 +584,7 @@ export class Connection implements Disposable {
       const [h, v] = this.filters[i]!;
       if (h === header && (value === undefined || v === value)) this.filters.splice(i, 1);
     }
+    this.stateVersion++;
     if (this._status === 'ready') await this.expectOk(value === undefined ? `filter delete ${header}` : `filter delete ${header} ${value}`);
   }
 
@@ -578,6 +595,7 @@ export class Connection implements Disposable {
     }
     const previous = this.logLevel;
     this.logLevel = level;
+    this.stateVersion++;
     if (this._status !== 'ready') return;
     if (level !== undefined) await this.expectOk(`log ${level}`);
     else if (previous !== undefined) await this.expectOk('nolog');
@@ -609,8 +627,17 @@ export class Connection implements Disposable {
     clearTimeout(force);
   }
 
+  /** Closes at once (no `exit`), rejecting pending commands, and reports `closed` before going quiet. */
   dispose(): void {
-    void this.close();
+    this.closing = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    const socket = this.socket;
+    if (socket) {
+      this.detach(socket, new ConnectionClosedError(`connection to ${this.address} disposed`));
+      socket.destroy();
+    }
+    if (this._status !== 'closed' && this._status !== 'idle') this.setStatus('closed');
     this._onDidChangeStatus.dispose();
     this._onDidReceiveEvent.dispose();
     this._onDidReceiveLog.dispose();

@@ -5,6 +5,7 @@ import { Cancelled, pickServer, requireConnected } from './pickers';
 
 export async function unloadApp(services: Services, node?: TreeNode): Promise<void> {
   if (node?.kind === 'app') {
+    requireConnected(node.server);
     await node.server.client!.unloadApp(node.app.id);
     return;
   }

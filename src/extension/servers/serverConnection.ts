@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { AccessDeniedError, AuthError, Client, EventListener, type EslLogger, type StatusChange } from '../../core';
+import { AccessDeniedError, AuthError, Client, EventListener, type EslLogger } from '../../core';
 import type { ServerConfig } from '../config';
 import { Disposable } from '../util/disposable';
 
@@ -10,6 +10,8 @@ export type ServerState =
   | { kind: 'connected' }
   | { kind: 'reconnecting'; attempt: number; error: string | undefined }
   | { kind: 'authFailed'; error: string }
+  /** The event socket's ACL refused this machine: the password may well be right. */
+  | { kind: 'accessDenied'; error: string }
   | { kind: 'unreachable'; error: string };
 
 /**
@@ -21,6 +23,7 @@ export class ServerConnection extends Disposable {
   private _listener: EventListener | undefined;
   private _client: Client | undefined;
   private session: vscode.Disposable[] = [];
+  private connecting: Promise<void> | undefined;
 
   private readonly _onDidChangeState = this._register(new vscode.EventEmitter<ServerState>());
   readonly onDidChangeState = this._onDidChangeState.event;
@@ -68,9 +71,17 @@ export class ServerConnection extends Disposable {
 
   /**
    * Connects both ESL connections. Rejects with the core's typed error (AuthError, a refused
-   * connection …) after showing it in the state; the password is never part of any message.
+   * connection …) after showing it in the state; the password is never part of any message. A
+   * second call while one is in flight joins it rather than open a second pair of connections.
    */
-  async connect(password: string): Promise<void> {
+  connect(password: string): Promise<void> {
+    this.connecting ??= this.open(password).finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private async open(password: string): Promise<void> {
     await this.disconnect();
     const logger: EslLogger = (level, message) => {
       if (level === 'debug') this.log.debug(message);
@@ -84,10 +95,12 @@ export class ServerConnection extends Disposable {
     this._listener = listener;
     this._client = client;
     const changed = (): void => this._onDidChangeCalls.fire();
+    const status = (): void => this.onStatus(listener, client);
     this.session = [
       { dispose: () => client.dispose() },
       { dispose: () => listener.dispose() },
-      toVscode(listener.onDidChangeStatus((c) => this.onStatus(c))),
+      toVscode(listener.onDidChangeStatus(status)),
+      toVscode(client.onDidChangeStatus(status)),
       toVscode(listener.onDidCreateCall(changed)),
       toVscode(listener.onDidEndCall(changed)),
       toVscode(listener.onDidMergeCalls(changed)),
@@ -109,24 +122,27 @@ export class ServerConnection extends Disposable {
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
       this.disposeSession();
-      this.setState(error instanceof AuthError || error instanceof AccessDeniedError ? { kind: 'authFailed', error: error.message } : { kind: 'unreachable', error: error.message });
+      this.setState(failureState(error));
       throw error;
     }
   }
 
-  private onStatus(change: StatusChange): void {
-    if (this._state.kind === 'connecting') return;
-    switch (change.to) {
-      case 'reconnecting':
-        this.setState({ kind: 'reconnecting', attempt: change.attempt ?? 1, error: change.error?.message });
-        break;
-      case 'ready':
-        this.setState({ kind: 'connected' });
-        break;
-      case 'closed':
-        if (change.error instanceof AuthError || change.error instanceof AccessDeniedError) this.setState({ kind: 'authFailed', error: change.error.message });
-        else if (change.error) this.setState({ kind: 'unreachable', error: change.error.message });
-        break;
+  /**
+   * The UI state of the pair: connected only when both connections are ready (commands use the
+   * client, the tree the listener); otherwise the worse of the two.
+   */
+  private onStatus(listener: EventListener, client: Client): void {
+    if (this._state.kind === 'connecting' || this._listener !== listener) return;
+    const statuses = [listener.connection, client.connection];
+    const closed = statuses.find((c) => c.status === 'closed');
+    const reconnecting = statuses.find((c) => c.status === 'reconnecting' || c.status === 'connecting' || c.status === 'authenticating');
+    if (closed) {
+      const error = closed.lastError;
+      if (error) this.setState(failureState(error));
+    } else if (reconnecting) {
+      this.setState({ kind: 'reconnecting', attempt: Math.max(1, reconnecting.reconnectAttempt), error: reconnecting.lastError?.message });
+    } else if (statuses.every((c) => c.status === 'ready')) {
+      this.setState({ kind: 'connected' });
     }
   }
 
@@ -154,6 +170,12 @@ export class ServerConnection extends Disposable {
     this.disposeSession();
     super.dispose();
   }
+}
+
+function failureState(error: Error): ServerState {
+  if (error instanceof AuthError) return { kind: 'authFailed', error: error.message };
+  if (error instanceof AccessDeniedError) return { kind: 'accessDenied', error: error.message };
+  return { kind: 'unreachable', error: error.message };
 }
 
 function toVscode(d: { dispose(): void }): vscode.Disposable {

@@ -46,6 +46,7 @@ const SERVER_STATE_TEXT: Record<ServerConnection['state']['kind'], string> = {
   connected: 'connected',
   reconnecting: 'reconnecting',
   authFailed: 'authentication failed',
+  accessDenied: 'access denied',
   unreachable: 'unreachable',
 };
 
@@ -65,6 +66,7 @@ export function serverIcon(server: ServerConnection): vscode.ThemeIcon {
     case 'reconnecting':
       return new vscode.ThemeIcon('loading~spin');
     case 'authFailed':
+    case 'accessDenied':
     case 'unreachable':
       return new vscode.ThemeIcon('vm-outline', new vscode.ThemeColor('errorForeground'));
     default:

@@ -93,7 +93,7 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
     switch (node.kind) {
       case 'server': {
         const state = server.state;
-        if (state.kind === 'authFailed' || state.kind === 'unreachable') return [{ kind: 'error', server, message: state.error }];
+        if (state.kind === 'authFailed' || state.kind === 'accessDenied' || state.kind === 'unreachable') return [{ kind: 'error', server, message: state.error }];
         if (state.kind === 'reconnecting' && state.error) return [{ kind: 'error', server, message: state.error }];
         if (!server.listener || state.kind === 'disconnected' || state.kind === 'connecting') return [];
         return [
