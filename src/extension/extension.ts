@@ -3,7 +3,9 @@ import { readSettings } from './config';
 import { registerCommands } from './commands';
 import { ReadonlyDocuments } from './readonlyDocuments';
 import { ServerManager } from './servers/serverManager';
-import type { Services } from './services';
+import { LogStreamers } from './commands/logs';
+import { Consoles } from './console/openConsole';
+import type { BaseServices, Services } from './services';
 import { ServerStatusBar } from './statusBar';
 import { ServersTreeProvider } from './tree/serversTree';
 
@@ -26,7 +28,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const statusBar = new ServerStatusBar(manager, context.workspaceState);
   context.subscriptions.push(statusBar);
 
-  const services: Services = {
+  const base: BaseServices = {
     context,
     manager,
     log,
@@ -34,6 +36,10 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     activeServer: () => statusBar.active,
     setActiveServer: (server) => statusBar.setActive(server),
   };
+  const consoles = new Consoles(base);
+  const logStreams = new LogStreamers(base);
+  context.subscriptions.push(consoles, logStreams);
+  const services: Services = { ...base, consoles, logStreams };
 
   const tree = new ServersTreeProvider(manager);
   const view = vscode.window.createTreeView('freeswitch.servers', { treeDataProvider: tree, showCollapseAll: true });

@@ -1,10 +1,20 @@
 import type * as vscode from 'vscode';
+import type { LogStreamers } from './commands/logs';
+import type { Consoles } from './console/openConsole';
 import type { ReadonlyDocuments } from './readonlyDocuments';
 import type { ServerManager } from './servers/serverManager';
 import type { ServerConnection } from './servers/serverConnection';
 
 /** What command handlers and views share; built once in activate(). */
-export interface Services {
+export interface Services extends BaseServices {
+  /** The fs_cli consoles, one per server. */
+  readonly consoles: Consoles;
+  /** Stream Logs output channels, one per server. */
+  readonly logStreams: LogStreamers;
+}
+
+/** The services the long-lived owners (consoles, log streams) are built from. */
+export interface BaseServices {
   readonly context: vscode.ExtensionContext;
   readonly manager: ServerManager;
   /** The extension's own log (View → Output → FreeSWITCH). */

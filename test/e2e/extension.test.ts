@@ -105,7 +105,8 @@ describe('FreeSWITCH Dev in a real VS Code', { timeout: 240_000 }, () => {
     tmp = makeTempDir('fsdev-e2e-');
     workspace = join(tmp, 'workspace');
     mkdirSync(workspace);
-    code = await startCodeServer({ workspaceDir: workspace, extensionVsix: VSIX });
+    // The DOM renderer keeps the terminal's text readable by the test.
+    code = await startCodeServer({ workspaceDir: workspace, extensionVsix: VSIX, userSettings: { 'terminal.integrated.gpuAcceleration': 'off' } });
     browser = await launchBrowser({ viewport: { width: 1400, height: 900 } });
     page = await browser.newPage();
     currentPage = page;
@@ -180,6 +181,54 @@ describe('FreeSWITCH Dev in a real VS Code', { timeout: 240_000 }, () => {
     await page.locator('.tab', { hasText: 'api status.txt' }).waitFor({ state: 'visible' });
     await screenshot(page, '06-api-status');
     await page.keyboard.press('Control+W');
+  });
+
+  step('Show Channel Details opens uuid_dump as JSON', async () => {
+    const uuid = esl.originateDirect('9196');
+    // Let the call settle: each of its events refreshes the tree.
+    await esl.whenIdle();
+    await treeRow(page, /→ 9196/).first().click();
+    await treeRow(page, 'loopback/9196-a').waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    // The inline action on the session row.
+    const row = treeRow(page, 'loopback/9196-a').first();
+    await row.hover();
+    await row.locator('.action-label[aria-label*="Show Channel Details"]').click();
+    await page.locator('.tab', { hasText: `channel-${uuid}.json` }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await page.locator('.monaco-editor .view-lines', { hasText: /"Event-Name":\s"CHANNEL_DATA"/ }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await screenshot(page, '06b-channel-details');
+    await page.keyboard.press('Control+W');
+    esl.hangupAll('NORMAL_CLEARING');
+    await treeRow(page, /Test FS.*connected · 0 calls/).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+  });
+
+  step('Open Console works like fs_cli', async () => {
+    await palette(page, 'FreeSWITCH: Open Console');
+    const screen = page.locator('.terminal-wrapper.active .xterm-rows');
+    await screen.filter({ hasText: /freeswitch@Test FS>/ }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await page.keyboard.type('global_getvar local_ip_v4');
+    await page.keyboard.press('Enter');
+    await screen.filter({ hasText: /127\.0\.0\.1/ }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await page.keyboard.type('not_a_real_command');
+    await page.keyboard.press('Enter');
+    await screen.filter({ hasText: /-ERR not_a_real_command Command not found!/ }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    // History: Up recalls the last command.
+    await page.keyboard.press('ArrowUp');
+    await screen.filter({ hasText: /Test FS>\s*not_a_real_command\s*$/m }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await page.keyboard.press('Control+U');
+    await screenshot(page, '06c-console');
+    await page.keyboard.type('/exit');
+    await page.keyboard.press('Enter');
+    await page.locator('.terminal-wrapper.active .xterm-rows').waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
+  });
+
+  step('Stream Logs shows FreeSWITCH log lines in an output channel', async () => {
+    await palette(page, 'FreeSWITCH: Stream Logs');
+    await pick(page, 'FreeSWITCH log level: lines at this level and more severe are shown', /^info/);
+    esl.originateDirect('9196');
+    await page.locator('.part.panel .monaco-editor .view-lines', { hasText: /New\sChannel\sloopback\/9196-a/ }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await screenshot(page, '06d-stream-logs');
+    esl.hangupAll('NORMAL_CLEARING');
+    await treeRow(page, /Test FS.*connected · 0 calls/).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
   });
 
   step('the server stops: reconnecting is shown; it returns: connected, calls resynced', async () => {

@@ -4,7 +4,7 @@ import { LOG_LEVELS, readSettings } from '../config';
 import { plainText, stripLogPrefix } from '../console/consoleText';
 import { LogTap } from '../console/logTap';
 import type { ServerConnection, ServerState } from '../servers/serverConnection';
-import type { Services } from '../services';
+import type { BaseServices, Services } from '../services';
 import type { TreeNode } from '../tree/nodes';
 import { Disposable } from '../util/disposable';
 import { Cancelled, pickServer, requireConnected } from './pickers';
@@ -16,7 +16,7 @@ import { Cancelled, pickServer, requireConnected } from './pickers';
 export async function streamLogs(services: Services, node?: TreeNode): Promise<void> {
   const server = await pickServer(services, node, { connected: true });
   requireConnected(server);
-  const streamers = streamersOf(services);
+  const streamers = services.logStreams;
   const current = streamers.get(server);
   const choice = await pickLevel(server, current?.level);
   const streamer = current ?? streamers.create(server);
@@ -87,23 +87,11 @@ async function hintChannelLevel(channel: vscode.LogOutputChannel, fsLevel: numbe
   if (answer === action) await vscode.commands.executeCommand('workbench.action.setLogLevel');
 }
 
-/** One streamer per server for the extension's lifetime, owned by the extension context. */
-const registries = new WeakMap<Services, LogStreamers>();
-
-function streamersOf(services: Services): LogStreamers {
-  let streamers = registries.get(services);
-  if (!streamers) {
-    streamers = new LogStreamers(services);
-    registries.set(services, streamers);
-    services.context.subscriptions.push(streamers);
-  }
-  return streamers;
-}
-
-class LogStreamers extends Disposable {
+/** One streamer per server for the extension's lifetime. */
+export class LogStreamers extends Disposable {
   private readonly streamers = new Map<ServerConnection, LogStreamer>();
 
-  constructor(private readonly services: Services) {
+  constructor(private readonly services: BaseServices) {
     super();
     // A server removed from the settings takes its channel with it.
     this._register(

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { LOG_LEVELS, readSettings } from '../config';
 import { pickServer, requireConnected } from '../commands/pickers';
 import type { ServerConnection, ServerState } from '../servers/serverConnection';
-import type { Services } from '../services';
+import type { BaseServices, Services } from '../services';
 import type { TreeNode } from '../tree/nodes';
 import { Disposable } from '../util/disposable';
 import { ConsoleSession } from './consoleSession';
@@ -19,29 +19,16 @@ interface StoredHistory {
 /** Open Console: an fs_cli-like terminal on a connected server; shows the open one if there is one. */
 export async function openConsole(services: Services, node?: TreeNode): Promise<void> {
   const server = await pickServer(services, node, { connected: true });
-  consolesOf(services).show(server);
-}
-
-/** One console registry per activation: owned by the extension context, not a module global. */
-const registries = new WeakMap<Services, Consoles>();
-
-function consolesOf(services: Services): Consoles {
-  let consoles = registries.get(services);
-  if (!consoles) {
-    consoles = new Consoles(services);
-    registries.set(services, consoles);
-    services.context.subscriptions.push(consoles);
-  }
-  return consoles;
+  services.consoles.show(server);
 }
 
 /** The open consoles, one per server, and the command history shared by a server's consoles. */
-class Consoles extends Disposable {
+export class Consoles extends Disposable {
   private readonly consoles = new Map<ServerConnection, ConsoleTerminal>();
   /** Consoles whose server left the settings: still on screen until closed. */
   private readonly retired = new Set<ConsoleTerminal>();
 
-  constructor(private readonly services: Services) {
+  constructor(private readonly services: BaseServices) {
     super();
     this._register(services.manager.onDidChangeServers(() => this.retireRemoved()));
     this._register({

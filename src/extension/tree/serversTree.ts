@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { Call } from '../../core';
 import type { ServerManager } from '../servers/serverManager';
 import { Disposable } from '../util/disposable';
 import {
@@ -8,6 +9,7 @@ import {
   serverIcon,
   serverStateText,
   sessionTooltip,
+  type CallNode,
   type TreeNode,
 } from './nodes';
 
@@ -19,7 +21,7 @@ const MAX_REFRESH_PER_SECOND = 10;
  * coalesced to at most 10 a second, and does no work while the view is hidden.
  */
 export class ServersTreeProvider extends Disposable implements vscode.TreeDataProvider<TreeNode> {
-  private readonly _onDidChangeTreeData = this._register(new vscode.EventEmitter<TreeNode | undefined | void>());
+  private readonly _onDidChangeTreeData = this._register(new vscode.EventEmitter<TreeNode | TreeNode[] | undefined | void>());
   readonly onDidChangeTreeData = this._onDidChangeTreeData.event;
   private view: vscode.TreeView<TreeNode> | undefined;
   private dirty = false;
@@ -29,6 +31,11 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
   private ticker: NodeJS.Timeout | undefined;
   /** Refreshes done, for tests and diagnostics. */
   refreshCount = 0;
+  /**
+   * The call rows last handed to VS Code, one object per call: a partial refresh names elements
+   * by identity, so a row must be the same object from one getChildren to the next.
+   */
+  private callNodes = new Map<Call, CallNode>();
 
   constructor(private readonly manager: ServerManager) {
     super();
@@ -73,11 +80,22 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
   private updateTicker(): void {
     const anyCalls = this.manager.servers.some((s) => s.callCount > 0);
     if (anyCalls && this.visible && !this.ticker) {
-      this.ticker = setInterval(() => this.schedule(), 1000);
+      this.ticker = setInterval(() => this.tickDurations(), 1000);
     } else if ((!anyCalls || !this.visible) && this.ticker) {
       clearInterval(this.ticker);
       this.ticker = undefined;
     }
+  }
+
+  /**
+   * Durations change every second: refresh only the call rows that are shown. A whole-tree
+   * refresh would drop every row handle until VS Code fetched them again, and a click on a row's
+   * action in that moment would reach the command without its row.
+   */
+  private tickDurations(): void {
+    if (this.timer) return;
+    const shown = [...this.callNodes.values()];
+    if (shown.length > 0) this._onDidChangeTreeData.fire(shown);
   }
 
   private stopTimers(): void {
@@ -101,8 +119,14 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
           { kind: 'apps', server },
         ];
       }
-      case 'calls':
-        return [...(server.listener?.calls.values() ?? [])].map((call) => ({ kind: 'call', server, call }));
+      case 'calls': {
+        const rows = [...(server.listener?.calls.values() ?? [])].map((call): CallNode => this.callNodes.get(call) ?? { kind: 'call', server, call });
+        // Keep the rows of other servers; replace this server's.
+        const next = new Map([...this.callNodes].filter(([, n]) => n.server !== server));
+        for (const row of rows) next.set(row.call, row);
+        this.callNodes = next;
+        return rows;
+      }
       case 'call':
         return node.call.sessions.map((session) => ({ kind: 'session', server, session }));
       case 'apps':
@@ -122,8 +146,10 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
         return { kind: 'server', server: node.server };
       case 'call':
         return { kind: 'calls', server: node.server };
-      case 'session':
-        return node.session.call ? { kind: 'call', server: node.server, call: node.session.call } : { kind: 'calls', server: node.server };
+      case 'session': {
+        const call = node.session.call;
+        return call ? (this.callNodes.get(call) ?? { kind: 'call', server: node.server, call }) : { kind: 'calls', server: node.server };
+      }
       case 'app':
         return { kind: 'apps', server: node.server };
     }
