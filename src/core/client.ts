@@ -118,10 +118,27 @@ export class Client implements Disposable {
     return this.cmd(appId === undefined ? `hupall ${cause}` : `hupall ${cause} ${APP_ID_VAR} ${appId}`);
   }
 
-  /** Loads an app onto the listener: calls originated with `appId: id` reach its callbacks. Atomic. */
+  /**
+   * Loads an app onto the listener: calls originated with `appId: id` (and inbound calls routed to
+   * `id`) reach its callbacks. Atomic: a failed validation or setup leaves nothing loaded. The id
+   * defaults to the app's name.
+   */
   loadApp(app: App, options: { id?: string } = {}): Promise<LoadedApp> {
     if (!this.listener) return Promise.reject(new EslError('loading an app needs an EventListener: set client.listener first'));
     return this.listener.loadApp(app, options.id ?? app.name ?? randomUUID(), { client: this });
+  }
+
+  /**
+   * Hot-swaps the app loaded as `id` (default: the app's name) for `app`. Atomic: if the new
+   * version fails validation or setup, this rejects with why and the old version keeps running.
+   * Calls in progress keep the version they started with; new calls get the new one; the old
+   * version's teardown runs once its last call ended.
+   */
+  reloadApp(app: App, options: { id?: string } = {}): Promise<LoadedApp> {
+    if (!this.listener) return Promise.reject(new EslError('reloading an app needs an EventListener: set client.listener first'));
+    const id = options.id ?? app.name;
+    if (id === undefined) return Promise.reject(new EslError('reloadApp needs the id the app was loaded with (options.id) or an app name'));
+    return this.listener.reloadApp(id, app, { client: this });
   }
 
   /** Unloads an app; its teardown runs. */

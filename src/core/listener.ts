@@ -1,4 +1,5 @@
-import { isChannelEventName, validateApp, type App, type AppError, type ChannelEventName, type LoadedApp } from './apps';
+import { isChannelEventName, validateApp, type App, type AppContext, type AppError, type AppVersionInfo, type ChannelEventName, type LoadedApp } from './apps';
+import type { Client } from './client';
 import { APP_ID_VAR, CALL_ID_VAR } from './dialString';
 import { Connection, type ConnectionOptions, type ConnectionStatus, type StatusChange } from './esl/connection';
 import { ApiError, CommandTimeoutError, ConnectionClosedError } from './esl/errors';
@@ -7,6 +8,38 @@ import { Call } from './models/call';
 import type { Job } from './models/job';
 import { Session, type SessionHost } from './models/session';
 import { DisposableStore, Emitter, type Disposable, type Event } from './util/lifecycle';
+
+/** One version of an app under an id. */
+interface AppVersion {
+  readonly app: App;
+  readonly version: number;
+  readonly loadedAt: number;
+  readonly callbacks: ChannelEventName[];
+  /** Calls pinned to this version that have not ended. */
+  readonly liveCalls: Set<Call>;
+  /** Callbacks started and not yet settled. */
+  running: number;
+  tornDown: boolean;
+}
+
+/** The public LoadedApp, mutable here. */
+type LoadedAppState = { -readonly [K in keyof LoadedApp]: LoadedApp[K] };
+
+/** Everything about one app id. */
+interface AppSlot {
+  readonly id: string;
+  readonly state: LoadedAppState;
+  current: AppVersion;
+  /** Replaced versions not yet torn down. */
+  readonly older: Set<AppVersion>;
+  /** Which version each call that reached the app runs on. */
+  readonly pins: Map<Call, AppVersion>;
+  /** Reloads and unloads of this id, one after another. */
+  lock: Promise<void>;
+  client: Client;
+  /** Load order, to pick the inbound app. */
+  readonly order: number;
+}
 
 /** The events the models are folded from. Not `ALL`: FreeSWITCH sends far more than we use. */
 export const LISTENER_EVENTS = [
@@ -86,7 +119,10 @@ export class EventListener implements Disposable, SessionHost {
   private readonly callIndex = new Map<string, Call>();
   private readonly recentlyEnded = new Set<string>();
   private readonly waiters = new Map<string, Set<EventWaiter>>();
-  private readonly apps = new Map<string, LoadedApp>();
+  private readonly apps = new Map<string, AppSlot>();
+  private nextAppOrder = 0;
+  /** The public view of `apps`. */
+  private readonly appStates = new Map<string, LoadedApp>();
   private readonly store = new DisposableStore();
   /** The resync that follows the latest ready. */
   private resynced: Promise<void> = Promise.resolve();
@@ -224,87 +260,272 @@ export class EventListener implements Disposable, SessionHost {
   }
 
   // ---- Apps ----
+  //
+  // Each app id has a slot holding its current version and the older versions still finishing
+  // calls. A call is pinned to the version whose callback it reached first and keeps it until
+  // every session of the call has ended; a replaced version is torn down once no call is pinned
+  // to it and none of its callbacks is still running.
 
   /**
    * Loads an app atomically: validates it, runs its setup, subscribes to what it needs, and only
    * then registers it. Any failure leaves nothing registered.
    */
-  async loadApp(app: App, id: string, context: { client: unknown }): Promise<LoadedApp> {
-    if (this.apps.has(id) || this.loadingApps.has(id)) throw new Error(`an app is already loaded with id ${id}; unload it first`);
-    const callbacks = validateApp(app, id);
-    const ctx = { id, client: context.client, listener: this };
+  async loadApp(app: App, id: string, context: { client: Client }): Promise<LoadedApp> {
+    if (this.apps.has(id) || this.loadingApps.has(id)) throw new Error(`an app is already loaded with id ${id}; unload it first (or reload it)`);
     this.loadingApps.add(id);
+    let version: AppVersion;
     try {
-      await app.setup?.(ctx);
-      try {
-        const missing = callbacks.filter((n) => !this.connection.subscriptions.has(n));
-        if (missing.length > 0) await this.connection.subscribe(missing);
-      } catch (err) {
-        await Promise.resolve(app.teardown?.(ctx)).catch(() => undefined);
-        throw err;
-      }
+      version = await this.prepareVersion(app, id, 1, context.client);
     } finally {
       this.loadingApps.delete(id);
     }
-    const loaded: LoadedApp = {
+    const state: LoadedAppState = {
       id,
       name: app.name ?? id,
       app,
-      loadedAt: Date.now(),
-      callbacks,
+      version: 1,
+      loadedAt: version.loadedAt,
+      callbacks: version.callbacks,
       runs: new Map(),
       calls: new Set(),
       errors: 0,
       lastError: undefined,
+      get callsHandled() {
+        return this.calls.size;
+      },
+      versions: [],
     };
-    this.apps.set(id, loaded);
+    const slot: AppSlot = { id, state, current: version, older: new Set(), pins: new Map(), lock: Promise.resolve(), client: context.client, order: this.nextAppOrder++ };
+    this.apps.set(id, slot);
+    this.appStates.set(id, state);
+    this.refreshVersions(slot);
     this._onDidChangeApps.fire();
-    return loaded;
+    return state;
   }
 
-  /** Unloads an app and runs its teardown. Calls it was handling get no more callbacks. */
-  async unloadApp(id: string, context: { client: unknown }): Promise<void> {
-    const loaded = this.apps.get(id);
-    if (!loaded) throw new Error(`no app is loaded with id ${id}`);
-    this.apps.delete(id);
-    this._onDidChangeApps.fire();
-    await loaded.app.teardown?.({ id, client: context.client, listener: this });
+  /**
+   * Replaces the app loaded as `id` with `app`, atomically: the new version is validated, set up
+   * and subscribed first; if any of that fails, the promise rejects with why, the old version keeps
+   * running, and `lastError` (eventName `reload`) records it. Then calls that already reached the
+   * app keep the version they started with until they end, and new calls get the new one. The old
+   * version's teardown runs once its last call ended and its callbacks settled (at once if none).
+   * Reloads and unloads of one id run one after another.
+   */
+  reloadApp(id: string, app: App, context: { client: Client }): Promise<LoadedApp> {
+    const slot = this.apps.get(id);
+    if (!slot) return Promise.reject(new Error(`no app is loaded with id ${id}; load it first`));
+    return this.withLock(slot, async () => {
+      if (this.apps.get(id) !== slot) throw new Error(`app ${id} was unloaded while a reload waited`);
+      const number = slot.state.version + 1;
+      let version: AppVersion;
+      try {
+        version = await this.prepareVersion(app, id, number, context.client);
+      } catch (err) {
+        const error = err instanceof Error ? err : new Error(String(err));
+        this.reportAppError(slot, { appId: id, eventName: 'reload', sessionUuid: '', version: number, error, at: Date.now() }, false);
+        this._onDidChangeApps.fire();
+        throw error;
+      }
+      if (this.apps.get(id) !== slot) {
+        // Unloaded meanwhile (cannot happen under the lock, but never leak a set-up version).
+        await this.teardownVersion(slot, version);
+        throw new Error(`app ${id} was unloaded during its reload`);
+      }
+      const old = slot.current;
+      slot.current = version;
+      slot.client = context.client;
+      slot.older.add(old);
+      const s = slot.state;
+      s.app = app;
+      s.name = app.name ?? id;
+      s.version = number;
+      s.loadedAt = version.loadedAt;
+      s.callbacks = version.callbacks;
+      this.refreshVersions(slot);
+      this._onDidChangeApps.fire();
+      this.maybeRetire(slot, old);
+      return s;
+    });
+  }
+
+  /** Unloads an app and runs its teardown (and that of older versions still finishing calls). Calls it was handling get no more callbacks. */
+  async unloadApp(id: string, context: { client: Client }): Promise<void> {
+    const slot = this.apps.get(id);
+    if (!slot) throw new Error(`no app is loaded with id ${id}`);
+    await this.withLock(slot, async () => {
+      if (this.apps.get(id) !== slot) throw new Error(`no app is loaded with id ${id}`);
+      this.apps.delete(id);
+      this.appStates.delete(id);
+      slot.client = context.client;
+      this._onDidChangeApps.fire();
+      for (const old of slot.older) if (!old.tornDown) await this.teardownVersion(slot, old);
+      slot.older.clear();
+      slot.pins.clear();
+      // The current version's teardown error reaches the caller, as it always did.
+      slot.current.tornDown = true;
+      await slot.current.app.teardown?.(this.contextFor(slot, slot.current));
+    });
   }
 
   /** Loaded apps by id. */
   get loadedApps(): ReadonlyMap<string, LoadedApp> {
-    return this.apps;
+    return this.appStates;
+  }
+
+  /**
+   * Hands a session to the app loaded as `appId`: sets `fsdev_app_id` on the channel (uuid_setvar)
+   * so its later events reach that app, then delivers `event` (typically the CHANNEL_PARK that got
+   * it routed) to the app's callback for it. Rejects if no such app is loaded.
+   */
+  async routeToApp(session: Session, appId: string, event?: EslEvent): Promise<void> {
+    if (!this.apps.has(appId)) throw new Error(`no app is loaded with id ${appId}`);
+    await session.setVar(APP_ID_VAR, appId);
+    const slot = this.apps.get(appId);
+    if (slot && event && !session.ended) this.runCallback(slot, session, event);
+  }
+
+  private async prepareVersion(app: App, id: string, number: number, client: Client): Promise<AppVersion> {
+    const callbacks = validateApp(app, id);
+    const version: AppVersion = { app, version: number, loadedAt: Date.now(), callbacks, liveCalls: new Set(), running: 0, tornDown: false };
+    const ctx: AppContext = { id, client, listener: this, version: number };
+    await app.setup?.(ctx);
+    try {
+      const wanted: string[] = [...callbacks];
+      const missing = wanted.filter((n) => !this.connection.subscriptions.has(n) && !this.connection.subscriptions.has('ALL'));
+      if (missing.length > 0) await this.connection.subscribe(missing);
+    } catch (err) {
+      await Promise.resolve(app.teardown?.(ctx)).catch(() => undefined);
+      throw err;
+    }
+    return version;
+  }
+
+  private withLock<T>(slot: AppSlot, fn: () => Promise<T>): Promise<T> {
+    const run = slot.lock.then(fn, fn);
+    slot.lock = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private contextFor(slot: AppSlot, version: AppVersion): AppContext {
+    return { id: slot.id, client: slot.client, listener: this, version: version.version };
+  }
+
+  private refreshVersions(slot: AppSlot): void {
+    const info = (v: AppVersion): AppVersionInfo => ({ version: v.version, loadedAt: v.loadedAt, liveCalls: v.liveCalls.size, running: v.running, current: v === slot.current });
+    slot.state.versions = [info(slot.current), ...[...slot.older].map(info)];
+  }
+
+  /** Tears a replaced version down once nothing uses it any more. */
+  private maybeRetire(slot: AppSlot, version: AppVersion): void {
+    if (version === slot.current || version.tornDown || version.liveCalls.size > 0 || version.running > 0) return;
+    void this.teardownVersion(slot, version).then(() => {
+      slot.older.delete(version);
+      if (this.apps.get(slot.id) === slot) {
+        this.refreshVersions(slot);
+        this._onDidChangeApps.fire();
+      }
+    });
+  }
+
+  private async teardownVersion(slot: AppSlot, version: AppVersion): Promise<void> {
+    if (version.tornDown) return;
+    version.tornDown = true;
+    try {
+      await version.app.teardown?.(this.contextFor(slot, version));
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      this.reportAppError(slot, { appId: slot.id, eventName: 'teardown', sessionUuid: '', version: version.version, error, at: Date.now() }, false);
+    }
+  }
+
+  private reportAppError(slot: AppSlot, appError: AppError, countAsCallbackError: boolean): void {
+    if (countAsCallbackError) slot.state.errors++;
+    slot.state.lastError = appError;
+    this._onDidAppError.fire(appError);
+  }
+
+  /** The app that receives parked inbound legs no app owns: the first loaded with `inbound: true`. */
+  private inboundSlot(): AppSlot | undefined {
+    let best: AppSlot | undefined;
+    for (const slot of this.apps.values()) if (slot.current.app.inbound === true && (!best || slot.order < best.order)) best = slot;
+    return best;
   }
 
   private dispatchToApp(session: Session, event: EslEvent): void {
     const appId = session.appId;
-    if (appId === undefined) return;
-    const loaded = this.apps.get(appId);
-    const callback = loaded?.app.on[event.name as ChannelEventName];
-    if (!loaded || !callback) return;
-    loaded.runs.set(event.name, (loaded.runs.get(event.name) ?? 0) + 1);
-    loaded.calls.add(session.call?.uuid ?? session.uuid);
+    let slot = appId === undefined ? undefined : this.apps.get(appId);
+    if (appId === undefined && event.name === 'CHANNEL_PARK' && session.direction === 'inbound') slot = this.inboundSlot();
+    if (slot) this.runCallback(slot, session, event);
+  }
+
+  /** Runs the callback of the version the session's call is pinned to (pinning it to the current one on first use). */
+  private runCallback(slot: AppSlot, session: Session, event: EslEvent): void {
+    const call = session.call;
+    let version = call ? slot.pins.get(call) : undefined;
+    const callback = (version ?? slot.current).app.on[event.name as ChannelEventName];
+    if (!callback) return;
+    if (!version) {
+      version = slot.current;
+      if (call) {
+        slot.pins.set(call, version);
+        version.liveCalls.add(call);
+      }
+    }
+    const pinned = version;
+    const state = slot.state;
+    state.runs.set(event.name, (state.runs.get(event.name) ?? 0) + 1);
+    state.calls.add(call?.uuid ?? session.uuid);
+    pinned.running++;
+    const done = (): void => {
+      pinned.running--;
+      this.maybeRetire(slot, pinned);
+    };
     // Off the read path: an app's slow or failing callback never delays the next event.
     setImmediate(() => {
       const report = (err: unknown): void => {
-        const appError: AppError = {
-          appId,
-          eventName: event.name,
-          sessionUuid: session.uuid,
-          error: err instanceof Error ? err : new Error(String(err)),
-          at: Date.now(),
-        };
-        loaded.errors++;
-        loaded.lastError = appError;
-        this._onDidAppError.fire(appError);
+        const error = err instanceof Error ? err : new Error(String(err));
+        this.reportAppError(slot, { appId: slot.id, eventName: event.name, sessionUuid: session.uuid, version: pinned.version, error, at: Date.now() }, true);
       };
       try {
-        const result = callback.call(loaded.app, session, event, session.call);
-        if (result instanceof Promise) result.catch(report);
+        const result = callback.call(pinned.app, session, event, session.call);
+        if (result instanceof Promise) result.then(done, (err: unknown) => (report(err), done()));
+        else done();
       } catch (err) {
         report(err);
+        done();
       }
     });
+  }
+
+  /** A call all of whose sessions ended releases its pin: its version may retire. */
+  private releaseCall(call: Call): void {
+    if (!call.sessions.every((s) => s.ended || !this.sessions.has(s.uuid))) return;
+    for (const slot of this.apps.values()) {
+      const version = slot.pins.get(call);
+      if (!version) continue;
+      slot.pins.delete(call);
+      version.liveCalls.delete(call);
+      this.maybeRetire(slot, version);
+    }
+  }
+
+  /** Merged calls keep one pin: the surviving call's, or else the merged-in call's. */
+  private movePins(into: Call, from: Call): void {
+    for (const slot of this.apps.values()) {
+      const version = slot.pins.get(from);
+      if (!version) continue;
+      slot.pins.delete(from);
+      version.liveCalls.delete(from);
+      if (!slot.pins.has(into)) {
+        slot.pins.set(into, version);
+        version.liveCalls.add(into);
+      } else {
+        this.maybeRetire(slot, version);
+      }
+    }
   }
 
   // ---- Folding events into models ----
@@ -433,6 +654,7 @@ export class EventListener implements Disposable, SessionHost {
     }
     this.callIndex.set(from.uuid, into);
     this.calls.delete(from.uuid);
+    this.movePins(into, from);
     this.stats.callsCreated--;
     this._onDidMergeCalls.fire({ into, from });
   }
@@ -455,6 +677,7 @@ export class EventListener implements Disposable, SessionHost {
       this.callIndex.delete(call.uuid);
     }
     this.rememberEnded(session.uuid);
+    if (call) this.releaseCall(call);
     this._onDidEndSession.fire(session);
   }
 

@@ -98,6 +98,14 @@ export class AppRunner {
         return this.waitForFinish(app);
       case 'echo':
         return this.waitForFinish(app);
+      case 'ring_ready':
+        // switch_channel_mark_ring_ready: CHANNEL_PROGRESS (180 Ringing), call state RINGING.
+        this.markProgress(ch, false);
+        return Promise.resolve('done');
+      case 'pre_answer':
+        // switch_channel_pre_answer: CHANNEL_PROGRESS_MEDIA (183 with early media), call state EARLY.
+        this.markProgress(ch, true);
+        return Promise.resolve('done');
       case 'playback':
         return this.playback(ch, app);
       case 'sleep':
@@ -118,6 +126,27 @@ export class AppRunner {
         return Promise.resolve('done');
       default:
         return Promise.resolve('done');
+    }
+  }
+
+  /**
+   * Ring-ready or pre-answer of an unanswered channel. Invented simplifications: the loopback
+   * partner is not told (mod_loopback would pass the progress to the a-leg), and the event carries
+   * the channel's headers only.
+   */
+  private markProgress(ch: SimChannel, media: boolean): void {
+    if (ch.answered || ch.isDown) return;
+    if (media) {
+      if (ch.answerState === 'early') return;
+      ch.times.progressMediaUs = nowUs();
+      ch.answerState = 'early';
+      this.sw.fire('CHANNEL_PROGRESS_MEDIA', SITES.progressMedia, { channel: ch });
+      this.sw.setCallState(ch, 'EARLY');
+    } else {
+      if (ch.times.progressUs) return;
+      ch.times.progressUs = nowUs();
+      this.sw.fire('CHANNEL_PROGRESS', SITES.progress, { channel: ch });
+      if (ch.callState !== 'RINGING') this.sw.setCallState(ch, 'RINGING');
     }
   }
 
@@ -311,5 +340,5 @@ export interface StartedApp extends RunningApp {
 }
 
 /** Apps this switch can run; others are "Invalid Application" as in FreeSWITCH (logged, nothing fired). */
-const KNOWN_APPS = new Set(['answer', 'park', 'echo', 'playback', 'sleep', 'hangup', 'set', 'unset', 'log']);
+const KNOWN_APPS = new Set(['answer', 'park', 'echo', 'playback', 'sleep', 'hangup', 'set', 'unset', 'log', 'ring_ready', 'pre_answer']);
 

@@ -189,7 +189,7 @@ export class CallFlows {
     // Dialplan hunt on the b-leg (mod_dialplan_xml re-sets call_uuid while routing).
     b.vars.set('call_uuid', b.uuid);
     this.sw.log(6, 'mod_dialplan_xml.c', 'dialplan_hunt', 639, b, `Processing ${cid.name} <${cid.number}>->${dest} in context ${context}`);
-    const actions = findExtension(dest);
+    const actions = findExtension(dest, context);
     if (!actions) return this.failLoopback(a, b, 'NO_ROUTE_DESTINATION');
 
     if (this.sw.options.callSetupDelayMs > 0) {

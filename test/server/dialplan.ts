@@ -31,9 +31,20 @@ const EXTENSIONS: Readonly<Record<string, readonly DialplanAction[]>> = {
 };
 
 /**
- * The actions for a destination, or undefined when nothing matches: FreeSWITCH then hangs the leg
- * up with NO_ROUTE_DESTINATION (capture 09). Every context resolves like `default`.
+ * Invented context `park`, as switchio's docs have FreeSWITCH configured for ESL apps: every
+ * destination parks without answering, so the inbound leg waits for an app (a Router) to take it:
+ * `<extension name="park"><condition field="destination_number" expression="^.*$">
+ * <action application="park"/></condition></extension>`.
  */
-export function findExtension(destination: string): readonly DialplanAction[] | undefined {
-  return EXTENSIONS[destination];
+export const PARK_CONTEXT = 'park';
+
+const PARK_EVERYTHING: readonly DialplanAction[] = [{ app: 'park', data: '' }];
+
+/**
+ * The actions for a destination, or undefined when nothing matches: FreeSWITCH then hangs the leg
+ * up with NO_ROUTE_DESTINATION (capture 09). Every context but `park` resolves like `default`.
+ */
+export function findExtension(destination: string, context = 'default'): readonly DialplanAction[] | undefined {
+  if (context === PARK_CONTEXT) return PARK_EVERYTHING;
+  return Object.prototype.hasOwnProperty.call(EXTENSIONS, destination) ? EXTENSIONS[destination] : undefined;
 }

@@ -130,4 +130,6 @@ export const SITES = {
   recordStart: { file: 'switch_ivr_async.c', func: 'record_callback', line: 1317 },
   recordStop: { file: 'switch_ivr_async.c', func: 'record_callback', line: 1419 },
   sendEvent: { file: 'mod_event_socket.c', func: 'parse_command', line: 1972 },
+  progress: { file: 'switch_channel.c', func: 'switch_channel_perform_mark_ring_ready_value', line: 3582 },
+  progressMedia: { file: 'switch_channel.c', func: 'switch_channel_perform_mark_pre_answered', line: 3658 },
 } satisfies Record<string, CallSite>;

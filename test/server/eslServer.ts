@@ -314,6 +314,17 @@ export class TestEslServer {
     return this.sw.calls.originateDirect(destination, app);
   }
 
+  /**
+   * Simulates an inbound call to `destination` that parks unanswered, waiting for an ESL app: a
+   * loopback call into the (invented) `park` context, whose b-leg is the inbound channel
+   * (Call-Direction inbound, Caller-Destination-Number = destination) and fires CHANNEL_PARK. The
+   * a-leg (the caller) runs `&<callerApp>` (default park). Returns the a-leg uuid. The loopback
+   * b-leg's uuid is the a-leg's `other_loopback_leg_uuid`.
+   */
+  inboundCall(destination: string, callerApp = 'park'): string {
+    return this.sw.calls.originateDirect(`${destination}/park`, callerApp);
+  }
+
   /** Hangs up every channel (hupall), even while stopped. */
   hangupAll(cause = 'MANAGER_REQUEST'): void {
     this.sw.calls.hupall(parseCause(cause, 'MANAGER_REQUEST'));

@@ -3,6 +3,7 @@ import { assertSingleLine } from '../esl/command';
 import { EslError } from '../esl/errors';
 import type { EslEvent } from '../esl/event';
 import { APP_ID_VAR } from '../dialString';
+import type { ChannelEventName, ChannelVariable } from '../apps/app';
 import type { Call } from './call';
 
 /** What a Session needs from whoever tracks it: commands and awaiting its events. */
@@ -101,7 +102,7 @@ export class Session {
   }
 
   /** A channel variable as last seen in an event (`variable_<name>`); see `getVar` to ask FreeSWITCH. */
-  var(name: string): string | undefined {
+  var(name: ChannelVariable): string | undefined {
     return this._headers[`variable_${name}`];
   }
 
@@ -232,7 +233,7 @@ export class Session {
   }
 
   /** Sets a channel variable (`uuid_setvar`). */
-  async setVar(name: string, value: string): Promise<void> {
+  async setVar(name: ChannelVariable, value: string): Promise<void> {
     assertVarName(name);
     assertSingleLine(`channel variable ${name}`, value);
     await this.host.cmd(`uuid_setvar ${this.uuid} ${name} ${value}`);
@@ -240,7 +241,7 @@ export class Session {
   }
 
   /** Reads a channel variable from FreeSWITCH (`uuid_getvar`); `undefined` when unset. */
-  async getVar(name: string): Promise<string | undefined> {
+  async getVar(name: ChannelVariable): Promise<string | undefined> {
     assertVarName(name);
     const value = await this.host.cmd(`uuid_getvar ${this.uuid} ${name}`);
     return value === '_undef_' ? undefined : value;
@@ -258,8 +259,13 @@ export class Session {
     await this.host.cmd(`uuid_record ${this.uuid} stop ${path}`);
   }
 
-  /** Resolves with the next event named `eventName` for this session (subscribing to it if needed). */
-  recv(eventName: string, timeoutMs: number = DEFAULT_EVENT_TIMEOUT_MS): Promise<EslEvent> {
+  /**
+   * Resolves with the next event named `eventName` for this session (subscribing to it if needed),
+   * e.g. `await session.recv('CHANNEL_ANSWER', { timeout: 5000 })`; rejects with a
+   * `CommandTimeoutError` after the timeout (ms; a number works too). Default 30 s.
+   */
+  recv(eventName: ChannelEventName | (string & {}), timeout: number | { timeout?: number } = DEFAULT_EVENT_TIMEOUT_MS): Promise<EslEvent> {
+    const timeoutMs = typeof timeout === 'number' ? timeout : (timeout.timeout ?? DEFAULT_EVENT_TIMEOUT_MS);
     return this.host.waitForEvent(this, eventName, timeoutMs);
   }
 }
