@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { after, before, describe, test } from 'node:test';
+import { APP_ID_VAR, Client, EventListener } from '../../src/core';
+import { parseAppSpec } from '../../src/apphost/cli';
+import { TestEslServer } from '../server/eslServer';
+import { until } from '../support/wait';
+import { appDir, buildHost } from './support';
+
+const PASSWORD = 'Sekrit';
+
+describe('fsdev serve', () => {
+  let server: TestEslServer;
+  let listener: EventListener;
+  let client: Client;
+
+  before(async () => {
+    server = new TestEslServer({ password: PASSWORD });
+    await server.start();
+    listener = new EventListener({ host: '127.0.0.1', port: server.port, password: PASSWORD });
+    await listener.connect();
+    client = new Client({ host: '127.0.0.1', port: server.port, password: PASSWORD, listener });
+    await client.connect();
+  });
+
+  after(async () => {
+    await client.disconnect();
+    await listener.disconnect();
+    await server.stop();
+  });
+
+  test('app specs: a path, or id=path', () => {
+    assert.equal(parseAppSpec('./fsapps/tone.ts').id, 'tone');
+    assert.equal(parseAppSpec('ivr=./fsapps/x.ts').id, 'ivr');
+    assert.match(parseAppSpec('ivr=./fsapps/x.ts').path, /\/fsapps\/x\.ts$/);
+  });
+
+  test('serves an app headless (password from FREESWITCH_PASSWORD), reloads it on save with --watch, exits 0 on SIGINT', async () => {
+    const { cliScript } = await buildHost();
+    const apps = appDir();
+    const app = (cause: string): string =>
+      `import { defineApp } from 'freeswitch-dev';\nexport const app = defineApp({ on: { CHANNEL_PARK: (s) => s.hangup('${cause}') } });\n`;
+    const entry = apps.write('busy.ts', app('USER_BUSY'));
+    const cli = spawn(process.execPath, [cliScript, 'serve', '--host', '127.0.0.1', '--port', String(server.port), '--app', entry, '--watch'], {
+      env: { ...process.env, FREESWITCH_PASSWORD: PASSWORD },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const lines: string[] = [];
+    createInterface({ input: cli.stdout! }).on('line', (l) => lines.push(l));
+    let stderr = '';
+    cli.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => cli.once('exit', (code) => resolve(code)));
+    try {
+      await until(() => lines.some((l) => /watching/.test(l)) || cli.exitCode !== null, 'the CLI is serving', 20_000);
+      assert.ok(lines.some((l) => /app busy v1 live \(CHANNEL_PARK\)/.test(l)), `${lines.join('\n')}\n${stderr}`);
+
+      const call = async (): Promise<string[]> => {
+        const job = client.originate('9196', { endpoint: 'loopback', app: 'park', variables: { [APP_ID_VAR]: 'busy' } });
+        await job.get(10_000);
+        const found = (): ReturnType<typeof listener.calls.get> =>
+          listener.calls.get(job.sessUuid!) ?? [...listener.history].find((c) => c.sessions.some((s) => s.uuid === job.sessUuid));
+        await until(() => found()?.sessions.every((s) => s.ended) === true, 'the call ended', 10_000);
+        return [...new Set(found()!.sessions.map((s) => s.hangupCause ?? '?'))];
+      };
+      assert.deepEqual(await call(), ['USER_BUSY']);
+
+      apps.write('busy.ts', app('CALL_REJECTED'));
+      await until(() => lines.some((l) => /app busy v2 live/.test(l)), 'the watcher reloaded the app', 10_000);
+      assert.deepEqual(await call(), ['CALL_REJECTED']);
+    } finally {
+      cli.kill('SIGINT');
+    }
+    assert.equal(await exited, 0, `${lines.join('\n')}\n${stderr}`);
+    assert.ok(lines.some((l) => /SIGINT: stopping/.test(l)));
+  });
+});

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { findApp, locate } from '../../src/apphost/host';
+import { isLoadResult, parseHostMessage, parseSupervisorMessage } from '../../src/shared/protocol/appHost';
+
+test('supervisor messages are validated: the password stays, junk is refused', () => {
+  assert.deepEqual(parseSupervisorMessage({ kind: 'request', id: 1, method: 'connect', params: { host: 'h', port: 8021, password: 'p', extra: 1 } }), {
+    kind: 'request',
+    id: 1,
+    method: 'connect',
+    params: { host: 'h', port: 8021, password: 'p' },
+  });
+  assert.equal(parseSupervisorMessage({ kind: 'request', id: 1, method: 'connect', params: { host: 'h', port: 70000, password: 'p' } }), undefined);
+  assert.equal(parseSupervisorMessage({ kind: 'request', id: 1, method: 'eval', params: {} }), undefined);
+  assert.equal(parseSupervisorMessage({ kind: 'request', id: -1, method: 'status', params: {} }), undefined);
+  assert.equal(parseSupervisorMessage({ kind: 'request', id: 2, method: 'load', params: { appId: '', entry: '/x.ts' } }), undefined);
+  assert.deepEqual(parseSupervisorMessage({ kind: 'ping', seq: 3 }), { kind: 'ping', seq: 3 });
+  assert.equal(parseSupervisorMessage('ping'), undefined);
+});
+
+test('host messages are validated', () => {
+  assert.deepEqual(parseHostMessage({ kind: 'pong', seq: 1 }), { kind: 'pong', seq: 1 });
+  assert.equal(parseHostMessage({ kind: 'log', level: 'shout', message: 'x', at: 1 }), undefined);
+  assert.deepEqual(parseHostMessage({ kind: 'response', id: 4, ok: false, error: { message: 'no' } }), { kind: 'response', id: 4, ok: false, error: { message: 'no' } });
+  assert.equal(parseHostMessage({ kind: 'status', status: { pid: 1, connection: 'ready', apps: [{ id: 'a' }], startedAt: 1 } }), undefined);
+  assert.ok(isLoadResult({ loaded: false, phase: 'compile', diagnostics: [{ file: '/a.ts', line: 2, column: 0, length: 1, severity: 'error', message: 'x' }], message: 'x', previousVersionRunning: false }));
+  assert.ok(!isLoadResult({ loaded: false, phase: 'link', diagnostics: [], message: 'x', previousVersionRunning: false }));
+});
+
+test('findApp takes the default export, else the one app export; a class is instantiated', () => {
+  const app = { on: { CHANNEL_PARK: () => undefined } };
+  assert.equal(findApp({ default: app, other: { on: {} } }), app);
+  assert.equal(findApp({ helper: 1, app }), app);
+  class Tone {
+    on = { CHANNEL_PARK: (): void => undefined };
+  }
+  assert.ok(findApp({ Tone }) instanceof Tone);
+  assert.throws(() => findApp({ a: app, b: app }), /exports 2 apps \(a, b\)/);
+  assert.throws(() => findApp({ x: 1 }), /exports no app/);
+});
+
+test('locate picks the first frame in an app input, else the first .ts outside the core', () => {
+  const stack = ['Error: boom', '    at x (/repo/src/core/listener.ts:1:1)', '    at explode (/w/fsapps/a.ts:4:9)', '    at /w/fsapps/lib.ts:2:3'].join('\n');
+  assert.deepEqual(locate(stack, new Set(['/w/fsapps/lib.ts'])), { file: '/w/fsapps/lib.ts', line: 2, column: 3 });
+  assert.deepEqual(locate(stack, new Set()), { file: '/w/fsapps/a.ts', line: 4, column: 9 });
+});
