@@ -1,0 +1,200 @@
+/**
+ * The event stream webview's protocol. The host owns the events (a bounded buffer) and the filter;
+ * the webview shows the rows that match and asks for details on demand. Rows are summaries, so a
+ * batch of hundreds of events stays small; headers travel only for the event being inspected.
+ *
+ * Host → webview: notifications ({@link EventStreamNotification}), including responses to requests.
+ * Webview → host: commands and requests ({@link EventStreamCommand}); the host runs every inbound
+ * message through {@link parseEventStreamCommand} and ignores what does not match.
+ */
+import { isBoolean, isInteger, isObject, isString, isStringArray } from './validate';
+
+/** One event as a list row. Every string is event data: render it as text, never as HTML. */
+export interface EventRow {
+  /** Sequence number given by the host, increasing in arrival order. */
+  seq: number;
+  /** `Event-Date-Timestamp` in µs since the epoch (0 when missing). */
+  timeUs: number;
+  /** `Event-Name`. */
+  name: string;
+  /** `Event-Subclass` of a CUSTOM event. */
+  subclass?: string;
+  /** `Unique-ID` of the session the event is about. */
+  uuid?: string;
+  /** Caller ID number (or name when there is no number). */
+  caller: string;
+  /** Destination number. */
+  destination: string;
+  /** One line: state, hangup cause, application, job result … */
+  summary: string;
+}
+
+/** What the stream shows: set by the webview, applied by the host. */
+export interface EventStreamFilter {
+  /** Event names to show (a CUSTOM event by its subclass); empty = every event. */
+  names: string[];
+  /** Session or call uuids (or prefixes) to show; empty = every call. */
+  uuids: string[];
+  /** Case-insensitive text searched in header names, values and the body; '' = no text filter. */
+  text: string;
+}
+
+/** Counters that make lost or hidden events visible. */
+export interface EventStreamStats {
+  /** Events received since the stream opened (or was cleared). */
+  received: number;
+  /** Events in the host's buffer. */
+  buffered: number;
+  /** Oldest events dropped because the buffer was full. */
+  dropped: number;
+  /** Events that arrived while paused (shown on resume). */
+  arrivedWhilePaused: number;
+  /** Events matching the filter (in the buffer). */
+  matching: number;
+}
+
+/** The complete state of the view, sent after `ready`, when shown again, on resume and on filter change. */
+export interface EventStreamState {
+  /** Server label, e.g. `Test FS (127.0.0.1:8021)`. */
+  server: string;
+  /** Whether the server is connected. */
+  connected: boolean;
+  /** Buffer capacity (the `freeswitch.eventStream.bufferSize` setting). */
+  bufferSize: number;
+  filter: EventStreamFilter;
+  paused: boolean;
+  /** Event names seen or offered for the names filter, sorted. */
+  knownNames: string[];
+  /** Human label for the uuid filter when it came from "Show Events for This Call". */
+  callLabel?: string;
+  stats: EventStreamStats;
+}
+
+/** Every header of one event, decoded, in the order FreeSWITCH sent them, and the body. */
+export interface EventDetail {
+  seq: number;
+  headers: Array<[string, string]>;
+  body: string;
+}
+
+// ---- host → webview ----
+
+export interface SnapshotNotification {
+  type: 'snapshot';
+  state: EventStreamState;
+  /** The matching rows, oldest first (at most `bufferSize`). */
+  rows: EventRow[];
+}
+export interface AppendNotification {
+  type: 'append';
+  /** New matching rows, oldest first. */
+  rows: EventRow[];
+  stats: EventStreamStats;
+  /** Event names seen for the first time in this batch. */
+  newNames: string[];
+}
+export interface StatusNotification {
+  type: 'status';
+  connected: boolean;
+  stats: EventStreamStats;
+}
+export interface DetailResponse {
+  type: 'detail';
+  requestId: number;
+  /** Undefined when the event already left the buffer. */
+  detail?: EventDetail;
+}
+export interface ExportedNotification {
+  type: 'exported';
+  /** Where the file was written, or undefined when cancelled. */
+  path?: string;
+  count: number;
+  error?: string;
+}
+
+export type EventStreamNotification = SnapshotNotification | AppendNotification | StatusNotification | DetailResponse | ExportedNotification;
+
+// ---- webview → host ----
+
+export interface ReadyCommand {
+  type: 'ready';
+}
+export interface SetFilterCommand {
+  type: 'setFilter';
+  filter: EventStreamFilter;
+}
+export interface SetPausedCommand {
+  type: 'setPaused';
+  paused: boolean;
+}
+export interface ClearCommand {
+  type: 'clear';
+}
+export interface GetDetailRequest {
+  type: 'getDetail';
+  requestId: number;
+  seq: number;
+}
+export interface CopyEventCommand {
+  type: 'copyEvent';
+  seq: number;
+}
+export interface ExportCommand {
+  type: 'export';
+}
+export interface OpenTimelineCommand {
+  type: 'openTimeline';
+  /** A session uuid of the call. */
+  uuid: string;
+}
+
+export type EventStreamCommand =
+  | ReadyCommand
+  | SetFilterCommand
+  | SetPausedCommand
+  | ClearCommand
+  | GetDetailRequest
+  | CopyEventCommand
+  | ExportCommand
+  | OpenTimelineCommand;
+
+/** Longest free-text filter accepted, and most names or uuids in a filter. */
+export const FILTER_LIMITS = { text: 1000, names: 500, uuids: 100, uuid: 200 } as const;
+
+function parseFilter(raw: unknown): EventStreamFilter | undefined {
+  if (!isObject(raw)) return undefined;
+  const { names, uuids, text } = raw;
+  if (!isStringArray(names, FILTER_LIMITS.names) || !isStringArray(uuids, FILTER_LIMITS.uuids) || !isString(text, FILTER_LIMITS.text)) return undefined;
+  if (uuids.some((u) => u.length > FILTER_LIMITS.uuid)) return undefined;
+  return { names: [...names], uuids: [...uuids], text };
+}
+
+/** Validates a message from the webview; undefined for anything that is not a command of this protocol. */
+export function parseEventStreamCommand(raw: unknown): EventStreamCommand | undefined {
+  if (!isObject(raw) || !isString(raw.type, 32)) return undefined;
+  switch (raw.type) {
+    case 'ready':
+    case 'clear':
+    case 'export':
+      return { type: raw.type };
+    case 'setFilter': {
+      const filter = parseFilter(raw.filter);
+      return filter ? { type: 'setFilter', filter } : undefined;
+    }
+    case 'setPaused':
+      return isBoolean(raw.paused) ? { type: 'setPaused', paused: raw.paused } : undefined;
+    case 'getDetail':
+      return isInteger(raw.requestId) && isInteger(raw.seq) ? { type: 'getDetail', requestId: raw.requestId, seq: raw.seq } : undefined;
+    case 'copyEvent':
+      return isInteger(raw.seq) ? { type: 'copyEvent', seq: raw.seq } : undefined;
+    case 'openTimeline':
+      return isString(raw.uuid, FILTER_LIMITS.uuid) && raw.uuid !== '' ? { type: 'openTimeline', uuid: raw.uuid } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** The key a names filter uses for an event: the subclass of a CUSTOM event, else its name. */
+export function eventKey(name: string, subclass: string | undefined): string {
+  return name === 'CUSTOM' && subclass ? subclass : name;
+}
