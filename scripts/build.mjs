@@ -1,5 +1,7 @@
 // Bundles with esbuild. Types are checked separately (`npm run typecheck`): esbuild does not.
 import { build } from 'esbuild';
+import { builtinModules } from 'node:module';
+import { copyFileSync, mkdirSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 
@@ -13,9 +15,40 @@ const common = {
   logLevel: 'warning',
 };
 
+// Webview bundles run in a browser: a `vscode` or Node import there is a layering bug, so it fails
+// the build instead of being shimmed or left for the page to fail on.
+const forbidden = new Set(['vscode', ...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+const browserOnly = {
+  name: 'browser-only',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => {
+      if (!forbidden.has(args.path) && !args.path.startsWith('node:')) return undefined;
+      return { errors: [{ text: `webview code may not import ${JSON.stringify(args.path)} (imported by ${args.importer})` }] };
+    });
+  },
+};
+const webview = {
+  bundle: true,
+  platform: 'browser',
+  target: 'chrome120',
+  format: 'iife',
+  sourcemap: true,
+  minify: production,
+  logLevel: 'warning',
+  outdir: 'dist/webview',
+  plugins: [browserOnly],
+};
+// The codicon font and its stylesheet are served to the webviews from dist/webview.
+mkdirSync('dist/webview', { recursive: true });
+for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/webview/${f}`);
+
 await Promise.all([
+  build({ ...webview, entryPoints: { eventStream: 'src/webview/eventStream/main.ts', timeline: 'src/webview/timeline/main.ts' } }),
   // The extension: vscode is provided by the host.
   build({ ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: ['vscode'] }),
   // The core as a plain Node library.
   build({ ...common, entryPoints: { core: 'src/core/index.ts' }, outdir: 'dist' }),
+  // The app host process and the `fsdev` CLI. esbuild stays external: the host bundles user apps
+  // with it at run time, and it ships a native binary that cannot be bundled.
+  build({ ...common, entryPoints: { apphost: 'src/apphost/main.ts', fsdev: 'src/apphost/cli.ts' }, outdir: 'dist', external: ['esbuild'] }),
 ]);

@@ -10,7 +10,11 @@ export interface Settings {
   servers: ServerConfig[];
   autoConnect: boolean;
   logLevel: LogLevelName;
+  /** Events kept by an event stream before the oldest are dropped (and counted). */
+  eventStreamBufferSize: number;
 }
+
+const DEFAULT_EVENT_STREAM_BUFFER = 10_000;
 
 export const LOG_LEVELS = ['console', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
@@ -21,7 +25,12 @@ export function readSettings(): Settings {
     servers: normaliseServers(config.get<unknown>('servers')),
     autoConnect: config.get<boolean>('autoConnect', false),
     logLevel: toLogLevel(config.get<string>('logLevel')),
+    eventStreamBufferSize: clampBufferSize(config.get<number>('eventStream.bufferSize', DEFAULT_EVENT_STREAM_BUFFER)),
   };
+}
+
+function clampBufferSize(n: number): number {
+  return Number.isFinite(n) ? Math.min(200_000, Math.max(100, Math.floor(n))) : DEFAULT_EVENT_STREAM_BUFFER;
 }
 
 function toLogLevel(value: string | undefined): LogLevelName {

@@ -8,6 +8,7 @@ import { Consoles } from './console/openConsole';
 import type { BaseServices, Services } from './services';
 import { ServerStatusBar } from './statusBar';
 import { ServersTreeProvider } from './tree/serversTree';
+import { WebviewHub } from './webviews/panels';
 
 /** What activate() returns: the extension's API for tests and diagnostics. */
 export interface ExtensionApi {
@@ -38,8 +39,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   };
   const consoles = new Consoles(base);
   const logStreams = new LogStreamers(base);
-  context.subscriptions.push(consoles, logStreams);
-  const services: Services = { ...base, consoles, logStreams };
+  const webviews = new WebviewHub(base);
+  context.subscriptions.push(consoles, logStreams, webviews);
+  const services: Services = { ...base, consoles, logStreams, webviews };
 
   const tree = new ServersTreeProvider(manager);
   const view = vscode.window.createTreeView('freeswitch.servers', { treeDataProvider: tree, showCollapseAll: true });

@@ -2,6 +2,7 @@ import type * as vscode from 'vscode';
 import type { LogStreamers } from './commands/logs';
 import type { Consoles } from './console/openConsole';
 import type { ReadonlyDocuments } from './readonlyDocuments';
+import type { WebviewHub } from './webviews/panels';
 import type { ServerManager } from './servers/serverManager';
 import type { ServerConnection } from './servers/serverConnection';
 
@@ -11,6 +12,8 @@ export interface Services extends BaseServices {
   readonly consoles: Consoles;
   /** Stream Logs output channels, one per server. */
   readonly logStreams: LogStreamers;
+  /** Event stream and call timeline panels. */
+  readonly webviews: WebviewHub;
 }
 
 /** The services the long-lived owners (consoles, log streams) are built from. */

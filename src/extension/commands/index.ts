@@ -17,6 +17,7 @@ import {
 } from './calls';
 import { openConsole } from '../console/openConsole';
 import { streamLogs } from './logs';
+import { openCallTimeline, openEventStream, showEventsForCall } from '../webviews/panels';
 import { Cancelled } from './pickers';
 import { addServer, connectServer, disconnectServer, editServer, forgetPassword, removeServer, selectServer } from './servers';
 
@@ -48,6 +49,9 @@ export const COMMANDS: Readonly<Record<string, Handler>> = {
   'freeswitch.console.open': openConsole,
   'freeswitch.logs.stream': streamLogs,
   'freeswitch.app.unload': unloadApp,
+  'freeswitch.events.open': openEventStream,
+  'freeswitch.events.showForCall': showEventsForCall,
+  'freeswitch.call.timeline': openCallTimeline,
 };
 
 /** Tree nodes arrive as the first argument from menus; anything else (palette, keybinding) is ignored. */

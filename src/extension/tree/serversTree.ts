@@ -36,6 +36,7 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
    * by identity, so a row must be the same object from one getChildren to the next.
    */
   private callNodes = new Map<Call, CallNode>();
+  private readonly expandedCalls = new WeakSet<Call>();
 
   constructor(private readonly manager: ServerManager) {
     super();
@@ -47,6 +48,8 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
   /** Binds the TreeView so refresh can pause while it is hidden. */
   attach(view: vscode.TreeView<TreeNode>): void {
     this.view = view;
+    this._register(view.onDidExpandElement((e) => e.element.kind === 'call' && this.expandedCalls.add(e.element.call)));
+    this._register(view.onDidCollapseElement((e) => e.element.kind === 'call' && this.expandedCalls.delete(e.element.call)));
     this._register(
       view.onDidChangeVisibility((e) => {
         if (e.visible) {
@@ -88,14 +91,15 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
   }
 
   /**
-   * Durations change every second: refresh only the call rows that are shown. A whole-tree
-   * refresh would drop every row handle until VS Code fetched them again, and a click on a row's
-   * action in that moment would reach the command without its row.
+   * Durations change every second: refresh only the collapsed call rows. Refreshing a row makes
+   * VS Code drop and re-fetch its children, and an inline action clicked on a child in that
+   * moment reaches its command without its row; so an expanded call (whose sessions the user is
+   * working on) keeps its duration until the next real change, and resumes ticking when collapsed.
    */
   private tickDurations(): void {
     if (this.timer) return;
-    const shown = [...this.callNodes.values()];
-    if (shown.length > 0) this._onDidChangeTreeData.fire(shown);
+    const collapsed = [...this.callNodes.values()].filter((node) => !this.expandedCalls.has(node.call));
+    if (collapsed.length > 0) this._onDidChangeTreeData.fire(collapsed);
   }
 
   private stopTimers(): void {
