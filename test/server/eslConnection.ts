@@ -12,7 +12,7 @@ import { executeApi } from './apiCommands';
 import { commandHeader, CommandReader, type ClientCommand } from './commandReader';
 import { canonicalEventName, EVENT_NAMES, headerValue, SITES, type EslEvent, type Header } from './eslEvent';
 import { parseCause } from './originateArgs';
-import { localStamp, nowUs } from './clock';
+import { nowUs } from './clock';
 import type { SimSwitch, SwitchSink } from './switchCore';
 import {
   apiResponse,
@@ -463,23 +463,7 @@ export class EslConnection implements SwitchSink {
     const eventUuid = randomUUID();
     const subclass = name === 'CUSTOM' ? commandHeader(command, 'Event-Subclass') : undefined;
     const headers: Header[] = [['Command', command.line], ...command.headers, ['Event-UUID', eventUuid]];
-    const id = sw.identity;
-    const ts = nowUs();
-    headers.push(
-      ['Event-Name', name],
-      ['Core-UUID', id.coreUuid],
-      ['FreeSWITCH-Hostname', id.hostname],
-      ['FreeSWITCH-Switchname', id.switchname],
-      ['FreeSWITCH-IPv4', id.ipv4],
-      ['FreeSWITCH-IPv6', id.ipv6],
-      ['Event-Date-Local', localStamp(ts)],
-      ['Event-Date-GMT', new Date(ts / 1000).toUTCString()],
-      ['Event-Date-Timestamp', String(ts)],
-      ['Event-Calling-File', SITES.sendEvent.file],
-      ['Event-Calling-Function', SITES.sendEvent.func],
-      ['Event-Calling-Line-Number', String(SITES.sendEvent.line)],
-      ['Event-Sequence', String(sw.nextSequence())],
-    );
+    headers.push(...sw.baseHeaders(name, SITES.sendEvent, nowUs()));
     sw.deliver({ name, subclass, headers, body: command.body });
     this.reply(`+OK ${eventUuid}`);
   }

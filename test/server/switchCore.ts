@@ -118,11 +118,10 @@ export class SimSwitch {
     return ++this.sequence;
   }
 
-  /** Builds and delivers an event: base headers, pre, channel data (+ variables if verbose), post. */
-  fire(name: string, site: CallSite, o: FireOptions = {}): EslEvent {
-    const ts = o.timestampUs ?? nowUs();
+  /** The headers every event starts with, in FreeSWITCH's order (switch_event_prep_for_delivery). */
+  baseHeaders(name: string, site: CallSite, ts: number, sequence?: number): Header[] {
     const id = this.options.identity;
-    const headers: Header[] = [
+    return [
       ['Event-Name', name],
       ['Core-UUID', id.coreUuid],
       ['FreeSWITCH-Hostname', id.hostname],
@@ -135,8 +134,13 @@ export class SimSwitch {
       ['Event-Calling-File', site.file],
       ['Event-Calling-Function', site.func],
       ['Event-Calling-Line-Number', String(site.line)],
-      ['Event-Sequence', String(o.sequence ?? this.nextSequence())],
+      ['Event-Sequence', String(sequence ?? this.nextSequence())],
     ];
+  }
+
+  /** Builds and delivers an event: base headers, pre, channel data (+ variables if verbose), post. */
+  fire(name: string, site: CallSite, o: FireOptions = {}): EslEvent {
+    const headers = this.baseHeaders(name, site, o.timestampUs ?? nowUs(), o.sequence);
     // switch_event_create_subclass adds Event-Subclass after the base headers.
     if (o.subclass) headers.push(['Event-Subclass', o.subclass]);
     if (o.pre) headers.push(...o.pre);
@@ -298,25 +302,7 @@ export class SimSwitch {
 
   /** uuid_dump: a CHANNEL_DATA event built like any other, not delivered. */
   channelData(ch: SimChannel): EslEvent {
-    const id = this.options.identity;
-    const ts = nowUs();
-    const headers: Header[] = [
-      ['Event-Name', 'CHANNEL_DATA'],
-      ['Core-UUID', id.coreUuid],
-      ['FreeSWITCH-Hostname', id.hostname],
-      ['FreeSWITCH-Switchname', id.switchname],
-      ['FreeSWITCH-IPv4', id.ipv4],
-      ['FreeSWITCH-IPv6', id.ipv6],
-      ['Event-Date-Local', localStamp(ts)],
-      ['Event-Date-GMT', new Date(Math.floor(ts / 1000)).toUTCString()],
-      ['Event-Date-Timestamp', String(ts)],
-      ['Event-Calling-File', SITES.channelData.file],
-      ['Event-Calling-Function', SITES.channelData.func],
-      ['Event-Calling-Line-Number', String(SITES.channelData.line)],
-      ['Event-Sequence', String(this.nextSequence())],
-      ...ch.basicHeaders(),
-      ...ch.variableHeaders(),
-    ];
+    const headers = [...this.baseHeaders('CHANNEL_DATA', SITES.channelData, nowUs()), ...ch.basicHeaders(), ...ch.variableHeaders()];
     return { name: 'CHANNEL_DATA', subclass: undefined, headers, body: undefined };
   }
 }
