@@ -3,6 +3,7 @@
  */
 import type { Call, EslEvent } from '../../core';
 import { callerOf, destinationOf, timelineKind } from '../../shared/eventSummary';
+import { callLabel } from '../tree/format';
 import type { TimelineEvent, TimelineSession, TimelineState } from '../../shared/protocol/timeline';
 
 /** Events the timeline leaves to the stream: they repeat what the drawn ones already say. */
@@ -82,7 +83,7 @@ export class TimelineModel {
     const lane = this.lanes.get(uuid) ?? { uuid, channelName: '', direction: '', caller: '', destination: '' };
     lane.channelName = h['Channel-Name'] || lane.channelName;
     lane.direction = h['Call-Direction'] || lane.direction;
-    lane.caller = callerOf(h) || lane.caller;
+    lane.caller = h['Caller-Orig-Caller-ID-Number'] || callerOf(h) || lane.caller;
     lane.destination = destinationOf(h) || lane.destination;
     if (h['Hangup-Cause']) lane.hangupCause = h['Hangup-Cause'];
     this.lanes.set(uuid, lane);
@@ -102,7 +103,8 @@ export class TimelineModel {
         uuid: s.uuid,
         channelName: s.channelName || lane?.channelName || '',
         direction: s.direction,
-        caller: s.callerIdNumber || s.callerIdName || lane?.caller || '',
+        // FreeSWITCH swaps an outbound leg's caller and callee at answer; the Orig fields keep who called.
+        caller: s.get('Caller-Orig-Caller-ID-Number') || s.callerIdNumber || s.callerIdName || lane?.caller || '',
         destination: s.destination || lane?.destination || '',
       };
       const cause = s.hangupCause ?? lane?.hangupCause;
@@ -110,8 +112,6 @@ export class TimelineModel {
       sessions.push(ts);
     }
     for (const [uuid, lane] of this.lanes) if (!seen.has(uuid)) sessions.push({ ...lane });
-    const first = this.call.first;
-    const title = `${first.callerIdNumber || first.callerIdName || '?'} → ${first.destination || '?'}`;
-    return { title, server: this.server, sessions, events: [...this.events], ended: this.call.ended, recordedSinceUs: this.recordedSinceUs };
+    return { title: callLabel(this.call), server: this.server, sessions, events: [...this.events], ended: this.call.ended, recordedSinceUs: this.recordedSinceUs };
   }
 }
