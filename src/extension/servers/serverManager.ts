@@ -25,6 +25,8 @@ export class ServerManager extends Disposable {
   private readonly _onDidChangeCalls = this._register(new vscode.EventEmitter<ServerConnection>());
   readonly onDidChangeCalls = this._onDidChangeCalls.event;
   private readonly perServer = new Map<ServerConnection, vscode.Disposable[]>();
+  /** The password each server was last connected with, for its app host (see passwordFor). */
+  private readonly passwords = new WeakMap<ServerConnection, string>();
 
   constructor(
     private readonly secrets: vscode.SecretStorage,
@@ -78,7 +80,10 @@ export class ServerManager extends Disposable {
 
   private onState(server: ServerConnection, state: ServerState): void {
     // A rejected password is forgotten so the next connect asks again.
-    if (state.kind === 'authFailed') void this.secrets.delete(secretKey(server.config));
+    if (state.kind === 'authFailed') {
+      this.passwords.delete(server);
+      void this.secrets.delete(secretKey(server.config));
+    }
     this._onDidChangeServers.fire();
   }
 
@@ -102,6 +107,7 @@ export class ServerManager extends Disposable {
       if (password === undefined) return false;
       asked = true;
     }
+    this.passwords.set(server, password);
     try {
       await server.connect(password);
     } catch (err) {
@@ -117,6 +123,14 @@ export class ServerManager extends Disposable {
     return name ? process.env[name] : undefined;
   }
 
+  /**
+   * The password a connected server was connected with (from its `passwordEnv` or SecretStorage),
+   * for the app host's own ESL connection. Never logged.
+   */
+  async passwordFor(server: ServerConnection): Promise<string | undefined> {
+    return this.passwords.get(server) ?? this.passwordFromEnvironment(server) ?? (await this.secrets.get(secretKey(server.config)));
+  }
+
   async forgetPassword(server: ServerConnection): Promise<void> {
     await this.secrets.delete(secretKey(server.config));
   }
@@ -126,7 +140,9 @@ export class ServerManager extends Disposable {
     await Promise.allSettled(
       this._servers.map(async (server) => {
         const password = this.passwordFromEnvironment(server) ?? (await this.secrets.get(secretKey(server.config)));
-        if (password !== undefined) await server.connect(password);
+        if (password === undefined) return;
+        this.passwords.set(server, password);
+        await server.connect(password);
       }),
     );
   }

@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
 import type { Call, LoadedApp, Session } from '../../core';
+import type { AppStatus } from '../../shared/protocol/appHost';
 export { callLabel, callState, formatDuration } from './format';
 import type { ServerConnection } from '../servers/serverConnection';
 
 /** Tree nodes are thin handles on live data; the provider turns them into TreeItems. */
-export type TreeNode = ServerNode | CallsNode | AppsNode | CallNode | SessionNode | AppNode | ErrorNode;
+export type TreeNode = ServerNode | CallsNode | AppsNode | CallNode | SessionNode | AppNode | HostAppNode | ErrorNode;
 
 export interface ServerNode {
   kind: 'server';
@@ -32,6 +33,12 @@ export interface AppNode {
   kind: 'app';
   server: ServerConnection;
   app: LoadedApp;
+}
+/** An app running in the server's app host (src/apphost), as the host last reported it. */
+export interface HostAppNode {
+  kind: 'hostApp';
+  server: ServerConnection;
+  app: AppStatus;
 }
 /** A connection failure, shown as a child of its server with a way to fix it. */
 export interface ErrorNode {

@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import type { Call } from '../../core';
+import type { AppManager } from '../apps/appManager';
+import { hostAppDescription } from '../apps/appsPure';
 import type { ServerManager } from '../servers/serverManager';
 import { Disposable } from '../util/disposable';
 import {
@@ -38,9 +40,13 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
   private callNodes = new Map<Call, CallNode>();
   private readonly expandedCalls = new WeakSet<Call>();
 
-  constructor(private readonly manager: ServerManager) {
+  constructor(
+    private readonly manager: ServerManager,
+    private readonly apps?: AppManager,
+  ) {
     super();
     this._register(manager.onDidChangeServers(() => this.schedule()));
+    if (apps) this._register(apps.onDidChange(() => this.schedule()));
     this._register(manager.onDidChangeCalls(() => this.schedule()));
     this._register({ dispose: () => this.stopTimers() });
   }
@@ -134,7 +140,11 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
       case 'call':
         return node.call.sessions.map((session) => ({ kind: 'session', server, session }));
       case 'apps':
-        return [...(server.listener?.loadedApps.values() ?? [])].map((app) => ({ kind: 'app', server, app }));
+        // Apps in the server's app host first, then any loaded in-process on its own listener.
+        return [
+          ...(this.apps?.host(server)?.apps ?? []).map((app): TreeNode => ({ kind: 'hostApp', server, app })),
+          ...[...(server.listener?.loadedApps.values() ?? [])].map((app): TreeNode => ({ kind: 'app', server, app })),
+        ];
       default:
         return [];
     }
@@ -155,6 +165,7 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
         return call ? (this.callNodes.get(call) ?? { kind: 'call', server: node.server, call }) : { kind: 'calls', server: node.server };
       }
       case 'app':
+      case 'hostApp':
         return { kind: 'apps', server: node.server };
     }
   }
@@ -184,7 +195,7 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
         return item;
       }
       case 'apps': {
-        const count = node.server.listener?.loadedApps.size ?? 0;
+        const count = (node.server.listener?.loadedApps.size ?? 0) + (this.apps?.host(node.server)?.apps.length ?? 0);
         const item = new vscode.TreeItem('Apps', vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `apps:${serverId}`;
         item.description = String(count);
@@ -224,6 +235,20 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
         if (app.lastError) tooltip.appendText(`\nLast error (${app.lastError.eventName}): ${app.lastError.error.message}`);
         item.tooltip = tooltip;
         item.contextValue = 'app';
+        return item;
+      }
+      case 'hostApp': {
+        const app = node.app;
+        const item = new vscode.TreeItem(app.name, vscode.TreeItemCollapsibleState.None);
+        item.id = `hostApp:${serverId}:${app.id}`;
+        item.description = hostAppDescription(app);
+        item.iconPath = new vscode.ThemeIcon(app.lastError ? 'warning' : 'symbol-event', app.lastError ? new vscode.ThemeColor('list.warningForeground') : undefined);
+        const tooltip = new vscode.MarkdownString();
+        tooltip.appendText(`${app.name} (${app.id}) in the app host\n${app.entry}\nVersion ${app.version}, loaded ${new Date(app.loadedAt).toLocaleString()}\nCallbacks: ${app.callbacks.join(', ')}`);
+        if (app.lastError) tooltip.appendText(`\nLast error (${app.lastError.eventName}): ${app.lastError.message}`);
+        item.tooltip = tooltip;
+        item.contextValue = app.lastError ? 'hostApp error' : 'hostApp';
+        item.command = { command: 'freeswitch.app.openSource', title: 'Open Source', arguments: [node] };
         return item;
       }
       case 'error': {
