@@ -1,7 +1,8 @@
 // Bundles with esbuild. Types are checked separately (`npm run typecheck`): esbuild does not.
 import { build } from 'esbuild';
 import { builtinModules } from 'node:module';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, cpSync, mkdirSync, rmSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 
@@ -52,3 +53,19 @@ await Promise.all([
   // with it at run time, and it ships a native binary that cannot be bundled.
   build({ ...common, entryPoints: { apphost: 'src/apphost/main.ts', fsdev: 'src/apphost/cli.ts' }, outdir: 'dist', external: ['esbuild'] }),
 ]);
+
+// Declarations of the core for apps in a workspace ("New App from Template" maps `freeswitch-dev` to
+// dist/types/index.d.ts in the apps folder's tsconfig), so IntelliSense works without copying code.
+rmSync('dist/types', { recursive: true, force: true });
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'src/core', '--noEmit', 'false', '--declaration', '--emitDeclarationOnly', '--outDir', 'dist/types'], { stdio: 'inherit' });
+
+// The packaged host needs esbuild at run time (it bundles user apps); the vsix ships no
+// node_modules, so the package build puts esbuild and this platform's binary next to
+// dist/apphost.js, where its `require('esbuild')` finds them.
+if (production) {
+  rmSync('dist/node_modules', { recursive: true, force: true });
+  const platform = `@esbuild/${process.platform}-${process.arch}`;
+  cpSync('node_modules/esbuild/package.json', 'dist/node_modules/esbuild/package.json');
+  cpSync('node_modules/esbuild/lib', 'dist/node_modules/esbuild/lib', { recursive: true });
+  cpSync(`node_modules/${platform}`, `dist/node_modules/${platform}`, { recursive: true });
+}

@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import { AppManager } from './apps/appManager';
+import { AppCodeLensProvider } from './apps/codeLens';
 import { readSettings } from './config';
 import { registerCommands } from './commands';
 import { ReadonlyDocuments } from './readonlyDocuments';
@@ -40,10 +42,13 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const consoles = new Consoles(base);
   const logStreams = new LogStreamers(base);
   const webviews = new WebviewHub(base);
-  context.subscriptions.push(consoles, logStreams, webviews);
-  const services: Services = { ...base, consoles, logStreams, webviews };
+  const apps = new AppManager(manager, context.extensionPath);
+  context.subscriptions.push(consoles, logStreams, webviews, apps);
+  const services: Services = { ...base, consoles, logStreams, webviews, apps };
+  const codeLenses = new AppCodeLensProvider(apps);
+  context.subscriptions.push(codeLenses, vscode.languages.registerCodeLensProvider({ scheme: 'file', language: 'typescript' }, codeLenses));
 
-  const tree = new ServersTreeProvider(manager);
+  const tree = new ServersTreeProvider(manager, apps);
   const view = vscode.window.createTreeView('freeswitch.servers', { treeDataProvider: tree, showCollapseAll: true });
   tree.attach(view);
   context.subscriptions.push(tree, view, ...registerCommands(services));

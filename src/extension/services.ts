@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import type { AppManager } from './apps/appManager';
 import type { LogStreamers } from './commands/logs';
 import type { Consoles } from './console/openConsole';
 import type { ReadonlyDocuments } from './readonlyDocuments';
@@ -14,6 +15,8 @@ export interface Services extends BaseServices {
   readonly logStreams: LogStreamers;
   /** Event stream and call timeline panels. */
   readonly webviews: WebviewHub;
+  /** App hosts (one per server), workspace apps, their Problems and log. */
+  readonly apps: AppManager;
 }
 
 /** The services the long-lived owners (consoles, log streams) are built from. */

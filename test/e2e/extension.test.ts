@@ -4,7 +4,7 @@
 //   npm run test:e2e      (installs code-server on first use, packages the vsix, runs this)
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -21,6 +21,7 @@ import {
   startCodeServer,
   treeRow,
   waitForNotification,
+  webviewFrame,
   type BrowserHandle,
   type CodeServerHandle,
 } from './harness';
@@ -193,7 +194,14 @@ describe('FreeSWITCH Dev in a real VS Code', { timeout: 240_000 }, () => {
     const row = treeRow(page, 'loopback/9196-a').first();
     await row.hover();
     await row.locator('.action-label[aria-label*="Show Channel Details"]').click();
-    await page.locator('.tab', { hasText: `channel-${uuid}.json` }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    // If a tree refresh (one of the call's late events) replaced the row between render and
+    // click, VS Code hands the command no row and it asks which channel instead, as it does from
+    // the palette: pick the same one.
+    const tab = page.locator('.tab', { hasText: `channel-${uuid}.json` });
+    const picker = page.locator('.quick-input-widget input[placeholder="Pick a channel"]');
+    await Promise.race([tab.waitFor({ state: 'visible', timeout: STEP_TIMEOUT }), picker.waitFor({ state: 'visible', timeout: STEP_TIMEOUT })]);
+    if (await picker.isVisible()) await page.locator('.quick-input-list .monaco-list-row', { hasText: uuid }).click();
+    await tab.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
     await page.locator('.monaco-editor .view-lines', { hasText: /"Event-Name":\s"CHANNEL_DATA"/ }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
     await screenshot(page, '06b-channel-details');
     await page.keyboard.press('Control+W');
@@ -245,6 +253,56 @@ describe('FreeSWITCH Dev in a real VS Code', { timeout: 240_000 }, () => {
     await treeRow(page, /Test FS.*connected · 0 calls/).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
   });
 
+  step('event stream: a call\'s events appear in order, filter to the call, open its timeline', async () => {
+    await palette(page, 'FreeSWITCH: Open Event Stream');
+    const stream = webviewFrame(page);
+    await stream.locator('#stats', { hasText: 'buffered' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    const uuid = esl.originateDirect('9196');
+    await esl.whenIdle();
+    const short = uuid.slice(0, 8);
+    // The a-leg's events, in order, from its creation to its park.
+    const aLeg = stream.locator('#rows .row', { has: stream.locator('.c-uuid', { hasText: short }) });
+    await aLeg.filter({ has: stream.locator('.c-name', { hasText: /^CHANNEL_PARK$/ }) }).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    const names = await aLeg.locator('.c-name').allTextContents();
+    const created = names.indexOf('CHANNEL_CREATE');
+    const parked = names.indexOf('CHANNEL_PARK');
+    assert.ok(created >= 0 && parked > created, `CHANNEL_CREATE … CHANNEL_PARK in order: ${names.join(', ')}`);
+    await screenshot(page, '09a-event-stream');
+    // Show Events for This Call: only the call's events (both legs) remain, with the call named.
+    await contextMenu(page, /→ 9196/, 'Show Events for This Call');
+    await stream.locator('#call-chip', { hasText: /Call .*→ 9196/ }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await stream.locator('#rows .row .c-name', { hasText: /^HEARTBEAT$/ }).waitFor({ state: 'detached', timeout: STEP_TIMEOUT });
+    const uuids = new Set(await stream.locator('#rows .row .c-uuid').allTextContents());
+    assert.ok(uuids.has(short) && uuids.size === 2, `both legs and nothing else: ${[...uuids].join(', ')}`);
+    // Select the CHANNEL_PARK row: every header is shown.
+    await stream.locator('#rows .row', { has: stream.locator('.c-name', { hasText: /^CHANNEL_PARK$/ }) }).first().click();
+    await stream.locator('#detail-body .hvalue', { hasText: uuid }).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await screenshot(page, '09b-event-stream-call');
+    // Open Call Timeline from the detail pane: lanes for both legs.
+    await stream.locator('#open-timeline').click();
+    await page.locator('.tab', { hasText: /Timeline: .*→ 9196/ }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    const timeline = webviewFrame(page);
+    await timeline.locator('#lanes .lane-title', { hasText: 'loopback/9196-a' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await timeline.locator('#lanes .lane-title', { hasText: 'loopback/9196-b' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await timeline.locator('#lanes g.marker.k-answer').first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await timeline.locator('#lanes g.marker.k-execute').first().click();
+    await timeline.locator('#detail-title', { hasText: 'CHANNEL_EXECUTE' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await screenshot(page, '09c-call-timeline');
+    // Hang up: the timeline shows each leg's cause, and the tree empties for the next steps.
+    esl.hangupAll('NORMAL_CLEARING');
+    await treeRow(page, /Test FS.*connected · 0 calls/).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await timeline.locator('#subtitle', { hasText: 'ended' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await timeline.locator('#lanes .marker-label', { hasText: 'NORMAL_CLEARING' }).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await screenshot(page, '09d-call-timeline-ended');
+    // Close the timeline and the stream.
+    await page.locator('.tab', { hasText: /Timeline: / }).click();
+    await page.keyboard.press('Control+W');
+    await page.locator('.tab', { hasText: /Timeline: / }).waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
+    await page.locator('.tab', { hasText: 'Events: Test FS' }).click();
+    await page.keyboard.press('Control+W');
+    await page.locator('.tab', { hasText: 'Events: Test FS' }).waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
+  });
+
   step('1,000 concurrent calls: the tree keeps up and the workbench stays responsive', async () => {
     const started = performance.now();
     for (let i = 0; i < 1000; i++) esl.originateDirect('9196');
@@ -266,6 +324,80 @@ describe('FreeSWITCH Dev in a real VS Code', { timeout: 240_000 }, () => {
     await screenshot(page, '11-hang-up-all-confirm');
     await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Hang Up 1000 Calls' }).click();
     await treeRow(page, /Test FS.*connected · 0 calls/).waitFor({ state: 'visible', timeout: 60_000 });
+  });
+
+  step('an app from the template: originate into it, edit it, a syntax error shows in Problems', async () => {
+    await palette(page, 'FreeSWITCH: New App from Template');
+    await answer(page, /App name/, 'greeter');
+    const file = join(workspace, 'fsapps', 'greeter.ts');
+    await page.locator('.tab', { hasText: 'greeter.ts' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    // IntelliSense without copying code: the apps folder maps freeswitch-dev to the shipped declarations.
+    const tsconfig = JSON.parse(readFileSync(join(workspace, 'fsapps', 'tsconfig.json'), 'utf8')) as { compilerOptions: { paths: Record<string, string[]> } };
+    assert.match(tsconfig.compilerOptions.paths['freeswitch-dev']![0]!, /dist[\\/]types[\\/]index\.d\.ts$/);
+    const appsRow = treeRow(page, /^Apps/).first();
+    await appsRow.locator('.monaco-tl-twistie').click();
+    await page.locator('.part.sidebar .monaco-list-row[aria-expanded="true"]', { hasText: /^Apps/ }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await treeRow(page, /greeter.*v1 · .* · 0 calls/).waitFor({ state: 'visible', timeout: 60_000 });
+    await screenshot(page, '12-app-from-template');
+
+    await contextMenu(page, /greeter.*v1 ·/, 'Originate Call into This App');
+    await answer(page, /Loopback destination/, '9196');
+    await treeRow(page, /greeter.*v1 · .* · 1 call · \d+ callbacks/).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await treeRow(page, /Test FS.*connected · 0 calls/).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await palette(page, 'FreeSWITCH: Show Apps Log');
+    const log = page.locator('.part.panel .monaco-editor .view-lines');
+    await log.filter({ hasText: /greeter:\sanswering/ }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await screenshot(page, '13-app-call-handled');
+
+    // Edit and save (on disk, as another tool would): the next call runs the new version.
+    writeFileSync(file, readFileSync(file, 'utf8').replace('answering', 'v2 answering'));
+    await treeRow(page, /greeter.*v2 · .* · 1 call/).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await palette(page, 'FreeSWITCH: Originate Call into This App');
+    await answer(page, /Loopback destination/, '9196');
+    await treeRow(page, /greeter.*v2 · .* · 2 calls/).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await log.filter({ hasText: /greeter:\sv2\sanswering/ }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await screenshot(page, '14-app-reloaded');
+
+    // A syntax error: Problems lists it at its line; the running version stays v2.
+    const good = readFileSync(file, 'utf8');
+    writeFileSync(file, good.replace("await session.answer();", 'await session.answer(;'));
+    await page.locator('.part.panel .composite-bar .action-item', { hasText: /^Problems/i }).first().click();
+    await treeRow(page, /Unexpected ";"|Expected/).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    const problem = await treeRow(page, /Unexpected ";"|Expected/).first().innerText();
+    assert.match(problem, /\[Ln 13, Col \d+\]/, problem);
+    await treeRow(page, /greeter.*v2 ·/).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await screenshot(page, '15-app-syntax-error-in-problems');
+    // Fixed: the problem goes away.
+    writeFileSync(file, good);
+    await treeRow(page, /Unexpected ";"|Expected/).first().waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
+    await treeRow(page, /greeter.*v3 ·/).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+  });
+
+  step('Debug Apps: a breakpoint in the app .ts hits on the next call; the tree keeps working while paused', async () => {
+    await palette(page, 'FreeSWITCH: Debug Apps');
+    await page.locator('.debug-toolbar').waitFor({ state: 'visible', timeout: 30_000 });
+    // Starting a debug session shows Run and Debug: back to the servers.
+    await openViewContainer(page, 'FreeSWITCH');
+    // The restarted host loaded the app again.
+    await treeRow(page, /greeter.*v1 ·/).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    // A breakpoint on the console.log line (12) of the CHANNEL_PARK callback.
+    await page.locator('.tab', { hasText: 'greeter.ts' }).click();
+    const line = page.locator('.monaco-editor .margin-view-overlays > div').nth(11);
+    await line.click({ position: { x: 5, y: 8 } });
+    await page.locator('.monaco-editor .codicon-debug-breakpoint').first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await palette(page, 'FreeSWITCH: Originate Call into This App');
+    await answer(page, /Loopback destination/, '9196');
+    await page.locator('.debug-toolbar .codicon-debug-continue').waitFor({ state: 'visible', timeout: 30_000 });
+    await page.locator('.monaco-editor .codicon-debug-stackframe').first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await openViewContainer(page, 'FreeSWITCH');
+    // While the app is paused the extension answers: the call shows in the tree.
+    await treeRow(page, /Test FS.*connected · 1 call$/).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await screenshot(page, '16-debug-apps-paused');
+    await page.locator('.debug-toolbar .codicon-debug-continue').click();
+    await treeRow(page, /greeter.*v1 · .* · 1 call/).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await page.locator('.debug-toolbar .codicon-debug-disconnect, .debug-toolbar .codicon-debug-stop').first().click();
+    await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
+    await openViewContainer(page, 'FreeSWITCH');
   });
 
   step('a wrong password shows the error node and a message', async () => {

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { Services } from '../services';
 import type { TreeNode } from '../tree/nodes';
 import { runApiCommand } from './api';
-import { unloadApp } from './apps';
+import { debugApps, loadApp, newAppFromTemplate, openAppSource, originateIntoApp, reloadApp, showAppsLog, unloadApp } from './apps';
 import {
   answerSession,
   executeApp,
@@ -49,6 +49,13 @@ export const COMMANDS: Readonly<Record<string, Handler>> = {
   'freeswitch.console.open': openConsole,
   'freeswitch.logs.stream': streamLogs,
   'freeswitch.app.unload': unloadApp,
+  'freeswitch.app.load': loadApp,
+  'freeswitch.app.reload': reloadApp,
+  'freeswitch.app.openSource': openAppSource,
+  'freeswitch.app.originate': originateIntoApp,
+  'freeswitch.app.newFromTemplate': newAppFromTemplate,
+  'freeswitch.app.debug': debugApps,
+  'freeswitch.app.showLog': showAppsLog,
   'freeswitch.events.open': openEventStream,
   'freeswitch.events.showForCall': showEventsForCall,
   'freeswitch.call.timeline': openCallTimeline,
