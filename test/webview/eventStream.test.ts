@@ -272,8 +272,8 @@ describe('event stream webview in Chromium', { timeout: 60_000 }, () => {
     await wv.page.close();
   });
 
-  test('screenshots in both themes', async () => {
-    for (const theme of ['dark', 'light'] as const) {
+  test('screenshots in light, dark and high contrast themes', async () => {
+    for (const theme of ['dark', 'light', 'highContrast'] as const) {
       const { wv, model } = await open(browser, { theme });
       const a = randomUUID();
       const b = randomUUID();

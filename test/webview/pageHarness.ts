@@ -70,6 +70,33 @@ export const THEMES = {
     'vscode-editor-font-family': 'monospace',
     'vscode-editor-font-size': '12px',
   },
+  /** VS Code's Dark High Contrast: no selection fills, orange and blue outlines instead. */
+  highContrast: {
+    'vscode-foreground': '#ffffff',
+    'vscode-editor-background': '#000000',
+    'vscode-descriptionForeground': '#ffffff',
+    'vscode-input-background': '#000000',
+    'vscode-input-foreground': '#ffffff',
+    'vscode-input-border': '#6fc3df',
+    'vscode-input-placeholderForeground': '#ffffffb3',
+    'vscode-panel-border': '#6fc3df',
+    'vscode-contrastBorder': '#6fc3df',
+    'vscode-contrastActiveBorder': '#f38518',
+    'vscode-focusBorder': '#f38518',
+    'vscode-button-background': '#000000',
+    'vscode-button-foreground': '#ffffff',
+    'vscode-button-border': '#6fc3df',
+    'vscode-badge-background': '#000000',
+    'vscode-badge-foreground': '#ffffff',
+    'vscode-errorForeground': '#f48771',
+    'vscode-editorWarning-foreground': '#ffd370',
+    'vscode-textLink-foreground': '#21a6ff',
+    'vscode-dropdown-background': '#000000',
+    'vscode-font-family': 'system-ui, sans-serif',
+    'vscode-font-size': '13px',
+    'vscode-editor-font-family': 'monospace',
+    'vscode-editor-font-size': '12px',
+  },
 } as const;
 export type ThemeName = keyof typeof THEMES;
 

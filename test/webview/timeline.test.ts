@@ -91,7 +91,7 @@ describe('call timeline webview in Chromium', { timeout: 60_000 }, () => {
     assert.equal(state.recordedSinceUs, 0, 'the whole call was recorded');
   });
 
-  for (const theme of ['dark', 'light'] as const) {
+  for (const theme of ['dark', 'light', 'highContrast'] as const) {
     test(`lanes, markers, bridge and hangup are drawn (${theme})`, async () => {
       const { state } = scenario;
       const wv = await show(browser, state, theme);

@@ -132,6 +132,7 @@ export class ServerManager extends Disposable {
   }
 
   async forgetPassword(server: ServerConnection): Promise<void> {
+    this.passwords.delete(server);
     await this.secrets.delete(secretKey(server.config));
   }
 
