@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Emitter, EslEvent, FrameParser, decodeEventFrame, type LogLine } from '../../src/core';
-import { ConsoleSession, type ConsoleClient } from '../../src/extension/console/consoleSession';
+import { ConsoleSession } from '../../src/extension/console/consoleSession';
 import {
   charsInLastBytes,
   eventMatches,
@@ -18,6 +18,7 @@ import {
 } from '../../src/extension/console/consoleText';
 import { LogTap, type LogSource } from '../../src/extension/console/logTap';
 import { loadCapture } from '../support/captures';
+import { fakeConsoleClient as fakeClient } from '../support/fakeConsoleClient';
 
 // The console's commands and what it prints: slash-command parsing, console_complete replies,
 // escaping of FreeSWITCH text, the shared log level, and a session driven with a fake client.
@@ -216,66 +217,6 @@ describe('LogTap: consumers share a connection log level', () => {
     assert.deepStrictEqual(source.levels, [5, undefined]);
   });
 });
-
-interface Fake {
-  client: ConsoleClient;
-  log: Emitter<LogLine>;
-  events: Emitter<EslEvent>;
-  /** Every command in the order the console sent it. */
-  calls: string[];
-  subscriptions: Set<string>;
-  /** Resolves the pending api call for `command`. */
-  answer(command: string, body: string): void;
-}
-
-/** A client whose api waits for `answer` (or answers at once from `answers`). */
-function fakeClient(answers: Record<string, string> = {}): Fake {
-  const log = new Emitter<LogLine>();
-  const events = new Emitter<EslEvent>();
-  const calls: string[] = [];
-  const subscriptions = new Set<string>(['BACKGROUND_JOB']);
-  const waiting = new Map<string, (body: string) => void>();
-  return {
-    log,
-    events,
-    calls,
-    subscriptions,
-    answer: (command, body) => waiting.get(command)?.(body),
-    client: {
-      api: (command) => {
-        calls.push(`api ${command}`);
-        if (command in answers) return Promise.resolve(answers[command]!);
-        return new Promise((resolve) => waiting.set(command, resolve));
-      },
-      connection: {
-        subscriptions,
-        eventFormat: 'json',
-        onDidReceiveLog: log.event,
-        onDidReceiveEvent: events.event,
-        setLogLevel: (level) => {
-          calls.push(level === undefined ? 'nolog' : `log ${level}`);
-          return Promise.resolve();
-        },
-        subscribe: (names) => {
-          const list = [...names];
-          if (list.length > 0) calls.push(`event json ${list.join(' ')}`);
-          for (const n of list) subscriptions.add(n);
-          return Promise.resolve();
-        },
-        unsubscribe: (names) => {
-          const list = [...names];
-          for (const n of list) subscriptions.delete(n);
-          calls.push(subscriptions.size === 0 ? 'noevents' : `nixevent ${list.join(' ')}`);
-          return Promise.resolve();
-        },
-        send: (command) => {
-          calls.push(command.line);
-          return Promise.resolve();
-        },
-      },
-    },
-  };
-}
 
 const settle = (ms = 30): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const stripAnsi = (s: string): string => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConsoleSession, type ConsoleClient } from '../../src/extension/console/consoleSession';
+import { ConsoleSession } from '../../src/extension/console/consoleSession';
 import { History, KeyDecoder, LineEditor, LineRenderer, textWidth, type Key } from '../../src/extension/console/lineEditor';
-import { Emitter, type EslEvent, type LogLine } from '../../src/core';
+import { fakeConsoleClient, type FakeConsoleClient } from '../support/fakeConsoleClient';
 
 // The console's line editor: keys from any chunking of terminal input, the edit buffer and
 // history, and redraws checked on a small terminal model (autowrap with pending wrap, CR, LF,
@@ -311,43 +311,9 @@ function wrap(text: string, cols: number): string[] {
   return rows.length > 0 ? rows : [''];
 }
 
-/** A client whose api answers from a table; the connection is a stub that records commands. */
-function fakeClient(answers: Record<string, string>): { client: ConsoleClient; log: Emitter<LogLine>; calls: string[] } {
-  const log = new Emitter<LogLine>();
-  const events = new Emitter<EslEvent>();
-  const calls: string[] = [];
-  const subscriptions = new Set<string>(['BACKGROUND_JOB']);
-  const client: ConsoleClient = {
-    api: (command) => {
-      calls.push(`api ${command}`);
-      return Promise.resolve(answers[command] ?? `-ERR ${command} Command not found!\n`);
-    },
-    connection: {
-      subscriptions,
-      eventFormat: 'json',
-      onDidReceiveLog: log.event,
-      onDidReceiveEvent: events.event,
-      setLogLevel: (level) => {
-        calls.push(level === undefined ? 'nolog' : `log ${level}`);
-        return Promise.resolve();
-      },
-      subscribe: (names) => {
-        calls.push(`event ${[...names].join(' ')}`);
-        for (const n of names) subscriptions.add(n);
-        return Promise.resolve();
-      },
-      unsubscribe: (names) => {
-        calls.push(`nixevent ${[...names].join(' ')}`);
-        for (const n of names) subscriptions.delete(n);
-        return Promise.resolve();
-      },
-      send: (command) => {
-        calls.push(command.line);
-        return Promise.resolve();
-      },
-    },
-  };
-  return { client, log, calls };
+/** Unknown commands answer as FreeSWITCH does. */
+function fakeClient(answers: Record<string, string>): FakeConsoleClient {
+  return fakeConsoleClient(answers, (command) => `-ERR ${command} Command not found!\n`);
 }
 
 const settle = (ms = 30): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
