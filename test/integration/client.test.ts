@@ -125,8 +125,9 @@ describe('Client and EventListener against the test ESL server', () => {
     const done = await session.playback('tone_stream://%(100,0,800)');
     assert.equal(done.name, 'CHANNEL_EXECUTE_COMPLETE');
     assert.equal(done.get('Application'), 'playback');
+    // Digits sent out of the far leg arrive on this parked leg; park reads them (capture 14).
     const dtmf = session.recv('DTMF', 5_000);
-    await session.sendDtmf('1');
+    await call.last.sendDtmf('1');
     assert.equal((await dtmf).get('DTMF-Digit'), '1');
     await call.hangup();
     assert.equal(listener.calls.has(call.uuid), false);

@@ -39,6 +39,7 @@ const MEANINGFUL = new Set([
   'variable_loopback_leg', 'variable_hangup_cause', 'variable_hangup_cause_q850', 'variable_current_application',
   'variable_endpoint_disposition', 'variable_my_var', 'variable_sip_h_X-Test', 'variable_origination_caller_id_name',
   'variable_last_app', 'variable_last_bridge_role', 'Event-Info', 'Task-Desc', 'Task-Group',
+  'variable_current_application_data', 'DTMF-Digit', 'DTMF-Duration', 'DTMF-Source',
 ]);
 
 /**
@@ -84,6 +85,7 @@ const SCENARIOS: Scenario[] = [
   { capture: '11' },
   { capture: '12' },
   { capture: '13', options: { rejectConnections: true } },
+  { capture: '14' },
 ];
 
 function contentType(frame: EslFrame): string {

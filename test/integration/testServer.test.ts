@@ -182,17 +182,26 @@ describe('protocol details beyond the conformance captures', () => {
     await server.whenIdle();
   });
 
-  test('uuid_send_dtmf: the far leg reads the digit, its echo sends it back', async () => {
+  test('uuid_send_dtmf: digits go to the other leg and arrive only where park reads them (capture 14)', async () => {
     await client.command('event plain DTMF CHANNEL_PARK');
-    const reply = await client.api('originate loopback/9196 &park');
-    const aLeg = reply.slice(4).trim();
+    const aLeg = (await client.api('originate loopback/9196 &park')).slice(4).trim();
+    const bLeg = server.channels.find((c) => c.partnerUuid === aLeg)!.uuid;
     await client.event('CHANNEL_PARK');
-    assert.equal(await client.api(`uuid_send_dtmf ${aLeg} 5`), '+OK Success\n');
-    const onB = await client.event('DTMF');
-    const onA = await client.event('DTMF');
-    assert.equal(header(onB, 'Channel-Name'), 'loopback/9196-b');
-    assert.equal(header(onA, 'Unique-ID'), aLeg);
-    assert.equal(header(onA, 'DTMF-Digit'), '5');
+    // Out of the a-leg into the b-leg, which runs echo: echo never reads DTMF, so no event at all.
+    assert.equal(await client.api(`uuid_send_dtmf ${aLeg} 9`), `+OK ${aLeg} sent DTMF 9.\n`);
+    await server.whenIdle();
+    // Out of the b-leg into the parked a-leg: one event per digit, in order, on the a-leg.
+    assert.equal(await client.api(`uuid_send_dtmf ${bLeg} 1#`), `+OK ${bLeg} sent DTMF 1#.\n`);
+    const first = await client.event('DTMF');
+    const second = await client.event('DTMF');
+    assert.deepEqual([first, second].map((e) => [header(e, 'Unique-ID'), header(e, 'DTMF-Digit')]), [[aLeg, '1'], [aLeg, '#']]);
+    assert.deepEqual(first.slice(-3), [['DTMF-Digit', '1'], ['DTMF-Duration', '2000'], ['DTMF-Source', 'UNKNOWN']]);
+    assert.ok(!first.some(([n]) => n.startsWith('variable_')), 'DTMF carries no variables');
+    assert.equal(await client.api(`uuid_send_dtmf ${bLeg} 5@500`), `+OK ${bLeg} sent DTMF 5@500.\n`);
+    assert.equal(header(await client.event('DTMF'), 'DTMF-Duration'), '4000', '500 ms at 8 kHz');
+    assert.equal(await client.api(`uuid_getvar ${bLeg} last_dtmf_duration`), '750');
+    assert.equal(await client.api('uuid_send_dtmf 00000000-0000-0000-0000-000000000000 1'), '-ERR Cannot locate session!\n');
+    assert.equal(await client.api(`uuid_send_dtmf ${bLeg}`), '-USAGE: <uuid> <dtmf_data>\n');
     await client.command('noevents');
     await client.api(`uuid_kill ${aLeg}`);
     await server.whenIdle();

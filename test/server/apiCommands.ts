@@ -18,6 +18,8 @@ export interface ApiResult {
 }
 
 const NO_SUCH_CHANNEL = '-ERR No such channel!\n';
+/** What uuid_send_dtmf and uuid_record say for an unknown uuid (mod_commands.c). */
+const CANNOT_LOCATE = '-ERR Cannot locate session!\n';
 
 type Handler = (sw: SimSwitch, arg: string) => string | Promise<string> | Promise<ApiResult>;
 
@@ -324,15 +326,13 @@ const HANDLERS: Record<string, Handler> = {
     return `+OK ${b.uuid}\n`;
   },
 
-  // `<digits>[@<duration ms>]`.
+  // `+OK <uuid> sent DTMF <dtmf_data>.\n`, the argument echoed (capture 14); `<digits>[@<ms>]`.
   uuid_send_dtmf: (sw, arg) => {
-    const [uuid, spec] = words(arg);
-    if (!uuid || !spec) return '-USAGE: <uuid> <dtmf_data>\n';
+    const [uuid, dtmf] = words(arg);
+    if (!uuid || !dtmf) return '-USAGE: <uuid> <dtmf_data>\n';
     const ch = channel(sw, uuid);
-    if (!ch) return NO_SUCH_CHANNEL;
-    const [digits = '', ms] = spec.split('@');
-    void sw.apps.sendDtmf(ch, digits.replace(/[^0-9A-Da-d*#wW]/g, '').replace(/[wW]/g, ''), ms ? Number(ms) : undefined);
-    return '+OK Success\n';
+    if (!ch) return CANNOT_LOCATE;
+    return sw.apps.sendDtmf(ch, dtmf) ? `+OK ${uuid} sent DTMF ${dtmf}.\n` : '-ERR Operation failed\n';
   },
 
   uuid_record: (sw, arg) => {

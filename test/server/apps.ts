@@ -69,6 +69,8 @@ export class AppRunner {
     if (data) post.push(['Application-Data', data]);
     post.push(['Application-UUID', app.uuid!]);
     this.sw.fire('CHANNEL_EXECUTE', SITES.execute, { channel: ch, post });
+    // switch_core_session_exec sets it once more before running the app: it moves behind the data.
+    ch.vars.set('current_application', name);
     return app;
   }
 
@@ -83,6 +85,8 @@ export class AppRunner {
     this.sw.fire('CHANNEL_EXECUTE_COMPLETE', SITES.executeComplete, { channel: ch, post });
     ch.app = app.outer;
     app.markEnded();
+    // Back in park (a playback sent into it ended): park reads what was queued meanwhile.
+    if (ch.dtmfQueue.length > 0) void this.readDtmf(ch);
   }
 
   /** Runs an app's body; resolves how it ended. */
@@ -92,10 +96,18 @@ export class AppRunner {
         if (ch.partner && !ch.partner.answered) this.sw.markAnswered(ch.partner);
         this.sw.markAnswered(ch);
         return Promise.resolve('done');
-      case 'park':
+      case 'park': {
         ch.parked = true;
         this.sw.fire('CHANNEL_PARK', SITES.park, { channel: ch });
-        return this.waitForFinish(app);
+        const parked = this.waitForFinish(app);
+        void this.readDtmf(ch);
+        return parked;
+      }
+      case 'send_dtmf':
+        // Queues the digits on the far leg and returns at once: EXECUTE_COMPLETE comes before the
+        // far leg's first DTMF event (capture 14, run inside echo by sendmsg).
+        this.sendDtmf(ch, app.data);
+        return Promise.resolve('done');
       case 'echo':
         return this.waitForFinish(app);
       case 'ring_ready':
@@ -178,10 +190,10 @@ export class AppRunner {
     const natural = naturalDurationMs(path);
     const ms = this.sw.options.mediaDurationMs ? this.sw.options.mediaDurationMs(path, natural) : natural;
     app.playback = { path, startedUs: nowUs() };
-    // switch_ivr_play_file re-sets current_application, which moves it behind the data.
-    ch.vars.set('current_application', 'playback');
     this.sw.fire('PLAYBACK_START', SITES.playbackStart, { channel: ch, post: this.playbackHeaders(path) });
-    const outcome = await this.waitForFinish(app, ms);
+    const played = this.waitForFinish(app, ms);
+    void this.readDtmf(ch);
+    const outcome = await played;
     if (outcome === 'hangup') return outcome;
     this.stopPlayback(ch, app, 'FILE PLAYED', outcome === 'done' ? 'done' : 'break');
     return outcome;
@@ -293,20 +305,59 @@ export class AppRunner {
   }
 
   /**
-   * uuid_send_dtmf sends digits out of the channel. Through loopback they arrive on the partner leg,
-   * whose app reads them (DTMF event there); an echoing partner sends them straight back (DTMF event
-   * on the sender). Invented detail: FreeSWITCH's 2000-sample default duration.
+   * `switch_core_session_send_dtmf_string`: sends `<digits>[@<ms>]` (several joined by `+`) out of
+   * the channel and sets its `last_dtmf_duration`. Through loopback the digits are queued on the
+   * partner leg, which fires a DTMF event per digit only when its application reads them (capture
+   * 14). False when no digit was sent (`-ERR Operation failed`).
    */
-  async sendDtmf(ch: SimChannel, digits: string, durationMs?: number): Promise<void> {
-    const duration = String(durationMs ? durationMs * 8 : 2000);
-    for (const digit of digits) {
-      await this.sw.step();
-      const receiver = ch.partner ?? ch;
-      if (receiver.isDown || receiver.destroyed) return;
-      this.sw.fire('DTMF', SITES.dtmf, { channel: receiver, post: [['DTMF-Digit', digit], ['DTMF-Duration', duration]] });
-      if (receiver !== ch && receiver.app?.name === 'echo' && !ch.isDown) {
-        this.sw.fire('DTMF', SITES.dtmf, { channel: ch, post: [['DTMF-Digit', digit], ['DTMF-Duration', duration]] });
+  sendDtmf(ch: SimChannel, dtmf: string): boolean {
+    if (ch.isDown || ch.destroyed || dtmf.length > 99) return false;
+    const digits: { digit: string; durationSamples: number }[] = [];
+    let totalSamples = 0;
+    for (const part of dtmf.replace(/^~/, '').split('+')) {
+      const at = part.indexOf('@');
+      const ms = at < 0 ? 0 : Number.parseInt(part.slice(at + 1), 10) || 0;
+      // Durations in samples at 8 kHz: 2000 (250 ms) unless the part asks for more than the 50 ms minimum.
+      const durationSamples = ms > MIN_DTMF_SAMPLES / 8 ? Math.min(ms * 8, MAX_DTMF_SAMPLES) : DEFAULT_DTMF_SAMPLES;
+      for (const digit of at < 0 ? part : part.slice(0, at)) {
+        if (!/^[0-9A-Da-d*#wWfF]$/.test(digit)) continue;
+        // Each digit counts with a 250 ms pause after it.
+        totalSamples += durationSamples + 2000;
+        if (digit !== 'w' && digit !== 'W') digits.push({ digit, durationSamples });
       }
+    }
+    if (totalSamples === 0) return false;
+    ch.vars.set('last_dtmf_duration', String(totalSamples / 8));
+    const receiver = ch.partner;
+    if (receiver && !receiver.isDown && !receiver.destroyed) {
+      receiver.dtmfQueue.push(...digits);
+      void this.readDtmf(receiver);
+    }
+    return true;
+  }
+
+  /**
+   * `switch_channel_dequeue_dtmf` in the channel's application loop: park and playback read one
+   * queued digit per 20 ms frame and fire DTMF for it (no variables; Digit, Duration, Source last).
+   * Other applications (echo, sleep…) leave the digits queued (capture 14: none arrive through
+   * echo).
+   */
+  async readDtmf(ch: SimChannel): Promise<void> {
+    if (ch.readingDtmf) return;
+    ch.readingDtmf = true;
+    try {
+      while (ch.dtmfQueue.length > 0 && readsDtmf(ch)) {
+        await this.sw.sleep(DTMF_FRAME_MS);
+        if (ch.isDown || ch.destroyed || !readsDtmf(ch)) break;
+        const next = ch.dtmfQueue.shift();
+        if (!next) break;
+        this.sw.fire('DTMF', SITES.dtmf, {
+          channel: ch,
+          post: [['DTMF-Digit', next.digit], ['DTMF-Duration', String(next.durationSamples)], ['DTMF-Source', 'UNKNOWN']],
+        });
+      }
+    } finally {
+      ch.readingDtmf = false;
     }
   }
 
@@ -339,6 +390,18 @@ export interface StartedApp extends RunningApp {
   playback?: { path: string; startedUs: number; stopped?: boolean };
 }
 
+/** FreeSWITCH's DTMF durations in samples at 8 kHz (switch_core.c defaults: 250 ms, at least 50 ms, at most 24 s). */
+const DEFAULT_DTMF_SAMPLES = 2000;
+const MIN_DTMF_SAMPLES = 400;
+const MAX_DTMF_SAMPLES = 192000;
+/** One media frame: an application loop dequeues at most one digit per frame (capture 14: 20 ms apart). */
+const DTMF_FRAME_MS = 20;
+
+/** Whether the channel's innermost application reads DTMF (switch_ivr_park, switch_ivr_play_file). */
+function readsDtmf(ch: SimChannel): boolean {
+  return ch.app?.name === 'park' || ch.app?.name === 'playback';
+}
+
 /** Apps this switch can run; others are "Invalid Application" as in FreeSWITCH (logged, nothing fired). */
-const KNOWN_APPS = new Set(['answer', 'park', 'echo', 'playback', 'sleep', 'hangup', 'set', 'unset', 'log', 'ring_ready', 'pre_answer']);
+const KNOWN_APPS = new Set(['answer', 'park', 'echo', 'playback', 'sleep', 'hangup', 'set', 'unset', 'log', 'ring_ready', 'pre_answer', 'send_dtmf']);
 

@@ -145,6 +145,13 @@ export class SimChannel {
   diverted = false;
   /** Files uuid_record is writing. */
   readonly recordings = new Set<string>();
+  /**
+   * DTMF queued on this channel (the loopback partner sent it) and not yet read: the channel's
+   * application dequeues one digit per 20 ms frame, and only some applications read (capture 14).
+   */
+  readonly dtmfQueue: { digit: string; durationSamples: number }[] = [];
+  /** Set while the queue is being read. */
+  readingDtmf = false;
   /** Apps queued by sendmsg while another app runs; run one after another. */
   readonly queue: (() => Promise<void>)[] = [];
 

@@ -125,8 +125,8 @@ export const SITES = {
   playbackStop: { file: 'switch_ivr_play_say.c', func: 'switch_ivr_play_file', line: 2020 },
   reSchedule: { file: 'switch_scheduler.c', func: 'switch_scheduler_execute', line: 73 },
   channelData: { file: 'mod_commands.c', func: 'uuid_dump_function', line: 6468 },
+  dtmf: { file: 'switch_channel.c', func: 'switch_channel_dequeue_dtmf', line: 677 },
   // Invented line numbers (no capture has these events); file and function are FreeSWITCH's.
-  dtmf: { file: 'switch_channel.c', func: 'switch_channel_dequeue_dtmf', line: 563 },
   recordStart: { file: 'switch_ivr_async.c', func: 'record_callback', line: 1317 },
   recordStop: { file: 'switch_ivr_async.c', func: 'record_callback', line: 1419 },
   sendEvent: { file: 'mod_event_socket.c', func: 'parse_command', line: 1972 },
