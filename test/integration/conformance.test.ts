@@ -39,7 +39,8 @@ const MEANINGFUL = new Set([
   'variable_loopback_leg', 'variable_hangup_cause', 'variable_hangup_cause_q850', 'variable_current_application',
   'variable_endpoint_disposition', 'variable_my_var', 'variable_sip_h_X-Test', 'variable_origination_caller_id_name',
   'variable_last_app', 'variable_last_bridge_role', 'Event-Info', 'Task-Desc', 'Task-Group',
-  'variable_current_application_data', 'DTMF-Digit', 'DTMF-Duration', 'DTMF-Source',
+  'variable_current_application_data', 'DTMF-Digit', 'DTMF-Duration', 'DTMF-Source', 'Record-File-Path',
+  'Record-Completion-Cause', 'variable_record_completion_cause',
 ]);
 
 /**
@@ -65,7 +66,20 @@ const FRAME_EXCEPTIONS: ExpectedFrameException[] = [
 interface Scenario {
   capture: string;
   options?: TestEslServerOptions;
+  /**
+   * Fires what the capture shows happening by time (see ReplayHooks.trigger) beyond the shared
+   * triggers: called once for each expected frame, when it is the next one due.
+   */
+  trigger?: (server: TestEslServer, expected: EslFrame) => void;
 }
+
+/** Ends the 2 s of silence 9664's b-leg plays (endless in these runs) before its hold music. */
+function endSilenceOf9664(server: TestEslServer): void {
+  for (const c of server.channels) if (c.name === 'loopback/9664-b') server.completePlayback(c.uuid);
+}
+
+const SILENCE_UNTIL_TRIGGERED: TestEslServerOptions['mediaDurationMs'] = (path, natural) =>
+  path.startsWith('silence_stream://') ? Number.POSITIVE_INFINITY : natural;
 
 const SCENARIOS: Scenario[] = [
   { capture: '01' },
@@ -86,6 +100,15 @@ const SCENARIOS: Scenario[] = [
   { capture: '12' },
   { capture: '13', options: { rejectConnections: true } },
   { capture: '14' },
+  // 9664's b-leg is on hold music when the call is killed: its 2 s of silence ended between the
+  // recording's start (0.2 s) and the stop without a path (3.7 s).
+  {
+    capture: '15',
+    options: { mediaDurationMs: SILENCE_UNTIL_TRIGGERED },
+    trigger: (server, expected) => {
+      if (contentType(expected) === 'api/response' && expected.body?.toString().startsWith('-USAGE')) endSilenceOf9664(server);
+    },
+  },
 ];
 
 function contentType(frame: EslFrame): string {
@@ -151,6 +174,7 @@ async function runScenario(scenario: Scenario): Promise<void> {
       beforeStep: () => server.whenIdle(),
       learn: (e, a, map) => learn(e, a, map, conflicts),
       trigger: (expected, map) => {
+        scenario.trigger?.(server, expected);
         if (!isEvent(expected)) return;
         const { headers } = parseEvent(expected);
         const name = get(headers, 'Event-Name');

@@ -207,16 +207,29 @@ describe('protocol details beyond the conformance captures', () => {
     await server.whenIdle();
   });
 
-  test('uuid_record start/stop fire RECORD_START and RECORD_STOP', async () => {
-    await client.command('event plain RECORD_START RECORD_STOP');
+  test('uuid_record answers and fires RECORD_START/RECORD_STOP as capture 15 shows', async () => {
+    await client.command('event plain RECORD_START RECORD_STOP CHANNEL_HANGUP_COMPLETE');
     const aLeg = (await client.api('originate loopback/park &park')).slice(4).trim();
     assert.equal(await client.api(`uuid_record ${aLeg} start /tmp/x.wav`), '+OK Success\n');
-    assert.equal(header(await client.event('RECORD_START'), 'Record-File-Path'), '/tmp/x.wav');
+    const start = await client.event('RECORD_START');
+    assert.deepEqual(start.at(-1), ['Record-File-Path', '/tmp/x.wav'], 'the path is the last header, after the variables');
+    assert.equal(await client.api(`uuid_record ${aLeg} stop`), '-USAGE: <uuid> [start|stop|mask|unmask] <path> [<limit>] [<recording_vars>]\n');
     assert.equal(await client.api(`uuid_record ${aLeg} stop all`), '+OK Success\n');
-    assert.equal(header(await client.event('RECORD_STOP'), 'Record-File-Path'), '/tmp/x.wav');
-    assert.equal(await client.api('uuid_record 00000000-0000-0000-0000-000000000000 start /tmp/y.wav'), '-ERR No such channel!\n');
-    await client.command('noevents');
+    const stop = await client.event('RECORD_STOP');
+    assert.deepEqual(stop.slice(-2), [['Record-File-Path', '/tmp/x.wav'], ['Record-Completion-Cause', 'success-maxtime']], 'a stop by hand says maxtime too');
+    const vars = stop.filter(([n]) => n.startsWith('variable_record_')).map(([n]) => n);
+    assert.deepEqual(vars, ['variable_record_file_size', 'variable_record_samples', 'variable_record_seconds', 'variable_record_ms', 'variable_record_completion_cause']);
+    assert.equal(Number(header(stop, 'variable_record_file_size')), 44 + 2 * Number(header(stop, 'variable_record_samples')));
+    assert.equal(await client.api(`uuid_record ${aLeg} stop /tmp/x.wav`), '-ERR Cannot stop record session!\n');
+    assert.equal(await client.api('uuid_record 00000000-0000-0000-0000-000000000000 start /tmp/y.wav'), '-ERR Cannot locate session!\n');
+    // Still recording at hangup: the media bug closes before the channel's HANGUP_COMPLETE.
+    assert.equal(await client.api(`uuid_record ${aLeg} start /tmp/z.wav`), '+OK Success\n');
+    await client.event('RECORD_START');
     await client.api(`uuid_kill ${aLeg}`);
+    const atHangup = await client.event('RECORD_STOP');
+    assert.equal(header(atHangup, 'Record-Completion-Cause'), 'no-input-timeout');
+    assert.equal(header(await client.event('CHANNEL_HANGUP_COMPLETE'), 'Unique-ID'), aLeg);
+    await client.command('noevents');
     await server.whenIdle();
   });
 

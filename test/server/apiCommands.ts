@@ -20,6 +20,7 @@ export interface ApiResult {
 const NO_SUCH_CHANNEL = '-ERR No such channel!\n';
 /** What uuid_send_dtmf and uuid_record say for an unknown uuid (mod_commands.c). */
 const CANNOT_LOCATE = '-ERR Cannot locate session!\n';
+const RECORD_USAGE = '-USAGE: <uuid> [start|stop|mask|unmask] <path> [<limit>] [<recording_vars>]\n';
 
 type Handler = (sw: SimSwitch, arg: string) => string | Promise<string> | Promise<ApiResult>;
 
@@ -335,15 +336,29 @@ const HANDLERS: Record<string, Handler> = {
     return sw.apps.sendDtmf(ch, dtmf) ? `+OK ${uuid} sent DTMF ${dtmf}.\n` : '-ERR Operation failed\n';
   },
 
+  // mod_commands' session_record_function: `+OK Success\n`, the usage without a path, and
+  // `-ERR Cannot stop record session!\n` for a file not being recorded (capture 15).
   uuid_record: (sw, arg) => {
-    const [uuid, action, path] = words(arg);
-    if (!uuid || !path || (action !== 'start' && action !== 'stop')) {
-      return '-USAGE: <uuid> [start|stop|mask|unmask] <path> [<limit>] [<recording_vars>]\n';
-    }
+    const [uuid, action, path, limit] = words(arg);
+    if (!uuid || !action || !path) return RECORD_USAGE;
     const ch = channel(sw, uuid);
-    if (!ch) return NO_SUCH_CHANNEL;
-    sw.apps.record(ch, action, path);
-    return '+OK Success\n';
+    if (!ch) return CANNOT_LOCATE;
+    switch (action.toLowerCase()) {
+      case 'start':
+        return sw.apps.recordStart(ch, path, Number.parseInt(limit ?? '0', 10) || 0) ? '+OK Success\n' : '-ERR Cannot record session!\n';
+      case 'stop':
+        return sw.apps.recordStop(ch, path) ? '+OK Success\n' : '-ERR Cannot stop record session!\n';
+      case 'pause':
+      case 'resume':
+      case 'mask':
+      case 'unmask': {
+        // No audio here, so these change nothing but need a recording of that file.
+        const verb = action.toLowerCase();
+        return ch.recordings.has(path) ? '+OK Success\n' : `-ERR Cannot ${verb} recording session!\n`;
+      }
+      default:
+        return RECORD_USAGE;
+    }
   },
 
   // `+OK hangup all channels with cause <CAUSE>\n`, MANAGER_REQUEST by default (capture 10).

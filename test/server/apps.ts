@@ -361,22 +361,68 @@ export class AppRunner {
     }
   }
 
-  /** uuid_record start|stop: RECORD_START / RECORD_STOP with the file path (invented header set beyond that). */
-  record(ch: SimChannel, action: 'start' | 'stop', path: string): void {
-    if (action === 'start') {
-      ch.recordings.add(path);
-      ch.vars.set('record_file_path', path);
-      this.sw.fire('RECORD_START', SITES.recordStart, { channel: ch, post: [['Record-File-Path', path]] });
-      return;
+  /**
+   * `uuid_record <uuid> start <path> [<limit s>]` (switch_ivr_record_session_event): RECORD_START, a
+   * full channel event with Record-File-Path last (capture 15). A limit ends the recording after
+   * that many seconds of (simulated) media, like a stop. False when the channel cannot record.
+   */
+  recordStart(ch: SimChannel, path: string, limitSec = 0): boolean {
+    if (ch.isDown || ch.destroyed) return false;
+    let limitTimer: NodeJS.Timeout | undefined;
+    if (limitSec > 0) {
+      // Media time, like a playback: not a step of the call, so whenIdle() does not wait for it.
+      limitTimer = setTimeout(() => {
+        this.sw.timers.delete(limitTimer!);
+        this.stopRecording(ch, path, 'success-maxtime');
+      }, limitSec * 1000);
+      this.sw.timers.add(limitTimer);
     }
-    const paths = path === 'all' ? [...ch.recordings] : ch.recordings.has(path) ? [path] : [];
-    for (const p of paths) {
-      ch.recordings.delete(p);
-      this.sw.fire('RECORD_STOP', SITES.recordStop, {
-        channel: ch,
-        post: [['Record-File-Path', p], ['Record-Completion-Cause', 'success']],
-      });
+    ch.recordings.set(path, { startedUs: nowUs(), limitTimer });
+    this.sw.fire('RECORD_START', SITES.recordStart, { channel: ch, post: [['Record-File-Path', path]] });
+    return true;
+  }
+
+  /**
+   * `uuid_record <uuid> stop <path|all>` (switch_ivr_stop_record_session): RECORD_STOP for each.
+   * FreeSWITCH reports `success-maxtime` for a stop by hand too (capture 15). False when nothing
+   * matched (`-ERR Cannot stop record session!`).
+   */
+  recordStop(ch: SimChannel, path: string): boolean {
+    const paths = path === 'all' ? [...ch.recordings.keys()] : ch.recordings.has(path) ? [path] : [];
+    for (const p of paths) this.stopRecording(ch, p, 'success-maxtime');
+    return paths.length > 0;
+  }
+
+  /**
+   * The media bugs close when the channel hangs up (switch_core_session_hangup_state), before its
+   * call state becomes HANGUP; a recording that heard no speech ends `no-input-timeout`. Invented
+   * from FreeSWITCH's source (no capture hangs up while recording).
+   */
+  stopRecordingsForHangup(ch: SimChannel): void {
+    for (const p of [...ch.recordings.keys()]) this.stopRecording(ch, p, 'no-input-timeout');
+  }
+
+  /**
+   * send_record_stop_event: the record_* variables (a 16-bit mono WAV at 8 kHz: 44 header bytes
+   * plus two per sample, as the file of capture 15), then RECORD_STOP with Record-File-Path and
+   * Record-Completion-Cause last.
+   */
+  private stopRecording(ch: SimChannel, path: string, cause: string): void {
+    const rec = ch.recordings.get(path);
+    if (!rec) return;
+    ch.recordings.delete(path);
+    if (rec.limitTimer) {
+      clearTimeout(rec.limitTimer);
+      this.sw.timers.delete(rec.limitTimer);
     }
+    const ms = Math.max(0, Math.floor((nowUs() - rec.startedUs) / 1000));
+    const samples = ms * 8;
+    ch.vars.set('record_file_size', String(44 + samples * 2));
+    ch.vars.set('record_samples', String(samples));
+    ch.vars.set('record_seconds', String(Math.floor(ms / 1000)));
+    ch.vars.set('record_ms', String(ms));
+    ch.vars.set('record_completion_cause', cause);
+    this.sw.fire('RECORD_STOP', SITES.recordStop, { channel: ch, post: [['Record-File-Path', path], ['Record-Completion-Cause', cause]] });
   }
 }
 

@@ -343,6 +343,7 @@ export class CallFlows {
     await this.sw.step();
     this.sw.setRunningState(ch, 'CS_HANGUP');
     await this.sw.step();
+    this.apps.stopRecordingsForHangup(ch);
     this.sw.log(7, 'switch_core_state_machine.c', 'switch_core_session_hangup_state', 844, ch, `(${ch.name}) Callstate Change ${ch.callState} -> HANGUP`, 0);
     this.sw.setCallState(ch, 'HANGUP');
     await this.sw.step();
@@ -436,6 +437,7 @@ export class CallFlows {
     await this.sw.step();
     this.sw.setRunningState(a, 'CS_HANGUP');
     await this.sw.step();
+    this.apps.stopRecordingsForHangup(a);
     this.sw.setCallState(a, 'HANGUP');
     await this.sw.step();
     if (bp) this.apps.stopAppsForHangup(bp);

@@ -143,8 +143,8 @@ export class SimChannel {
   calleeDirection = '';
   /** Set while uuid_park takes the channel out of its dialplan actions. */
   diverted = false;
-  /** Files uuid_record is writing. */
-  readonly recordings = new Set<string>();
+  /** Files uuid_record is writing, by path: when it started, and the timer of its limit. */
+  readonly recordings = new Map<string, { startedUs: number; limitTimer: NodeJS.Timeout | undefined }>();
   /**
    * DTMF queued on this channel (the loopback partner sent it) and not yet read: the channel's
    * application dequeues one digit per 20 ms frame, and only some applications read (capture 14).

@@ -126,9 +126,9 @@ export const SITES = {
   reSchedule: { file: 'switch_scheduler.c', func: 'switch_scheduler_execute', line: 73 },
   channelData: { file: 'mod_commands.c', func: 'uuid_dump_function', line: 6468 },
   dtmf: { file: 'switch_channel.c', func: 'switch_channel_dequeue_dtmf', line: 677 },
+  recordStart: { file: 'switch_ivr_async.c', func: 'record_callback', line: 1481 },
+  recordStop: { file: 'switch_ivr_async.c', func: 'send_record_stop_event', line: 1240 },
   // Invented line numbers (no capture has these events); file and function are FreeSWITCH's.
-  recordStart: { file: 'switch_ivr_async.c', func: 'record_callback', line: 1317 },
-  recordStop: { file: 'switch_ivr_async.c', func: 'record_callback', line: 1419 },
   sendEvent: { file: 'mod_event_socket.c', func: 'parse_command', line: 1972 },
   progress: { file: 'switch_channel.c', func: 'switch_channel_perform_mark_ring_ready_value', line: 3582 },
   progressMedia: { file: 'switch_channel.c', func: 'switch_channel_perform_mark_pre_answered', line: 3658 },
