@@ -66,6 +66,12 @@ export const LISTENER_EVENTS = [
 export interface EventListenerOptions extends ConnectionOptions {
   /** Ended calls kept in `history`. Default 1000. */
   historySize?: number;
+  /**
+   * A second resync this long after every (re)connect, for channels created in the ~200 ms that
+   * `show channels` lags the events while the listener was away (their events were lost and the
+   * first list did not have them yet). Default 1000 ms; 0 turns it off.
+   */
+  resyncSettleMs?: number;
 }
 
 /** Counters over the listener's lifetime. */
@@ -126,6 +132,8 @@ export class EventListener implements Disposable, SessionHost {
   private readonly store = new DisposableStore();
   /** The resync that follows the latest ready. */
   private resynced: Promise<void> = Promise.resolve();
+  private readonly resyncSettleMs: number;
+  private settleTimer: NodeJS.Timeout | undefined;
   /** App ids being loaded, reserved so two loads of one id cannot both run setup. */
   private readonly loadingApps = new Set<string>();
 
@@ -160,12 +168,17 @@ export class EventListener implements Disposable, SessionHost {
 
   constructor(options: EventListenerOptions) {
     this.historySize = options.historySize ?? 1000;
+    this.resyncSettleMs = options.resyncSettleMs ?? 1000;
     this.connection = this.store.add(new Connection(options));
     void this.connection.subscribe(LISTENER_EVENTS);
     this.store.add(this.connection.onDidReceiveEvent((e) => this.ingest(e)));
     this.store.add(
       this.connection.onDidChangeStatus((change) => {
-        if (change.to === 'ready') this.resynced = this.resync();
+        clearTimeout(this.settleTimer);
+        if (change.to === 'ready') {
+          this.resynced = this.resync();
+          if (this.resyncSettleMs > 0) void this.resynced.then(() => this.scheduleSettle());
+        }
         if (change.to === 'closed' || change.to === 'reconnecting') this.rejectWaiters(change);
       }),
     );
@@ -669,14 +682,15 @@ export class EventListener implements Disposable, SessionHost {
     this._onDidEndCall.fire(call);
   }
 
-  private endSession(session: Session): void {
+  /** `remember`: keep its uuid from being re-created by straggling events (its own end was seen). */
+  private endSession(session: Session, remember = true): void {
     if (!this.sessions.delete(session.uuid)) return;
     const call = session.call;
     if (call && call.endedAt !== undefined && call.sessions.every((s) => s.ended || !this.sessions.has(s.uuid))) {
       for (const s of call.sessions) this.callIndex.delete(s.uuid);
       this.callIndex.delete(call.uuid);
     }
-    this.rememberEnded(session.uuid);
+    if (remember) this.rememberEnded(session.uuid);
     if (call) this.releaseCall(call);
     this._onDidEndSession.fire(session);
   }
@@ -692,12 +706,15 @@ export class EventListener implements Disposable, SessionHost {
   // ---- Resync ----
 
   /**
-   * Rebuilds sessions and calls from `show channels as json` after every (re)connect: channels
-   * that appeared while we were away are added (with their call-tracking and app variables), and
-   * sessions that ended meanwhile are ended.
+   * Rebuilds sessions and calls after every (re)connect. `show channels` reads FreeSWITCH's core
+   * database, which a background SQL thread writes in batches, so it lags the events both ways
+   * (capture 22: a query right after an originate missed the new call in 10 of 10 rounds, and rows
+   * stayed listed ~200 ms after their hangup). The list only names candidates; `uuid_exists`, which
+   * asks the live session table, decides. A known session is ended only when FreeSWITCH says it is
+   * gone (or by its own hangup events), a listed channel is added only when it exists, and nothing
+   * a resync ends is remembered as ended: a later event for that uuid re-creates it.
    */
   async resync(): Promise<void> {
-    const known = new Set(this.sessions.keys());
     let rows: ChannelRow[];
     try {
       rows = parseChannelRows(await this.connection.api('show channels as json'));
@@ -705,43 +722,69 @@ export class EventListener implements Disposable, SessionHost {
       // The connection went away again; the next ready resyncs.
       return;
     }
-    const live = new Set(rows.map((r) => r.uuid));
-    for (const uuid of known) {
-      const session = this.sessions.get(uuid);
-      if (session && !live.has(uuid)) {
-        session.hangupCause ??= 'UNKNOWN';
-        session.ended = true;
-        this.maybeEndCall(session);
-        this.endSession(session);
-      }
-    }
+    const known = [...this.sessions.values()];
     const fresh = rows.filter((r) => !this.sessions.has(r.uuid) && !this.recentlyEnded.has(r.uuid));
-    // One pipelined round of uuid_getvar for the variables that group legs and route to apps.
-    const vars = await Promise.all(
-      fresh.map(async (row) => {
-        const [callId, appId, otherLeg, origCallerNumber] = await Promise.all([
-          this.getVarQuietly(row.uuid, CALL_ID_VAR),
-          this.getVarQuietly(row.uuid, APP_ID_VAR),
-          row.name.startsWith('loopback/') ? this.getVarQuietly(row.uuid, 'other_loopback_leg_uuid') : Promise.resolve(undefined),
-          // show channels has the caller id after answer, which FreeSWITCH swaps on outbound legs.
-          row.direction === 'outbound' ? this.getVarQuietly(row.uuid, 'origination_caller_id_number') : Promise.resolve(undefined),
-        ]);
-        return { callId, appId, otherLeg, origCallerNumber };
-      }),
-    );
+    // One pipelined round: is each known session still there; for each new channel, does it exist,
+    // and the variables that group legs and route to apps.
+    const [knownExists, freshInfo] = await Promise.all([
+      Promise.all(known.map((session) => this.existsQuietly(session.uuid))),
+      Promise.all(fresh.map((row) => this.channelInfo(row))),
+    ]);
+    known.forEach((session, i) => {
+      // Unknown (the connection dropped) keeps it; so does an end or a re-creation meanwhile.
+      if (knownExists[i] !== false || this.sessions.get(session.uuid) !== session) return;
+      session.hangupCause ??= 'UNKNOWN';
+      session.ended = true;
+      this.maybeEndCall(session);
+      this.endSession(session, false);
+    });
     fresh.forEach((row, i) => {
-      // It may have appeared through its events, or ended, while the variables were fetched.
-      if (this.sessions.has(row.uuid) || this.recentlyEnded.has(row.uuid)) return;
-      const v = vars[i]!;
+      const info = freshInfo[i]!;
+      // Still listed but already gone (the list lags hangups too), or seen through its events, or
+      // ended, while we asked.
+      if (!info.exists || this.sessions.has(row.uuid) || this.recentlyEnded.has(row.uuid)) return;
       const headers = rowToHeaders(row);
-      if (v.callId) headers[`variable_${CALL_ID_VAR}`] = v.callId;
-      if (v.appId) headers[`variable_${APP_ID_VAR}`] = v.appId;
-      if (v.otherLeg) headers['variable_other_loopback_leg_uuid'] = v.otherLeg;
-      if (v.origCallerNumber) headers['Caller-Orig-Caller-ID-Number'] = v.origCallerNumber;
+      if (info.callId) headers[`variable_${CALL_ID_VAR}`] = info.callId;
+      if (info.appId) headers[`variable_${APP_ID_VAR}`] = info.appId;
+      if (info.otherLeg) headers['variable_other_loopback_leg_uuid'] = info.otherLeg;
+      if (info.origCallerNumber) headers['Caller-Orig-Caller-ID-Number'] = info.origCallerNumber;
       const session = this.createSession(row.uuid, headers);
       if (row.answered) session.answeredAt = session.createdAt;
     });
     this._onDidResync.fire({ sessions: this.sessions.size, calls: this.calls.size });
+  }
+
+  private scheduleSettle(): void {
+    clearTimeout(this.settleTimer);
+    if (this.connection.status !== 'ready') return;
+    this.settleTimer = setTimeout(() => {
+      this.settleTimer = undefined;
+      if (this.connection.status === 'ready') void this.resync();
+    }, this.resyncSettleMs);
+    this.settleTimer.unref();
+  }
+
+  /** Whether a channel exists; undefined when FreeSWITCH could not be asked. */
+  private async existsQuietly(uuid: string): Promise<boolean | undefined> {
+    try {
+      const answer = (await this.connection.api(`uuid_exists ${uuid}`)).trim();
+      // Capture 19: exactly `true` or `false`, without a newline.
+      return answer === 'true' ? true : answer === 'false' ? false : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async channelInfo(row: ChannelRow): Promise<{ exists: boolean; callId?: string; appId?: string; otherLeg?: string; origCallerNumber?: string }> {
+    const [exists, callId, appId, otherLeg, origCallerNumber] = await Promise.all([
+      this.existsQuietly(row.uuid),
+      this.getVarQuietly(row.uuid, CALL_ID_VAR),
+      this.getVarQuietly(row.uuid, APP_ID_VAR),
+      row.name.startsWith('loopback/') ? this.getVarQuietly(row.uuid, 'other_loopback_leg_uuid') : Promise.resolve(undefined),
+      // show channels has the caller id after answer, which FreeSWITCH swaps on outbound legs.
+      row.direction === 'outbound' ? this.getVarQuietly(row.uuid, 'origination_caller_id_number') : Promise.resolve(undefined),
+    ]);
+    return { exists: exists === true, callId, appId, otherLeg, origCallerNumber };
   }
 
   private async getVarQuietly(uuid: string, name: string): Promise<string | undefined> {
@@ -754,6 +797,7 @@ export class EventListener implements Disposable, SessionHost {
   }
 
   dispose(): void {
+    clearTimeout(this.settleTimer);
     const closed = new ConnectionClosedError(`event listener for ${this.connection.address} disposed`);
     for (const set of this.waiters.values()) {
       for (const w of set) {

@@ -140,8 +140,8 @@ function channelRow(sw: SimSwitch, ch: SimChannel): Record<string, string> {
  */
 function callRows(sw: SimSwitch): Record<string, string>[] {
   const rows: Record<string, string>[] = [];
-  for (const ch of sw.channels.values()) {
-    if (ch.destroyed || ch.bridgeSide === 'B') continue;
+  for (const ch of sw.channelTable.rows()) {
+    if (ch.bridgeSide === 'B') continue;
     const a = channelRow(sw, ch);
     const peer = ch.bridgeSide === 'A' ? ch.bridgedTo : undefined;
     const b = peer ? channelRow(sw, peer) : undefined;
@@ -159,10 +159,11 @@ function callRows(sw: SimSwitch): Record<string, string>[] {
 function show(sw: SimSwitch, arg: string): string {
   const [what, ...rest] = words(arg.toLowerCase());
   const asJson = rest.join(' ').includes('as json');
-  const live = [...sw.channels.values()].filter((c) => !c.destroyed);
+  // show reads the core database, which lags the events (channelTable.ts).
+  const listed = sw.channelTable.rows();
   if (what === 'channels') {
-    if (rest[0] === 'count') return `\n${live.length} total.\n`;
-    return table(live.map((c) => channelRow(sw, c)), CHANNEL_COLUMNS, asJson);
+    if (rest[0] === 'count') return `\n${listed.length} total.\n`;
+    return table(listed.map((c) => channelRow(sw, c)), CHANNEL_COLUMNS, asJson);
   }
   if (what === 'calls') {
     const rows = callRows(sw);

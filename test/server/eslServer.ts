@@ -16,6 +16,7 @@ import { executeApi } from './apiCommands';
 import type { ClientCommand } from './commandReader';
 import { EslConnection, type ConnectionHost } from './eslConnection';
 import { SITES, type Header, type HeaderValue } from './eslEvent';
+import type { ChannelTableLag } from './channelTable';
 import { SimSwitch, type SwitchIdentity } from './switchCore';
 import { parseCause } from './originateArgs';
 
@@ -43,6 +44,12 @@ export interface TestEslServerOptions {
   hostname?: string;
   /** Core-UUID. Default: a new one for each switch (a stop() without keepChannels is a switch restart). */
   coreUuid?: string;
+  /**
+   * How far `show channels`/`show calls` lag the events, as FreeSWITCH's core database does (capture
+   * 22): 0 (the default) reads the live channels, a number of ms refreshes the table that often,
+   * `'manual'` only on syncChannelTable().
+   */
+  channelTableLag?: ChannelTableLag;
 }
 
 /** One command as the server received it. */
@@ -112,6 +119,7 @@ export class TestEslServer {
       rejectConnections: options.rejectConnections,
       mediaDurationMs: options.mediaDurationMs,
       coreUuid: options.coreUuid,
+      channelTableLag: options.channelTableLag ?? 0,
     };
     this.listenPort = this.options.port;
     this.sw = this.newSwitch();
@@ -131,7 +139,13 @@ export class TestEslServer {
       callSetupDelayMs: this.options.callSetupDelayMs,
       stepDelayMs: this.options.stepDelayMs,
       mediaDurationMs: this.options.mediaDurationMs,
+      channelTableLag: this.options.channelTableLag,
     });
+  }
+
+  /** Writes the core database's pending batch: `show channels` now lists exactly the live channels. */
+  syncChannelTable(): void {
+    this.sw.channelTable.sync();
   }
 
   /** Starts listening; resolves to the port. After stop(), listens on the same port again. */
@@ -294,9 +308,12 @@ export class TestEslServer {
     return ch ? this.sw.apps.completePlayback(ch) : false;
   }
 
-  /** Resolves once every simulated call has finished its current sequence of events (see SimSwitch.whenIdle). */
-  whenIdle(): Promise<void> {
-    return this.sw.whenIdle();
+  /**
+   * Resolves once every simulated call has finished its current sequence of events (see
+   * SimSwitch.whenIdle); rejects after `timeoutMs`, naming the channels still busy.
+   */
+  whenIdle(timeoutMs?: number): Promise<void> {
+    return this.sw.whenIdle(timeoutMs);
   }
 
   /** Runs an API command in-process, as `api <command>` would; resolves to its body. */

@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppRunner } from './apps';
 import { CallFlows } from './calls';
+import { ChannelTable, type ChannelTableLag } from './channelTable';
 import { SimChannel, CALL_STATE_NUMBERS, type CallState, type ChannelState } from './channel';
 import { localStamp, nowUs, pad } from './clock';
 import { SITES, VERBOSE_EVENTS, type CallSite, type EslEvent, type Header } from './eslEvent';
@@ -32,6 +33,8 @@ export interface SimSwitchOptions {
   stepDelayMs: number;
   /** Overrides playback lengths (tests make hold music end on demand, or tones short). */
   mediaDurationMs: ((path: string, naturalMs: number) => number) | undefined;
+  /** How far `show channels`/`show calls` lag the events (see ChannelTable). */
+  channelTableLag: ChannelTableLag;
 }
 
 /** Receives everything the switch emits; the ESL connections implement it. */
@@ -75,10 +78,13 @@ export class SimSwitch {
   readonly apps: AppRunner;
   /** Call flows: originate, hangup, hupall, bridge. */
   readonly calls: CallFlows;
+  /** The core database's channel table, behind the live channels by the SQL thread's batches. */
+  readonly channelTable: ChannelTable;
 
   constructor(readonly options: SimSwitchOptions) {
     this.apps = new AppRunner(this);
     this.calls = new CallFlows(this, this.apps);
+    this.channelTable = new ChannelTable(() => this.channels.values(), options.channelTableLag);
   }
 
   get identity(): SwitchIdentity {
@@ -105,6 +111,7 @@ export class SimSwitch {
 
   /** Stops every pending timer and forgets every channel, without events (server shutdown). */
   reset(): void {
+    this.channelTable.dispose();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const ch of this.channels.values()) {
@@ -248,9 +255,19 @@ export class SimSwitch {
    * waiting on something long-lived (a parked channel, playing media). Tests use it where a real
    * client would have paused long enough for FreeSWITCH to finish.
    */
-  whenIdle(): Promise<void> {
-    return new Promise((resolve) => {
-      this.idleWaiters.push(resolve);
+  whenIdle(timeoutMs = 10_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      // A regression that keeps a call from finishing fails here, saying what is still going on.
+      const timer = setTimeout(() => {
+        this.idleWaiters = this.idleWaiters.filter((w) => w !== done);
+        const channels = [...this.channels.values()].map((c) => `${c.name} ${c.runningState} ${c.callState}`).join(', ');
+        reject(new Error(`the test server was still busy after ${timeoutMs} ms (${this.busy} steps pending; channels: ${channels || 'none'})`));
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.idleWaiters.push(done);
       setImmediate(() => this.checkIdle());
     });
   }
