@@ -1,10 +1,29 @@
 // Runs the node:test suites with TypeScript through tsx. Node 20's runner does not discover .ts
 // files by itself, so the files are listed here.
+//
+//   node scripts/test.mjs [roots…]           the suites under each root (default: all but e2e)
+//   node scripts/test.mjs --shifted-clock …   the same under another date, time zone and locale
+//
+// Before any suite it runs the setup step every suite shares (Debian packages such as chromium),
+// so a machine that has nothing gets what the suites need. Every test has a time limit: a test that
+// never ends fails instead of hanging the run. The default run ends with the clock guard: the unit
+// and integration suites again, with the clock moved by whole days into another year, in a time
+// zone 14 hours from UTC and a German locale (libfaketime), so no test can depend on today.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-const roots = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['test/unit', 'test/integration', 'test/apphost', 'test/webview'];
+const DEFAULT_ROOTS = ['test/unit', 'test/integration', 'test/apphost', 'test/webview'];
+const CLOCK_GUARD_ROOTS = ['test/unit', 'test/integration'];
+/** Per test. Waits inside tests fail sooner, naming what they waited for; this is the backstop. */
+const TEST_TIMEOUT_MS = 60_000;
+/** The e2e steps drive a whole VS Code, and one installs code-server. */
+const E2E_TEST_TIMEOUT_MS = 300_000;
+
+const args = process.argv.slice(2);
+const shifted = args.includes('--shifted-clock');
+const given = args.filter((a) => a !== '--shifted-clock');
+const roots = given.length > 0 ? given : DEFAULT_ROOTS;
 
 function collect(dir) {
   if (!existsSync(dir)) return [];
@@ -19,10 +38,38 @@ function collect(dir) {
     });
 }
 
-const files = roots.flatMap(collect);
-if (files.length === 0) {
-  console.error(`no test files under ${roots.join(', ')}`);
-  process.exit(1);
+/** The clock guard: 400 days on (another year, month and weekday), UTC+14, de-DE, via Debian's faketime. */
+const SHIFTED_CLOCK = {
+  label: '+400 days, TZ=Pacific/Kiritimati, LC_ALL=de_DE.UTF-8',
+  prefix: ['faketime', '-f', '+400d'],
+  env: {
+    ...process.env,
+    // Timers run on the monotonic clock; leave it real so timeouts keep their length.
+    FAKETIME_DONT_FAKE_MONOTONIC: '1',
+    TZ: 'Pacific/Kiritimati',
+    LC_ALL: 'de_DE.UTF-8',
+    LANG: 'de_DE.UTF-8',
+  },
+};
+
+function run(files, clock) {
+  if (files.length === 0) {
+    console.error(`no test files under ${roots.join(', ')}`);
+    return 1;
+  }
+  const timeout = files.some((f) => f.startsWith('test/e2e')) ? E2E_TEST_TIMEOUT_MS : TEST_TIMEOUT_MS;
+  const command = [process.execPath, '--import', 'tsx', '--test', `--test-timeout=${timeout}`, '--test-reporter=spec', ...files];
+  if (clock) console.log(`\nUnder a shifted clock (${clock.label}):`);
+  const [exe, ...argv] = clock ? [...clock.prefix, ...command] : command;
+  const result = spawnSync(exe, argv, { stdio: 'inherit', env: clock?.env });
+  return result.status ?? 1;
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
-process.exit(result.status ?? 1);
+
+const setup = spawnSync('bash', [join('scripts', 'setup', 'install-prerequisites.sh')], { stdio: 'inherit' });
+if (setup.status !== 0) process.exit(setup.status ?? 1);
+
+if (shifted) process.exit(run(roots.flatMap(collect), SHIFTED_CLOCK));
+let status = run(roots.flatMap(collect));
+// The clock guard, after the default run: the unit and integration suites once more.
+if (status === 0 && given.length === 0) status = run(CLOCK_GUARD_ROOTS.flatMap(collect), SHIFTED_CLOCK);
+process.exit(status);

@@ -9,9 +9,9 @@
 #   --force   reinstall even if the installed copy looks good.
 #
 # Why each step exists (see /work/shared/E2E-NOTES.md for the measurements):
-# - apt `chromium` drives the tests (Playwright cannot download its own browser here),
-#   `libkrb5-dev` lets `kerberos` build from source, `ripgrep` supplies the `rg` binary that
-#   @vscode/ripgrep would otherwise download from GitHub.
+# - The Debian packages (chromium to drive the tests, libkrb5-dev for `kerberos`, ripgrep for the
+#   `rg` binary that @vscode/ripgrep would otherwise download) come from
+#   scripts/setup/install-prerequisites.sh, the setup step every suite shares.
 # - @vscode/ripgrep's postinstall first looks for
 #   $TMPDIR/vscode-ripgrep-cache-<pkg version>/ripgrep-<tag>-<target>.tar.gz; we put Debian's
 #   `rg` there under that name. The version and tag are read from the packages themselves.
@@ -35,7 +35,6 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 PKG_DIR="$ROOT/test/e2e/code-server"
 BIN="$PKG_DIR/node_modules/.bin/code-server"
 STAMP="$PKG_DIR/node_modules/.e2e-install-ok"
-APT_PACKAGES=(chromium libkrb5-dev ripgrep)
 
 log() { printf '[install-code-server] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -87,33 +86,8 @@ fi
 
 started=$SECONDS
 
-# --- apt prerequisites -------------------------------------------------------------------
-missing=()
-for p in "${APT_PACKAGES[@]}"; do
-  if [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]]; then
-    missing+=("$p")
-  fi
-done
-if [[ ${#missing[@]} -gt 0 ]]; then
-  SUDO=()
-  if [[ "$(id -u)" -ne 0 ]]; then
-    command -v sudo >/dev/null || die "need root or sudo to apt-get install ${missing[*]}"
-    SUDO=(sudo)
-  fi
-  # Only refresh the package lists when apt does not know a candidate for one of them.
-  for p in "${missing[@]}"; do
-    # Capture first: `apt-cache … | grep -q` would SIGPIPE apt-cache and fail under pipefail.
-    policy="$(apt-cache policy "$p" 2>/dev/null || true)"
-    if [[ "$policy" != *"Candidate: "[0-9]* ]]; then
-      log "apt-get update (no candidate for $p)"
-      "${SUDO[@]}" apt-get update -qq
-      break
-    fi
-  done
-  log "apt-get install ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends \
-    "${missing[@]}" >/dev/null
-fi
+# --- apt prerequisites (chromium, libkrb5-dev, ripgrep…): the step every suite shares ------
+bash "$ROOT/scripts/setup/install-prerequisites.sh"
 RG="$(command -v rg)" || die "rg not found after installing ripgrep"
 
 # --- ripgrep cache archive ----------------------------------------------------------------

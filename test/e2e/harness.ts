@@ -337,6 +337,12 @@ export interface BrowserOptions {
 
 /** Debian's Chromium through playwright-core, with a fresh profile. */
 export async function launchBrowser(opts: BrowserOptions = {}): Promise<BrowserHandle> {
+  if (!existsSync(CHROMIUM_BIN)) {
+    throw new Error(
+      `${CHROMIUM_BIN} does not exist. The suites drive Debian's Chromium; run the suites through npm test or ` +
+        'node scripts/test.mjs (they install it first), or run bash scripts/setup/install-prerequisites.sh.',
+    );
+  }
   const root = makeTempDir('fsdev-e2e-chromium-');
   let context: BrowserContext;
   try {
