@@ -24,7 +24,7 @@ const MONTH = /(?<=%20|\s)(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)(?=
  * names stand for any real one (a name that is not one is left as it is and still fails).
  */
 function normalise(text: string): string {
-  return text.replace(UUID, '<uuid>').replace(/\d+/g, '#').replace(WEEKDAY, '<weekday>,').replace(MONTH, '<month>');
+  return text.replace(UUID, '<uuid>').replace(WEEKDAY, '<weekday>,').replace(MONTH, '<month>').replace(/\d+/g, '#');
 }
 
 /** Header values compared exactly (after normalise) besides the names: the ones with meaning. */
