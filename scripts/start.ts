@@ -25,7 +25,8 @@ async function main(): Promise<void> {
     server = { name: `FreeSWITCH (${process.env.FREESWITCH_HOST})`, host: process.env.FREESWITCH_HOST, port: Number(process.env.FREESWITCH_PORT ?? 8021) };
     if (process.env.FREESWITCH_PASSWORD) env.FREESWITCH_PASSWORD = process.env.FREESWITCH_PASSWORD;
   } else {
-    const esl = new TestEslServer({ password: 'ClueCon' });
+    // show channels lags the events as a real switch's does (capture 22).
+    const esl = new TestEslServer({ password: 'ClueCon', channelTableLag: 150 });
     await esl.start();
     demo = { server: esl, stop: runDemo(esl, { intervalMs: 4000, maxCalls: 5, log: () => undefined }) };
     server = { name: 'Simulated FreeSWITCH (demo)', host: '127.0.0.1', port: esl.port };

@@ -101,7 +101,8 @@ describe('FreeSWITCH Dev in a real VS Code', { timeout: 240_000 }, () => {
   before(async () => {
     const built = spawnSync('npm', ['run', 'package'], { cwd: REPO_ROOT, encoding: 'utf8' });
     assert.equal(built.status, 0, `npm run package failed:\n${built.stdout}\n${built.stderr}`);
-    esl = new TestEslServer({ password: PASSWORD });
+    // show channels lags the events as a real switch's does (capture 22), so resyncs meet the real lag.
+    esl = new TestEslServer({ password: PASSWORD, channelTableLag: 150 });
     await esl.start();
     tmp = makeTempDir('fsdev-e2e-');
     workspace = join(tmp, 'workspace');

@@ -11,7 +11,10 @@ import { runDemo } from './demo';
 import { TestEslServer } from './eslServer';
 
 const USAGE = `usage: node --import tsx test/server/cli.ts [--host 127.0.0.1] [--port 8021] [--password ClueCon]
-       [--heartbeat-ms 20000] [--call-setup-ms 0] [--demo] [--demo-interval-ms 4000] [--demo-max-calls 5]`;
+       [--heartbeat-ms 20000] [--call-setup-ms 0] [--channel-table-lag-ms 0] [--demo] [--demo-interval-ms 4000]
+       [--demo-max-calls 5]
+--channel-table-lag-ms: how often show channels catches up with the events, as FreeSWITCH's core
+       database does (about 200 ms behind; 0 = never behind; --demo: 150)`;
 
 function number(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
@@ -28,6 +31,7 @@ async function main(): Promise<void> {
       password: { type: 'string' },
       'heartbeat-ms': { type: 'string' },
       'call-setup-ms': { type: 'string' },
+      'channel-table-lag-ms': { type: 'string' },
       demo: { type: 'boolean' },
       'demo-interval-ms': { type: 'string' },
       'demo-max-calls': { type: 'string' },
@@ -45,6 +49,7 @@ async function main(): Promise<void> {
     password,
     heartbeatMs: number(values['heartbeat-ms'], 20_000, 'heartbeat-ms'),
     callSetupDelayMs: number(values['call-setup-ms'], values.demo ? 800 : 0, 'call-setup-ms'),
+    channelTableLag: number(values['channel-table-lag-ms'], values.demo ? 150 : 0, 'channel-table-lag-ms'),
   });
   const port = await server.start();
   const label = values.demo ? 'Simulated FreeSWITCH (demo)' : 'Simulated FreeSWITCH (test ESL server)';
