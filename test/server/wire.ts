@@ -148,24 +148,77 @@ export function serializeJson(event: EslEvent): Buffer {
   return Buffer.concat(parts);
 }
 
-function xmlEscape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/**
+ * `switch_xml_ampencode` on element text (attribute off, UTF-8 encoding on, as `switch_xml_toxml`
+ * calls it), byte for byte as an x86-64 build runs it, where `char` is signed: `&` `<` `>` become
+ * entities, CR `&#xD;`, `"` LF and tab stay; each UTF-8 sequence becomes one `&#xHEX;`; a byte that
+ * cannot start or continue a sequence is dropped (FreeSWITCH logs "skip it"); from the first `<!` on
+ * every byte is copied as it is (meant for CDATA). A NUL would end the C string; values have none.
+ */
+export function xmlText(input: Buffer): Buffer {
+  const out: number[] = [];
+  const push = (s: string): void => {
+    for (let k = 0; k < s.length; k++) out.push(s.charCodeAt(k));
+  };
+  let immune = false;
+  let expecting = 0;
+  let codePoint = 0;
+  for (let i = 0; i < input.length; i++) {
+    const b = input[i]!;
+    if (immune) {
+      out.push(b);
+      continue;
+    }
+    if (b === 0x26) push('&amp;');
+    else if (b === 0x3c && input[i + 1] === 0x21) {
+      out.push(b);
+      immune = true;
+    } else if (b === 0x3c) push('&lt;');
+    else if (b === 0x3e) push('&gt;');
+    else if (b === 0x0d) push('&#xD;');
+    else if (b === 0x22 || b === 0x0a || b === 0x09) out.push(b);
+    else if (expecting === 0 && b >= 0x80) {
+      // The count of leading one bits, at most 4; a lone continuation byte (one bit) is skipped.
+      let num = 1;
+      while (num < 4 && (b >> (7 - num)) & 1) num++;
+      codePoint = num === 2 ? b & 0x1f : num === 3 ? b & 0x0f : num === 4 ? b & 0x07 : codePoint;
+      expecting = num - 1;
+    } else if (expecting > 0) {
+      if (b >> 6 === 2) {
+        codePoint = (codePoint << 6) | (b & 0x3f);
+        if (--expecting === 0) push(`&#x${codePoint.toString(16).toUpperCase()};`);
+      } else {
+        expecting = 0; // Not a continuation byte: it and the sequence so far are dropped.
+      }
+    } else out.push(b);
+  }
+  return Buffer.from(out);
 }
 
 /**
- * `switch_event_xmlize` + `switch_xml_toxml(xml, SWITCH_FALSE)`. No capture has XML events; this
- * follows the README's description: url-encoded values in `<headers>`, then Content-Length and the
- * raw body. The indentation is switch_xml_toxml's.
+ * `switch_event_xmlize` rendered by `switch_xml_toxml(xml, SWITCH_FALSE)`, as mod_event_socket sends
+ * `text/event-xml` (src/switch_event.c, src/switch_xml.c; no capture has XML events):
+ * - `<event>`, `<headers>` and one element per header, named as the header (not escaped), holding
+ *   the url-encoded value (`add_xml_header`) passed through `xmlText`, which leaves it unchanged.
+ *   Duplicate headers are written as they are; an array header would be one element per item.
+ * - For a non-empty body: `<Content-Length>` (url-encoded too) and `<body>` with `xmlText(body)`.
+ * - Indentation by `switch_xml_toxml_r`: a newline after a `>` that ends an open tag, two spaces per
+ *   level, a newline after every close tag. The body gets no newline after `<body>`; its close tag
+ *   is indented (two spaces) only when the escaped text ends in a newline. `<headers>` with no
+ *   header is `<headers></headers>`.
  */
 export function serializeXml(event: EslEvent): Buffer {
-  let text = '<event>\n  <headers>\n';
+  const parts: Buffer[] = [Buffer.from(event.headers.length > 0 ? '<event>\n  <headers>\n' : '<event>\n  <headers>')];
   for (const [name, value] of event.headers) {
-    text += `    <${name}>${xmlEscape(urlEncode(value).toString('latin1'))}</${name}>\n`;
+    parts.push(Buffer.from(`    <${name}>`), xmlText(urlEncode(value)), Buffer.from(`</${name}>\n`));
   }
-  text += '  </headers>\n';
-  if (event.body) {
-    text += `  <Content-Length>${Buffer.byteLength(event.body)}</Content-Length>\n  <body>${xmlEscape(event.body)}</body>\n`;
+  parts.push(Buffer.from(event.headers.length > 0 ? '  </headers>\n' : '</headers>\n'));
+  const body = event.body === undefined ? undefined : Buffer.from(event.body, 'utf8');
+  if (body && body.length > 0) {
+    const text = xmlText(body);
+    const indent = text[text.length - 1] === 0x0a ? '  ' : '';
+    parts.push(Buffer.from(`  <Content-Length>${body.length}</Content-Length>\n  <body>`), text, Buffer.from(`${indent}</body>\n`));
   }
-  text += '</event>';
-  return Buffer.from(text, 'utf8');
+  parts.push(Buffer.from('</event>\n'));
+  return Buffer.concat(parts);
 }
