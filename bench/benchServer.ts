@@ -20,7 +20,9 @@ const EVENTS_PER_WRITE = 256;
 const DISCONNECT_NOTICE =
   'Content-Type: text/disconnect-notice\nContent-Length: 67\n\nDisconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n';
 
-const workloads: Record<EventFormat, Workload> = { plain: buildWorkload('plain'), json: buildWorkload('json') };
+/** The formats the benchmark measures; XML is rare and not on the hot path. */
+type BenchFormat = Exclude<EventFormat, 'xml'>;
+const workloads: Record<BenchFormat, Workload> = { plain: buildWorkload('plain'), json: buildWorkload('json') };
 const bodies = new Map<number, Buffer>();
 
 function reply(text: string): string {
@@ -62,7 +64,7 @@ function waitDrain(socket: Socket): Promise<boolean> {
   });
 }
 
-async function blast(socket: Socket, format: EventFormat, count: number): Promise<void> {
+async function blast(socket: Socket, format: BenchFormat, count: number): Promise<void> {
   const w = workloads[format];
   let sent = 0;
   while (sent < count && !socket.destroyed) {
@@ -79,7 +81,7 @@ function serve(socket: Socket): void {
   socket.setNoDelay(true);
   let pending = '';
   let authed = false;
-  let format: EventFormat | undefined;
+  let format: BenchFormat | undefined;
   let blasting = false;
   socket.on('error', () => undefined);
   socket.write('Content-Type: auth/request\n\n');

@@ -48,7 +48,7 @@ export interface ConnectionOptions {
   commandTimeoutMs?: number;
   /** Reconnect after a connection that was ready is lost. Default on, 0.5 s → 10 s. */
   reconnect?: boolean | Partial<ReconnectPolicy>;
-  /** Event encoding. Default `json`. */
+  /** Event encoding: `json` (default), `plain` or `xml`. */
   eventFormat?: EventFormat;
   /** Largest frame accepted before the connection is closed. Default 64 MiB. */
   maxFrameBytes?: number;
@@ -351,7 +351,8 @@ export class Connection implements Disposable {
     }
     switch (type) {
       case 'text/event-json':
-      case 'text/event-plain': {
+      case 'text/event-plain':
+      case 'text/event-xml': {
         const decoded = decodeEventFrame(frame);
         if (decoded.ok) {
           this.stats.events++;

@@ -1,8 +1,12 @@
+import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { decodeText } from './decode';
 import type { EslFrame } from './parser';
 
-/** How events are encoded on the wire; JSON is the default (cheaper to decode, no URL-encoding). */
-export type EventFormat = 'json' | 'plain';
+/**
+ * How events are encoded on the wire (`event json|plain|xml …`); JSON is the default (cheapest to
+ * decode, no URL-encoding). XML decodes to the same events, more slowly.
+ */
+export type EventFormat = 'json' | 'plain' | 'xml';
 
 /** A decoded FreeSWITCH event: header values are text (URL-decoding done), the body is text. */
 export class EslEvent {
@@ -50,17 +54,18 @@ export class EslEvent {
 }
 
 /** Content types of frames that carry events. */
-export const EVENT_CONTENT_TYPES: ReadonlySet<string> = new Set(['text/event-plain', 'text/event-json']);
+export const EVENT_CONTENT_TYPES: ReadonlySet<string> = new Set(['text/event-plain', 'text/event-json', 'text/event-xml']);
 
 /** The outcome of decoding one event frame: an event, or why the frame could not be read. */
 export type DecodedEvent = { ok: true; event: EslEvent } | { ok: false; error: string };
 
-/** Decodes an event frame of either format. Never throws. */
+/** Decodes an event frame of any of the three formats. Never throws. */
 export function decodeEventFrame(frame: EslFrame): DecodedEvent {
   const type = frame.headers['Content-Type'];
   const body = frame.body ?? Buffer.alloc(0);
   if (type === 'text/event-json') return decodeJsonEvent(body);
   if (type === 'text/event-plain') return { ok: true, event: decodePlainEvent(body) };
+  if (type === 'text/event-xml') return decodeXmlEvent(body);
   return { ok: false, error: `not an event frame: ${type ?? 'no Content-Type'}` };
 }
 
@@ -134,6 +139,160 @@ export function decodeJsonEvent(buf: Buffer): DecodedEvent {
   }
   Object.setPrototypeOf(headers, null);
   return { ok: true, event: new EslEvent(headers as Record<string, string>, body) };
+}
+
+const BODY_OPEN = '<body>';
+const BODY_CLOSE = '</body>';
+const EVENT_TAIL = /^\s*<\/event>\s*$/;
+const ONLY_SPACE = /^\s*$/;
+
+/**
+ * Decodes a `text/event-xml` body into the event plain and JSON give. FreeSWITCH renders the event
+ * with `switch_event_xmlize` and `switch_xml_toxml(xml, SWITCH_FALSE)`:
+ *
+ * ```
+ * <event>
+ *   <headers>
+ *     <Event-Name>BACKGROUND_JOB</Event-Name>
+ *     <Job-Command-Arg>loopback/9664%20%26park()</Job-Command-Arg>
+ *   </headers>
+ *   <Content-Length>41</Content-Length>
+ *   <body>+OK 0da5c879-7dac-440e-a131-00c2236a2bd2
+ *   </body>
+ * </event>
+ * ```
+ *
+ * - One element per header, named as the header (as it is, not escaped), holding the URL-encoded
+ *   value: URL-encoding leaves nothing for XML escaping to do. An array header (`variable_DP_MATCH`)
+ *   is one element per item, back to back; they are joined into `ARRAY::a|:b`, the value a plain
+ *   event carries. A name that comes again further on is a second header of that name: the later
+ *   one wins, as in plain and JSON.
+ * - `Content-Length` and `body` only for a non-empty body. The body is XML-escaped (`&amp;` `&lt;`
+ *   `&gt;`, CR as `&#xD;`, each non-ASCII UTF-8 sequence as one `&#x…;`), and two spaces of
+ *   indentation come before `</body>` when the escaped body ends in a newline.
+ *
+ * saxes reads everything up to `<body>`. The body is cut out by position and unescaped here:
+ * FreeSWITCH stops escaping at the first `<!` and copies the rest as it is (meant for CDATA in
+ * config files), so a body holding `<!DOCTYPE html>` or `<![CDATA[` is not XML. Never throws; input
+ * of any other shape is malformed.
+ */
+export function decodeXmlEvent(buf: Buffer): DecodedEvent {
+  const text = buf.toString('utf8');
+  const headersEnd = text.indexOf('</headers>');
+  const bodyOpen = headersEnd < 0 ? -1 : text.indexOf(BODY_OPEN, headersEnd);
+  const headers: Record<string, string> = {};
+  let error: string | undefined;
+  const fail = (message: string): void => {
+    error ??= message;
+  };
+  /** Open elements, `event` first. */
+  const open: string[] = [];
+  let sawHeaders = false;
+  /** The text of the header element being read, if one is open. */
+  let raw: string | undefined;
+  /** The header before this one in `<headers>` and how many elements in a row carried its name. */
+  let previous: string | undefined;
+  let items = 0;
+
+  const parser = new SaxesParser();
+  parser.on('error', (err) => fail(err.message));
+  parser.on('opentag', (tag: SaxesTagPlain) => {
+    const name = tag.name;
+    const depth = open.length;
+    if (depth === 0) {
+      if (name !== 'event') fail(`root element <${name}>, not <event>`);
+    } else if (depth === 1 && name === 'headers') {
+      if (sawHeaders) fail('a second <headers>');
+      sawHeaders = true;
+    } else if (depth === 1 && name === 'body') {
+      if (!sawHeaders) fail('<body> before <headers>');
+    } else if (depth === 1 || (depth === 2 && open[1] === 'headers')) {
+      raw = ''; // A header: in <headers>, or Content-Length after it.
+    } else {
+      fail(`unexpected <${name}> in <${open[depth - 1]}>`);
+    }
+    open.push(name);
+  });
+  parser.on('text', (t) => {
+    if (raw !== undefined) raw += t;
+    else if (!ONLY_SPACE.test(t)) fail('text outside a header');
+  });
+  parser.on('closetag', (tag: SaxesTagPlain) => {
+    open.pop();
+    const inHeaders = open.length === 2 && open[1] === 'headers';
+    if (raw !== undefined) {
+      const name = tag.name;
+      const value = decodeText(raw);
+      raw = undefined;
+      if (inHeaders && name === previous) {
+        items++;
+        setHeader(headers, name, `${items === 2 ? `ARRAY::${headers[name]}` : headers[name]}|:${value}`);
+      } else {
+        setHeader(headers, name, value);
+        items = 1;
+      }
+    }
+    previous = inHeaders ? tag.name : undefined;
+  });
+  try {
+    if (bodyOpen < 0) parser.write(text).close();
+    else parser.write(text.slice(0, bodyOpen + BODY_OPEN.length));
+  } catch (err) {
+    // saxes reports through the handler above; this is only a guard.
+    fail(String(err));
+  }
+  if (!sawHeaders) fail('no <headers>');
+  let body = '';
+  if (bodyOpen >= 0 && error === undefined) {
+    const start = bodyOpen + BODY_OPEN.length;
+    const end = text.lastIndexOf(BODY_CLOSE);
+    if (open.length !== 2 || open[1] !== 'body') fail('<body> not directly in <event>');
+    else if (end < start || !EVENT_TAIL.test(text.slice(end + BODY_CLOSE.length))) fail('no </body></event> at the end');
+    else body = xmlBodyText(text.slice(start, end), headers['Content-Length']);
+  }
+  if (error !== undefined) return { ok: false, error: `malformed XML event: ${error}` };
+  Object.setPrototypeOf(headers, null);
+  return { ok: true, event: new EslEvent(headers, body) };
+}
+
+function setHeader(headers: Record<string, string>, name: string, value: string): void {
+  if (name === '__proto__') Object.defineProperty(headers, name, { value, enumerable: true, writable: true, configurable: true });
+  else headers[name] = value;
+}
+
+/**
+ * The body from the text of `<body>`: unescaped, without the indentation switch_xml_toxml adds
+ * before `</body>` after a final newline. A body that itself ends in a newline and two spaces gets
+ * none; Content-Length tells the two apart.
+ */
+function xmlBodyText(raw: string, contentLength: string | undefined): string {
+  const body = unescapeXmlText(raw);
+  if (!body.endsWith('\n  ') || Buffer.byteLength(body) === Number(contentLength)) return body;
+  return body.slice(0, -2);
+}
+
+const XML_ENTITY = /&(?:#x([0-9A-Fa-f]{1,8})|#([0-9]{1,10})|(amp|lt|gt|quot|apos));/g;
+const NAMED_ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/**
+ * Undoes `switch_xml_ampencode` on element text. From the first `<!` on the text is as FreeSWITCH
+ * copied it. An `&` that starts no entity stays as it is.
+ */
+function unescapeXmlText(raw: string): string {
+  const immune = raw.indexOf('<!');
+  const escaped = immune < 0 ? raw : raw.slice(0, immune);
+  const text = escaped.includes('&') ? escaped.replace(XML_ENTITY, xmlEntity) : escaped;
+  return immune < 0 ? text : text + raw.slice(immune);
+}
+
+function xmlEntity(_match: string, hex: string | undefined, dec: string | undefined, name: string | undefined): string {
+  if (name !== undefined) return NAMED_ENTITIES[name]!;
+  const cp = hex !== undefined ? parseInt(hex, 16) : Number(dec);
+  // FreeSWITCH turns each UTF-8 sequence into one reference and copies ASCII except CR. A reference
+  // below 0x80 (but tab, LF, CR) thus comes from an overlong sequence, and a surrogate or a value past
+  // U+10FFFF from another invalid one: invalid UTF-8, which becomes U+FFFD as in the other formats.
+  if ((cp < 0x80 && cp !== 0x09 && cp !== 0x0a && cp !== 0x0d) || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) return '\uFFFD';
+  return String.fromCodePoint(cp);
 }
 
 /**
