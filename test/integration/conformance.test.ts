@@ -109,6 +109,8 @@ const SCENARIOS: Scenario[] = [
       if (contentType(expected) === 'api/response' && expected.body?.toString().startsWith('-USAGE')) endSilenceOf9664(server);
     },
   },
+  // Caller id names with quotes, escapes, commas, ^^: and UTF-8 in {…}, <…> and […].
+  { capture: '21' },
 ];
 
 function contentType(frame: EslFrame): string {

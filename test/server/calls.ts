@@ -57,7 +57,7 @@ export class CallFlows {
 
   private profileFor(
     ch: SimChannel,
-    cid: { name: string; number: string },
+    cid: { name: string; number: string; origName: string; origNumber: string },
     destination: string,
     context: string,
   ): CallerProfile {
@@ -67,11 +67,11 @@ export class CallFlows {
       dialplan: 'xml',
       callerIdName: cid.name,
       callerIdNumber: cid.number,
-      origCallerIdName: cid.name,
-      origCallerIdNumber: cid.number,
+      origCallerIdName: cid.origName,
+      origCallerIdNumber: cid.origNumber,
       calleeIdName: 'Outbound Call',
       calleeIdNumber: destination,
-      ani: cid.number,
+      ani: cid.origNumber,
       destinationNumber: destination,
       uuid: ch.uuid,
       source: 'mod_loopback',
@@ -113,9 +113,16 @@ export class CallFlows {
     const vars = new Map(args.variables);
     const wantedUuid = vars.get('origination_uuid');
     if (wantedUuid && this.sw.channels.has(wantedUuid)) return { reply: '-ERR DESTINATION_OUT_OF_ORDER\n', continueCall: noop };
+    // The profile is created from the global (`<…>`/`{…}`) caller id; a leg's `[…]` one only
+    // replaces the current name and number, so Orig-Caller-ID-Name stays empty (capture 21, g).
+    const globals = new Map(args.globalVariables);
+    const origName = globals.get('origination_caller_id_name') ?? args.callerIdName ?? '';
+    const origNumber = globals.get('origination_caller_id_number') ?? args.callerIdNumber ?? '0000000000';
     const cid = {
-      name: vars.get('origination_caller_id_name') ?? args.callerIdName ?? '',
-      number: vars.get('origination_caller_id_number') ?? args.callerIdNumber ?? '0000000000',
+      name: vars.get('origination_caller_id_name') ?? origName,
+      number: vars.get('origination_caller_id_number') ?? origNumber,
+      origName,
+      origNumber,
     };
     const created = nowUs();
 

@@ -47,8 +47,10 @@ export type OriginateTarget =
   | { kind: 'extension'; extension: string; dialplan: string; context: string };
 
 export interface OriginateArgs {
-  /** `{name=value,…}` variables, values unquoted, in order. */
+  /** Every origination variable in order: the `<…>` and `{…}` blocks, then the leg's `[…]` blocks (which win). */
   variables: [string, string][];
+  /** Only the `<…>` and `{…}` ones: they feed the caller profile FreeSWITCH creates the leg with. */
+  globalVariables: [string, string][];
   /** The endpoint after the variables, e.g. `loopback/9196`. */
   endpoint: string;
   target: OriginateTarget;
@@ -56,80 +58,222 @@ export interface OriginateArgs {
   callerIdNumber: string | undefined;
 }
 
-/** Splits on spaces outside `{…}`, `[…]`, `<…>`, `(…)` and single quotes. */
-export function splitArgs(text: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let depth = 0;
-  let quoted = false;
-  for (const ch of text) {
-    if (ch === "'") quoted = !quoted;
-    else if (!quoted && '{[<('.includes(ch)) depth++;
-    else if (!quoted && '}]>)'.includes(ch)) depth = Math.max(0, depth - 1);
-    if (ch === ' ' && depth === 0 && !quoted) {
-      if (cur) out.push(cur);
-      cur = '';
-    } else {
-      cur += ch;
-    }
-  }
-  if (cur) out.push(cur);
-  return out;
-}
+/*
+ * How FreeSWITCH takes a dial string apart, rule for rule, so that what this server reads from a
+ * dial string is what the switch would (capture 21). Written from switch_utils.c,
+ * switch_event.c, switch_ivr_originate.c and mod_commands.c; names in comments are theirs.
+ */
 
-/** Splits a `{a=1,b='x, y'}` block body on commas outside quotes and strips the quotes of values. */
-function parseVariableBlock(body: string): [string, string][] {
-  const vars: [string, string][] = [];
-  let cur = '';
+/** `unescape_char`: the letters after a backslash that stand for another character. */
+const UNESCAPED: Readonly<Record<string, string>> = { n: '\n', r: '\r', t: '\t', s: ' ' };
+
+/**
+ * `cleanup_separated_string`: one piece after a split loses its leading spaces, its trailing
+ * spaces outside quotes, its pairs of single quotes and its backslash escapes (`\'`, `\"`, `\\`,
+ * the split's own delimiter, `\n \r \t \s`; a backslash before anything else stays). A quote
+ * opens only when another quote follows somewhere after it, escaped or not; a lone one is kept.
+ */
+export function cleanupPiece(text: string, delim: string | undefined): string {
+  let i = 0;
+  while (text[i] === ' ') i++;
+  let out = '';
+  let keep = -1;
   let quoted = false;
-  const flush = (): void => {
-    const eq = cur.indexOf('=');
-    if (eq > 0) {
-      let value = cur.slice(eq + 1);
-      if (value.length >= 2 && value.startsWith("'") && value.endsWith("'")) value = value.slice(1, -1);
-      vars.push([cur.slice(0, eq), value]);
+  for (; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '\\' && i + 1 < text.length) {
+      const next = text[i + 1]!;
+      const unescaped = next === "'" || next === '"' || next === '\\' || next === delim ? next : UNESCAPED[next];
+      if (unescaped !== undefined) {
+        out += unescaped;
+        keep = out.length;
+        i++;
+        continue;
+      }
     }
-    cur = '';
-  };
-  for (const ch of body) {
-    if (ch === "'") quoted = !quoted;
-    if (ch === ',' && !quoted) flush();
-    else cur += ch;
+    if (ch === "'" && (quoted || text.includes("'", i + 1))) {
+      quoted = !quoted;
+      if (quoted) keep = out.length;
+    } else {
+      out += ch;
+      if (ch !== ' ' || quoted) keep = out.length;
+    }
   }
-  flush();
-  return vars;
+  return keep < 0 ? out : out.slice(0, keep);
 }
 
 /**
- * `originate <call_url> <exten>|&<app>[(<arg>)] [<dialplan>] [<context>] [<cid_name>] [<cid_num>] [<timeout>]`.
- * Returns undefined for a usage error.
+ * `switch_separate_string`: splits on `delim` outside single quotes, skipping the character after
+ * a backslash, then cleans every piece (cleanupPiece). A text starting `^^<c>` is split on `c`
+ * instead. On a space, runs of spaces count as one and every quote toggles; on another delimiter a
+ * quote toggles only when another follows, and nothing at the very end makes an empty last piece.
+ * At `max` pieces the last one runs to the end, delimiters and all.
+ */
+export function separateString(text: string, delim: string, max: number): string[] {
+  if (text.startsWith('^^') && text.length >= 4) {
+    delim = text[2]!;
+    text = text.slice(3);
+  }
+  const cuts: Array<[number, number]> = [];
+  let quoted = false;
+  let i = 0;
+  if (delim === ' ') {
+    while (i < text.length && cuts.length < max) {
+      const start = i;
+      while (text[i] === ' ') i++;
+      let end = text.length;
+      for (; i < text.length; i++) {
+        const ch = text[i];
+        if (ch === '\\') i++;
+        else if (ch === "'") quoted = !quoted;
+        else if (ch === ' ' && !quoted && cuts.length + 1 < max) {
+          end = i;
+          break;
+        }
+      }
+      cuts.push([start, end]);
+      if (end === text.length) break;
+      while (text[i] === ' ') i++;
+    }
+  } else {
+    let start = 0;
+    while (i < text.length && cuts.length + 1 < max) {
+      const ch = text[i];
+      if (ch === '\\') i++;
+      else if (ch === "'" && (quoted || text.includes("'", i + 1))) quoted = !quoted;
+      else if (ch === delim && !quoted) {
+        cuts.push([start, i]);
+        start = i + 1;
+      }
+      i++;
+    }
+    if (start < text.length) cuts.push([start, text.length]);
+  }
+  return cuts.map(([from, to]) => cleanupPiece(text.slice(from, to), delim === ' ' ? undefined : delim));
+}
+
+/**
+ * `switch_find_end_paren`: the index of the bracket that closes the one at `from` (leading spaces
+ * skipped), counting nested pairs of the same kind only; quotes and backslashes mean nothing here.
+ */
+export function findEndParen(text: string, from: number, open: string, close: string): number {
+  let i = from;
+  while (text[i] === ' ') i++;
+  if (text[i] !== open) return -1;
+  let depth = 0;
+  for (; i < text.length; i++) {
+    if (text[i] === open) depth++;
+    else if (text[i] === close && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/**
+ * `switch_event_create_brackets` for one block at the start of `text`: the body up to the
+ * matching close is split on `delim` (or on `c` when it starts `^^c`), each piece on its first
+ * `=`; a piece without a value is dropped. Returns the variables and the text after the block.
+ */
+export function parseBlock(text: string, open: string, close: string, delim: string): { variables: [string, string][]; rest: string } | undefined {
+  const end = findEndParen(text, 0, open, close);
+  if (end < 0) return undefined;
+  let body = text.slice(1, end);
+  if (body.startsWith('^^')) {
+    delim = body[2] ?? '';
+    body = body.slice(3);
+  }
+  const variables: [string, string][] = [];
+  for (const piece of separateString(body, delim, 1024)) {
+    const pair = separateString(piece, '=', 2);
+    // An empty value clears a variable in FreeSWITCH; here it is simply not set.
+    if (pair.length === 2 && pair[1] !== '') variables.push([pair[0]!, pair[1]!]);
+  }
+  return { variables, rest: text.slice(end + 1) };
+}
+
+/** switch_ivr_originate's markers for commas inside `[…]`: quoted (or `^^`) ones and plain ones. */
+const QUOTED_ESC_COMMA = '\x01';
+const UNQUOTED_ESC_COMMA = '\x02';
+
+/**
+ * The first leg of what remains after the `<…>`/`{…}` blocks: split on `|`, commas inside `[…]`
+ * marked (plain ones become the block's delimiter, quoted ones stay commas), split on `,`, then the
+ * leg's own `[…]` blocks.
+ */
+function firstLeg(data: string): { variables: [string, string][]; endpoint: string } | undefined {
+  const orList = separateString(data, '|', 128)[0] ?? '';
+  let marked = '';
+  let end = -1;
+  let quoted = false;
+  let alt = false;
+  for (let i = 0; i < orList.length; i++) {
+    let ch = orList[i]!;
+    if (end < 0 && ch === '[') {
+      end = findEndParen(orList, i, '[', ']');
+      alt = orList.startsWith('^^', i + 1);
+      quoted = false;
+    }
+    if (ch === "'") quoted = !quoted;
+    if (end >= 0 && i < end && ch === ',' && orList[i - 1] !== '\\') ch = quoted || alt ? QUOTED_ESC_COMMA : UNQUOTED_ESC_COMMA;
+    if (i === end) end = -1;
+    marked += ch;
+  }
+  let leg = (separateString(marked, ',', 128)[0] ?? '').replace(/^ +/, '');
+  const variables: [string, string][] = [];
+  while (leg.startsWith('[')) {
+    const close = findEndParen(leg, 0, '[', ']');
+    if (close < 0) return undefined;
+    leg = leg.slice(0, close).replaceAll(QUOTED_ESC_COMMA, ',') + leg.slice(close);
+    const block = parseBlock(leg, '[', ']', UNQUOTED_ESC_COMMA);
+    if (!block || block.rest === leg) return undefined;
+    variables.push(...block.variables);
+    leg = block.rest;
+  }
+  return { variables, endpoint: leg };
+}
+
+/**
+ * `originate <call_url> <exten>|&<app>[(<arg>)] [<dialplan>] [<context>] [<cid_name>] [<cid_num>] [<timeout>]`,
+ * read as mod_commands and switch_ivr_originate read it. Returns undefined for a usage or parse error.
  */
 export function parseOriginateArgs(arg: string): OriginateArgs | undefined {
-  const argv = splitArgs(arg.trim());
-  if (argv.length < 2) return undefined;
-  let url = argv[0]!;
-  const variables: [string, string][] = [];
-  // Global `<…>` and per-call `{…}`/`[…]` blocks all become origination variables here.
-  while (/^[{<[]/.test(url)) {
-    const close = { '{': '}', '<': '>', '[': ']' }[url[0] as '{' | '<' | '[']!;
-    const end = url.indexOf(close);
-    if (end < 0) return undefined;
-    variables.push(...parseVariableBlock(url.slice(1, end)));
-    url = url.slice(end + 1);
+  // switch_api_execute strips the argument; mod_commands splits it on spaces.
+  const argv: (string | undefined)[] = separateString(arg.trim(), ' ', 10);
+  if (argv.length < 2 || argv.length > 7) return undefined;
+  for (let i = 0; i < argv.length; i++) if (argv[i]?.toLowerCase() === 'undef') argv[i] = undefined;
+  const [url, second, dialplan, context, cidName, cidNumber] = argv;
+  if (url === undefined || second === undefined) return undefined;
+
+  const globalVariables: [string, string][] = [];
+  let data = url;
+  // Ultra-global `<…>`, then global `{…}` blocks; `:_:` (enterprise originate) is not simulated.
+  for (const [open, close] of [['<', '>'], ['{', '}']] as const) {
+    while (data.startsWith(open)) {
+      const block = parseBlock(data, open, close, ',');
+      if (!block) return undefined;
+      globalVariables.push(...block.variables);
+      data = block.rest;
+    }
   }
-  // Only the first target of a `,` or `|` list is dialled.
-  const endpoint = url.split(/[,|]/)[0] ?? url;
-  const second = argv[1]!;
+  // Only the first target of a `|` or `,` list is dialled.
+  const leg = firstLeg(data.replace(/^ +/, ''));
+  if (!leg) return undefined;
+
   let target: OriginateTarget;
-  if (second.startsWith('&')) {
+  if (second.startsWith('&') && second.length > 1) {
+    // Invented: mod_commands cuts the application at its first `)`, so `&playback(%(1,0,440);loops=2)`
+    // reaches playback as `%(1,0,440`; this server takes everything up to the last `)`.
     const m = /^&([^(]+)(?:\((.*)\))?$/.exec(second);
     if (!m) return undefined;
     target = { kind: 'app', app: m[1]!, arg: m[2] ?? '' };
   } else {
-    target = { kind: 'extension', extension: second, dialplan: argv[2] ?? 'XML', context: argv[3] ?? 'default' };
+    target = { kind: 'extension', extension: second, dialplan: dialplan ?? 'XML', context: context ?? 'default' };
   }
-  const unquote = (s: string | undefined): string | undefined =>
-    s !== undefined && s.length >= 2 && s.startsWith("'") && s.endsWith("'") ? s.slice(1, -1) : s;
-  // Both forms keep the dialplan and context slots before the caller id.
-  return { variables, endpoint, target, callerIdName: unquote(argv[4]), callerIdNumber: unquote(argv[5]) };
+  return {
+    variables: [...globalVariables, ...leg.variables],
+    globalVariables,
+    endpoint: leg.endpoint,
+    target,
+    callerIdName: cidName,
+    callerIdNumber: cidNumber,
+  };
 }
