@@ -8,7 +8,7 @@ import { until } from '../support/wait';
 // switch_event_xmlize + switch_xml_toxml do, and everything decodes to what JSON gives.
 
 const PASSWORD = 'ClueCon';
-const HTML_NAME = '<b>Bob & "Co"</b> O\'Brien';
+const HTML_NAME = '<b>Bob & "Co"</b> <i>Zoë</i>';
 
 /** Every event a connection receives, by Event-Sequence (the same event reaches every subscriber). */
 function recordEvents(connection: Connection): Map<string, EslEvent> {
