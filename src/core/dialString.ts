@@ -55,19 +55,115 @@ function assertPrintable(what: string, value: string): void {
   }
 }
 
-/**
- * Quotes a channel variable value for `{…}`. FreeSWITCH splits the block on `,` and honours single
- * quotes, so a value with a space, comma or brace is wrapped in quotes; a value that itself holds a
- * single quote cannot be quoted and is refused.
+/*
+ * How a channel variable value reaches the channel through `api originate <dial string> …`, from
+ * FreeSWITCH's source (switch_utils.c, switch_event.c, switch_ivr_originate.c, mod_commands.c)
+ * and checked against capture 21. The value is cleaned three times by cleanup_separated_string,
+ * which drops leading spaces, trailing spaces outside quotes and pairs of single quotes, and
+ * unescapes `\'`, `\"`, `\\`, `\n`, `\r`, `\t`, `\s` and the split's delimiter:
+ *   1. mod_commands splits the command on spaces (quotes protect spaces);
+ *   2. switch_event_create_brackets finds the block's end by counting its own brackets (quotes do
+ *      not protect them), then splits the body on `,`, or on `c` when it starts `^^c`;
+ *   3. each `name=value` is split at its first `=`.
+ * A quote only toggles when another quote follows it, so a lone quote survives a level bare
+ * (`O\'Brien` → `O'Brien`, capture 21 b), and a comma inside `'…'` at level 1 is cut at level 2
+ * (capture 21 a, c) unless the block uses another delimiter (`^^:`, capture 21 i).
  */
-export function quoteVariableValue(name: string, value: string): string {
-  assertPrintable(`channel variable ${name}`, value);
-  if (/^[^\s,'{}\[\]<>=^"\\]*$/.test(value)) return value;
-  if (value.includes("'")) {
-    // FreeSWITCH has no escape for a quote inside a quoted value, and a bare one opens a quote.
-    throw new UnsafeInputError(`channel variable ${name} holds a single quote, which cannot be sent safely in a dial string: ${JSON.stringify(value)}`);
+
+/** Values sent as they are: nothing in them means anything to any level. */
+const PLAIN_VALUE = /^[^\s,'{}\[\]<>=^"\\]*$/;
+/** After a backslash, a character some level reads as an escape (or a space, trimmed or split on). */
+const ESCAPED_AFTER_BACKSLASH = new Set(['\\', "'", '"', 'n', 'r', 't', 's', ' ', ',', '=']);
+/** Block delimiters for `^^<c>` when a value holds a comma, in order of preference. */
+const DELIMITERS = [':', ';', '|', '!', '~', '#', '%', '@', '+', '*', '?', '/', '&', '(', ')', '[', ']', '`'];
+
+/**
+ * What one cleanup level turns back into `text`: a backslash is doubled where a level would read
+ * it as an escape (before an escapable character or at the end), quotes become `\'` when `quotes`,
+ * and leading and trailing spaces become `\s` when `edges`.
+ */
+function escapeLevel(text: string, delim: string, quotes: boolean, edges: boolean): string {
+  const lead = edges ? /^ */.exec(text)![0].length : 0;
+  const trail = edges && lead < text.length ? / *$/.exec(text)![0].length : 0;
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (edges && ch === ' ' && (i < lead || i >= text.length - trail)) out += '\\s';
+    else if (ch === '\\') out += i + 1 === text.length || ESCAPED_AFTER_BACKSLASH.has(text[i + 1]!) || text[i + 1] === delim ? '\\\\' : '\\';
+    else if (ch === "'" && quotes) out += "\\'";
+    else out += ch;
   }
-  return `'${value}'`;
+  return out;
+}
+
+function count(text: string, ch: string): number {
+  return text.split(ch).length - 1;
+}
+
+/** switch_find_end_paren counts only `open` and `close`: a value must never close the block early nor leave it open. */
+function balanced(value: string, open: string, close: string): boolean {
+  let depth = 0;
+  for (const ch of value) {
+    if (ch === open) depth++;
+    else if (ch === close && --depth < 0) return false;
+  }
+  return depth === 0;
+}
+
+/** One `<…>` or `{…}` block, each value encoded for the three levels. */
+function block(vars: ReadonlyArray<readonly [string, string]>, open: string, close: string): string {
+  const used = vars.map(([name, value]) => name + value).join('');
+  const delim = used.includes(',') ? DELIMITERS.find((d) => !used.includes(d)) : ',';
+  if (delim === undefined) {
+    const [name] = vars.find(([, value]) => value.includes(','))!;
+    throw new UnsafeInputError(`channel variable ${name}: its values use every character that could separate them (${DELIMITERS.join(' ')}), so the block cannot be split`);
+  }
+  // Level 3: a quote toggles only with another after it, so one quote alone stays bare.
+  const third = vars.map(([, value]) => escapeLevel(value, '=', count(value, "'") >= 2, true));
+  // Level 2: the quote look-ahead runs over the whole body, so every quote is escaped once there are two.
+  const escapeQuotes = third.reduce((n, v) => n + count(v, "'"), 0) >= 2;
+  const parts = vars.map(([name, value], i) => {
+    if (PLAIN_VALUE.test(value)) return `${name}=${value}`;
+    // Level 1: quoted, so spaces do not split the command, with every quote inside escaped.
+    return `${name}='${escapeLevel(escapeLevel(third[i]!, delim, escapeQuotes, false), '', true, false)}'`;
+  });
+  return `${open}${delim === ',' ? '' : `^^${delim}`}${parts.join(delim)}${close}`;
+}
+
+/**
+ * The `{name=value,…}` block (plus a `<…>` block for values with unbalanced braces) that makes
+ * each value arrive on the channel exactly as given through `api originate` and `bgapi originate`.
+ * Plain values go as they are; others are quoted and escaped, and a block whose values hold a
+ * comma is split on another character (`{^^:…}`). An empty value leaves the variable unset, as
+ * FreeSWITCH ignores `name=`.
+ * Refused (`UnsafeInputError`): CR, LF or NUL; `:_:` (FreeSWITCH then treats the whole dial string
+ * as an enterprise originate); a value with unbalanced `{}` and unbalanced `<>` (no block can hold it).
+ */
+export function variableBlock(vars: ReadonlyArray<readonly [string, string]>): string {
+  const angle: Array<readonly [string, string]> = [];
+  const brace: Array<readonly [string, string]> = [];
+  for (const [name, value] of vars) {
+    assertPrintable('channel variable name', name);
+    if (!VAR_NAME.test(name)) throw new UnsafeInputError(`channel variable name ${JSON.stringify(name)} may only contain letters, digits and _ . - :`);
+    assertPrintable(`channel variable ${name}`, value);
+    if (value.includes(':_:')) {
+      throw new UnsafeInputError(`channel variable ${name} contains ":_:", which makes FreeSWITCH split the dial string as an enterprise originate: ${JSON.stringify(value)}`);
+    }
+    if (balanced(value, '{', '}')) brace.push([name, value]);
+    else if (balanced(value, '<', '>')) angle.push([name, value]);
+    else {
+      throw new UnsafeInputError(`channel variable ${name} has unbalanced { } and < >; FreeSWITCH finds the end of a {…} or <…> block by counting them: ${JSON.stringify(value)}`);
+    }
+  }
+  return (angle.length ? block(angle, '<', '>') : '') + (brace.length ? block(brace, '{', '}') : '');
+}
+
+/** The `&app(arg)` of an originate: quoted and escaped for mod_commands' split on spaces when needed. */
+function appTarget(app: string, arg: string | undefined): string {
+  if (arg === undefined || arg === '') return `&${app}`;
+  assertPrintable('application argument', arg);
+  if (/^[^\s'\\]*$/.test(arg)) return `&${app}(${arg})`;
+  return `'&${app}(${escapeLevel(arg, '', true, false)})'`;
 }
 
 function checkToken(what: string, value: string, pattern: RegExp = TOKEN): string {
@@ -141,13 +237,8 @@ export function buildOriginate(destination: string, options: OriginateOptions, n
     if (!(Number.isInteger(options.timeoutSec) && options.timeoutSec > 0)) throw new UnsafeInputError(`timeoutSec must be a positive whole number, not ${options.timeoutSec}`);
     vars.push(['originate_timeout', String(options.timeoutSec)]);
   }
-  for (const [name, value] of Object.entries(options.variables ?? {})) {
-    assertPrintable('channel variable name', name);
-    if (!VAR_NAME.test(name)) throw new UnsafeInputError(`channel variable name ${JSON.stringify(name)} may only contain letters, digits and _ . - :`);
-    vars.push([name, String(value)]);
-  }
-  const block = vars.map(([name, value]) => `${name}=${quoteVariableValue(name, value)}`).join(',');
-  const dialString = `{${block}}${endpointUrl(destination, options.endpoint)}`;
+  for (const [name, value] of Object.entries(options.variables ?? {})) vars.push([name, String(value)]);
+  const dialString = `${variableBlock(vars)}${endpointUrl(destination, options.endpoint)}`;
 
   let target: string;
   if (options.extension !== undefined) {
@@ -157,15 +248,7 @@ export function buildOriginate(destination: string, options: OriginateOptions, n
     target = `${ext} ${dialplan} ${context}`;
   } else {
     const app = checkToken('application', options.app ?? 'park', APP_NAME);
-    if (options.appArg === undefined || options.appArg === '') target = `&${app}`;
-    else {
-      assertPrintable('application argument', options.appArg);
-      // originate splits its arguments on spaces and honours single quotes.
-      if (/[\s']/.test(options.appArg)) {
-        if (options.appArg.includes("'")) throw new UnsafeInputError(`application argument holds a single quote and a space; it cannot be sent safely: ${JSON.stringify(options.appArg)}`);
-        target = `'&${app}(${options.appArg})'`;
-      } else target = `&${app}(${options.appArg})`;
-    }
+    target = appTarget(app, options.appArg);
   }
   return { uuid, dialString, destination: target, command: `originate ${dialString} ${target}` };
 }

@@ -44,7 +44,7 @@ export {
   type RouterOptions,
   type TonePlayOptions,
 } from './apps';
-export { buildOriginate, endpointUrl, quoteVariableValue, APP_ID_VAR, CALL_ID_VAR, type Endpoint, type EndpointSpec, type OriginateCommand, type OriginateOptions } from './dialString';
+export { buildOriginate, endpointUrl, variableBlock, APP_ID_VAR, CALL_ID_VAR, type Endpoint, type EndpointSpec, type OriginateCommand, type OriginateOptions } from './dialString';
 export {
   Connection,
   type ConnectionOptions,

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { buildOriginate, endpointUrl, quoteVariableValue, UnsafeInputError } from '../../src/core';
+import { buildOriginate, endpointUrl, UnsafeInputError, variableBlock } from '../../src/core';
+import { loadCapture } from '../support/captures';
+import { seededRandom } from '../support/prng';
+import { captureScript, parseEvent } from '../server/captureReplay';
+import { parseOriginateArgs } from '../server/originateArgs';
 
 const fixedUuid = () => '3e86b6f1-45e4-4f08-bfeb-0cf30205f055';
 
@@ -39,6 +43,8 @@ describe('dial strings', () => {
     assert.match(play.command, /,fsdev_app_id=tones,originate_timeout=30\}loopback\/9196 &playback\(tone_stream:\/\/%\(100,0,800\)\)$/);
     const spaced = buildOriginate('9196', { app: 'playback', appArg: '/tmp/my file.wav' }, fixedUuid);
     assert.match(spaced.command, / '&playback\(\/tmp\/my file\.wav\)'$/);
+    const quoted = buildOriginate('9196', { app: 'playback', appArg: "/tmp/it's here.wav" }, fixedUuid);
+    assert.match(quoted.command, / '&playback\(\/tmp\/it\\'s here\.wav\)'$/);
   });
 
   test('values that cannot be made safe are refused with a reason', () => {
@@ -47,7 +53,9 @@ describe('dial strings', () => {
       ['space in destination', () => buildOriginate('9196 &hupall', {}, fixedUuid), /may only contain/],
       ['brace in destination', () => buildOriginate('{x=1}9196', {}, fixedUuid), /may only contain/],
       ['newline in variable', () => buildOriginate('9196', { variables: { a: 'x\ny' } }, fixedUuid), /line break/],
-      ['quote plus space', () => buildOriginate('9196', { callerIdName: "O'Brien Jr" }, fixedUuid), /single quote/],
+      ['NUL in caller id name', () => buildOriginate('9196', { callerIdName: 'a\0b' }, fixedUuid), /line break or NUL/],
+      ['enterprise separator', () => buildOriginate('9196', { callerIdName: 'a:_:b' }, fixedUuid), /enterprise originate/],
+      ['unbalanced {} and <>', () => buildOriginate('9196', { variables: { x: '}>' } }, fixedUuid), /unbalanced/],
       ['bad variable name', () => buildOriginate('9196', { variables: { 'a,b': '1' } }, fixedUuid), /variable name/],
       ['bad app name', () => buildOriginate('9196', { app: 'park;hupall' }, fixedUuid), /application/],
       ['bad timeout', () => buildOriginate('9196', { timeoutSec: -1 }, fixedUuid), /timeoutSec/],
@@ -56,10 +64,126 @@ describe('dial strings', () => {
     for (const [what, fn, message] of bad) assert.throws(fn, (err: unknown) => err instanceof UnsafeInputError && message.test(err.message), what);
   });
 
-  test('quoting', () => {
-    assert.equal(quoteVariableValue('v', 'plain'), 'plain');
-    assert.equal(quoteVariableValue('v', 'a,b'), "'a,b'");
-    assert.equal(quoteVariableValue('v', '<img src=x onerror=alert(1)>'), "'<img src=x onerror=alert(1)>'");
-    assert.throws(() => quoteVariableValue('v', "it's"), /single quote/);
+  test('the encoder sends the forms capture 21 proves, plain values as they are', () => {
+    const name = (value: string): string => variableBlock([['origination_caller_id_name', value]]);
+    assert.equal(name('plain'), '{origination_caller_id_name=plain}');
+    // Rows d, e and i, byte for byte.
+    assert.equal(name('a=b^c'), "{origination_caller_id_name='a=b^c'}");
+    assert.equal(name('Zoë 李'), "{origination_caller_id_name='Zoë 李'}");
+    assert.equal(name('Smith, John'), "{^^:origination_caller_id_name='Smith, John'}");
+    // Rows f and g quote it so in <…> and […]; in {…} it is the same.
+    assert.equal(name("O'Brien"), "{origination_caller_id_name='O\\'Brien'}");
+    // Row a's value, whole: the comma needs ^^: as in row i.
+    assert.equal(name("O'Brien, Jr."), "{^^:origination_caller_id_name='O\\'Brien, Jr.'}");
+    assert.equal(name('<img src=x onerror=alert(1)>'), "{origination_caller_id_name='<img src=x onerror=alert(1)>'}");
+    // Unbalanced braces go to a <…> block, which FreeSWITCH reads the same way (row f).
+    assert.equal(variableBlock([['a', '1'], ['b', 'x}']]), "<b='x}'>{a=1}");
+  });
+});
+
+/** Each `api originate` of capture 21 with what FreeSWITCH reported for its a-leg. */
+function captureRows(): Array<{ dial: string; name: string | undefined; origName: string | undefined }> {
+  const script = captureScript(loadCapture('21'));
+  const rows: Array<{ dial: string; name: string | undefined; origName: string | undefined }> = [];
+  script.steps.forEach((step, i) => {
+    if (step.kind !== 'send') return;
+    const m = /^api originate (.*) &park\(\)\n\n$/s.exec(step.bytes.toString('utf8'));
+    if (!m) return;
+    const created = script.frames
+      .filter((f) => f.segment === i + 1 && f.frame.headers['Content-Type'] === 'text/event-json')
+      .map((f) => new Map(parseEvent(f.frame).headers))
+      .find((h) => h.get('Event-Name') === 'CHANNEL_CREATE' && h.get('Channel-Name')?.endsWith('-a'));
+    assert.ok(created, `the a-leg's CHANNEL_CREATE after ${m[1]}`);
+    rows.push({ dial: m[1]!, name: created.get('Caller-Caller-ID-Name'), origName: created.get('Caller-Orig-Caller-ID-Name') });
+  });
+  return rows;
+}
+
+describe("the test server reads dial strings as FreeSWITCH does (capture 21)", () => {
+  test('rows a–i: the a-leg gets the name FreeSWITCH gave it', () => {
+    const rows = captureRows();
+    assert.equal(rows.length, 9, 'rows a to i');
+    for (const row of rows) {
+      const args = parseOriginateArgs(`${row.dial} &park()`);
+      assert.ok(args, row.dial);
+      assert.equal(new Map(args.variables).get('origination_caller_id_name'), row.name, row.dial);
+      // Only a {…} or <…> name reaches the caller profile's original name ([…] is per leg: row g).
+      assert.equal(new Map(args.globalVariables).get('origination_caller_id_name'), row.origName, row.dial);
+      assert.equal(args.endpoint, 'loopback/9664', row.dial);
+    }
+    assert.deepEqual(
+      rows.map((r) => r.name),
+      ["O'Brien", "O'Brien", 'Smith', 'a=b^c', 'Zoë 李', "O'Brien", "O'Brien", 'Smith, John', 'Smith, John'],
+    );
+  });
+});
+
+describe('every value arrives as given (encoder → FreeSWITCH-faithful parser)', () => {
+  const HOSTILE = [
+    "O'Brien", "O'Brien, Jr.", "'Smith, John'", 'a=b^c', 'Zoë 李', '\\', '\\\\', 'ends in \\', '\\n\\r\\t\\s', '{}', '{a=1,b=2}',
+    '[x]', '<y>', '^^:', '^^,a', ' leading', 'trailing ', '  both  ', ' ', "'", "''", "it's a 'test', ok", '"double"', '\\"',
+    "\\'", '<img src=x onerror="alert(1)">', '<script>alert(1)</script>', 'a,b,c', 'x:y,z;w|v!~#%@', 'tab\there', '}', '{',
+    '>', '<', '$dollar', 'a\\ b', ',', '=', '(paren)', 'x) &hupall', ' , ', '😀',
+  ];
+  const parse = (built: ReturnType<typeof buildOriginate>) => {
+    const args = parseOriginateArgs(built.command.slice('originate '.length));
+    assert.ok(args, built.command);
+    return new Map(args.variables);
+  };
+
+  test('hostile values as the caller id name and as channel variables, alone and two to a block', () => {
+    for (const value of HOSTILE) {
+      const built = buildOriginate('9664', { callerIdName: value, variables: { my_var: value } }, fixedUuid);
+      const vars = parse(built);
+      assert.equal(vars.get('origination_caller_id_name'), value, built.command);
+      assert.equal(vars.get('my_var'), value, built.command);
+      assert.equal(vars.get('origination_uuid'), fixedUuid(), built.command);
+      for (const other of HOSTILE) {
+        const pair = parse(buildOriginate('9664', { callerIdName: value, variables: { other } }, fixedUuid));
+        assert.equal(pair.get('origination_caller_id_name'), value, `${value} with ${other}`);
+        assert.equal(pair.get('other'), other, `${other} with ${value}`);
+      }
+    }
+  });
+
+  test('hostile application arguments', () => {
+    // `)` is left out: mod_commands ends the application at its first `)`.
+    for (const arg of HOSTILE.filter((a) => !a.includes(')') && a.trim() !== '')) {
+      const built = buildOriginate('9664', { app: 'playback', appArg: arg }, fixedUuid);
+      const args = parseOriginateArgs(built.command.slice('originate '.length));
+      assert.deepEqual(args?.target, { kind: 'app', app: 'playback', arg }, built.command);
+    }
+  });
+
+  test('random strings over the characters that mean something, seeded', () => {
+    const alphabet = [..."'\"\\,=^ {}[]<>:;|!~#%@&*?/()`$_-ansrtZé李😀\t"];
+    const random = seededRandom(21);
+    let refused = 0;
+    for (let n = 0; n < 3000; n++) {
+      const len = Math.floor(random() * 12);
+      let value = '';
+      for (let i = 0; i < len; i++) value += alphabet[Math.floor(random() * alphabet.length)];
+      let built;
+      try {
+        built = buildOriginate('9664', { callerIdName: value, variables: { a: value, b: "O'Brien, Jr." } }, fixedUuid);
+      } catch (err) {
+        assert.ok(err instanceof UnsafeInputError, String(err));
+        const braces = (open: string, close: string): boolean => {
+          let depth = 0;
+          for (const ch of value) if ((depth += ch === open ? 1 : ch === close ? -1 : 0) < 0) return false;
+          return depth === 0;
+        };
+        assert.ok(value.includes(':_:') || (!braces('{', '}') && !braces('<', '>')), `refused ${JSON.stringify(value)}: ${err.message}`);
+        refused++;
+        continue;
+      }
+      const vars = parse(built);
+      // FreeSWITCH ignores `name=`: an empty value leaves the variable unset.
+      const expected = value === '' ? undefined : value;
+      assert.equal(vars.get('origination_caller_id_name'), expected, built.command);
+      assert.equal(vars.get('a'), expected, built.command);
+      assert.equal(vars.get('b'), "O'Brien, Jr.", built.command);
+    }
+    assert.ok(refused < 1500, `most values are sent (${refused} refused)`);
   });
 });
