@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { buildOriginate, COMMON_HANGUP_CAUSES, JobError, UnsafeInputError, type EndpointSpec, type OriginateOptions } from '../../core';
 import type { Services } from '../services';
@@ -140,7 +141,9 @@ export async function originateCall(services: Services, node?: TreeNode): Promis
   });
   if (vars) options = { ...options, variables: parseVariables(vars) };
 
-  const preview = buildOriginate(destination, options, () => 'origination-uuid');
+  // The uuid is chosen here so the preview is the exact command sent (values may be escaped).
+  options = { ...options, uuid: randomUUID() };
+  const preview = buildOriginate(destination, options, randomUUID);
   const go = await quickPick([{ label: '$(call-outgoing) Originate', detail: preview.command }, { label: 'Cancel' }], { title, placeHolder: 'Send this command?' });
   if (!go.label.includes('Originate')) throw new Cancelled();
 
