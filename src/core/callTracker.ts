@@ -20,6 +20,12 @@ export interface ListenerStats {
 const ENDING_EVENTS: ReadonlySet<string> = new Set(['CHANNEL_HANGUP_COMPLETE', 'CHANNEL_DESTROY']);
 const RECENTLY_ENDED_LIMIT = 4096;
 
+const CALL_ID_HEADER = `variable_${CALL_ID_VAR}`;
+/** Headers naming a call's other legs: our call-tracking variable, the loopback partner, the other leg. */
+const PARTNER_HEADERS = [CALL_ID_HEADER, 'variable_other_loopback_leg_uuid', 'Other-Leg-Unique-ID'] as const;
+/** Where a new session looks for its call, in order: its partners, then FreeSWITCH's own call uuid. */
+const GROUPING_HEADERS = [...PARTNER_HEADERS, 'Channel-Call-UUID', 'variable_call_uuid'] as const;
+
 /** Events about one channel that update its Session (plus the channel events apps can handle). */
 export function isSessionEvent(name: string): boolean {
   return name.startsWith('CHANNEL_') || name === 'CALL_UPDATE' || name === 'DTMF' || name.startsWith('PLAYBACK_') || name.startsWith('RECORD_');
@@ -97,7 +103,8 @@ export class CallTracker implements Disposable {
     // A session built from this event already holds its headers: do not merge them twice.
     session.update(event, !created);
     const name = event.name;
-    if (name === 'CHANNEL_CREATE') this.regroup(session);
+    // A session created from this very event was grouped by its headers already.
+    if (name === 'CHANNEL_CREATE' && !created) this.regroup(session);
     else if (name === 'CHANNEL_BRIDGE') this.mergeBridged(session, event);
     else if (name === 'CHANNEL_HANGUP_COMPLETE') {
       const cause = session.hangupCause ?? 'UNKNOWN';
@@ -134,16 +141,11 @@ export class CallTracker implements Disposable {
    * or as the first session of a new call.
    */
   private groupIntoCall(session: Session): void {
-    const trackingId = session.var(CALL_ID_VAR);
-    const candidates = [
-      trackingId,
-      session.var('other_loopback_leg_uuid'),
-      session.get('Other-Leg-Unique-ID'),
-      session.get('Channel-Call-UUID'),
-      session.var('call_uuid'),
-    ];
+    const h = session.headers;
+    const trackingId = h[CALL_ID_HEADER];
     let call: Call | undefined;
-    for (const key of candidates) {
+    for (const name of GROUPING_HEADERS) {
+      const key = h[name];
       if (key && key !== session.uuid) call = this.callIndex.get(key);
       if (call) break;
     }
@@ -167,7 +169,9 @@ export class CallTracker implements Disposable {
    */
   private regroup(session: Session): void {
     const own = session.call;
-    for (const key of [session.var(CALL_ID_VAR), session.var('other_loopback_leg_uuid'), session.get('Other-Leg-Unique-ID')]) {
+    const h = session.headers;
+    for (const name of PARTNER_HEADERS) {
+      const key = h[name];
       const call = key && key !== session.uuid ? this.callIndex.get(key) : undefined;
       if (call && own && call !== own) {
         this.mergeCalls(call, own);
@@ -237,8 +241,11 @@ export class CallTracker implements Disposable {
    * asks the live session table, decides. A known session is ended only when FreeSWITCH says it is
    * gone (or by its own hangup events), a listed channel is added only when it exists, and nothing
    * a resync ends is remembered as ended: a later event for that uuid re-creates it.
+   *
+   * `onlyNew` looks for channels it does not know and leaves known sessions alone: for a second
+   * pass while connected, when events have kept the known ones current.
    */
-  async resync(): Promise<void> {
+  async resync({ onlyNew = false }: { onlyNew?: boolean } = {}): Promise<void> {
     let rows: ChannelRow[];
     try {
       rows = parseChannelRows(await this.api('show channels as json'));
@@ -246,7 +253,7 @@ export class CallTracker implements Disposable {
       // The connection went away again; the next ready resyncs.
       return;
     }
-    const known = [...this.sessions.values()];
+    const known = onlyNew ? [] : [...this.sessions.values()];
     const fresh = rows.filter((r) => !this.sessions.has(r.uuid) && !this.recentlyEnded.has(r.uuid));
     // One pipelined round: is each known session still there; for each new channel, does it exist,
     // and the variables that group legs and route to apps.
@@ -363,7 +370,7 @@ export function parseChannelRows(body: string): ChannelRow[] {
 
 /** A `show channels` row as the event headers a Session reads. */
 function rowToHeaders(row: ChannelRow): Record<string, string> {
-  return {
+  const headers: Record<string, string> = {
     'Unique-ID': row.uuid,
     'Call-Direction': row.direction,
     'Channel-Name': row.name,
@@ -375,4 +382,5 @@ function rowToHeaders(row: ChannelRow): Record<string, string> {
     'Caller-Destination-Number': row.dest,
     'Caller-Channel-Created-Time': String(row.createdEpoch * 1_000_000),
   };
+  return Object.setPrototypeOf(headers, null) as Record<string, string>;
 }

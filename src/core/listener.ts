@@ -332,7 +332,8 @@ export class EventListener implements Disposable, SessionHost {
     if (this.connection.status !== 'ready') return;
     this.settleTimer = setTimeout(() => {
       this.settleTimer = undefined;
-      if (this.connection.status === 'ready') void this.resync();
+      // Connected since: events kept known sessions current; only look for missed channels.
+      if (this.connection.status === 'ready') void this.tracker.resync({ onlyNew: true });
     }, this.resyncSettleMs);
     this.settleTimer.unref();
   }

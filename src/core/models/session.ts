@@ -40,6 +40,11 @@ const DEFAULT_EVENT_TIMEOUT_MS = 30_000;
  */
 export class Session {
   private _headers: Record<string, string>;
+  /**
+   * Until the first merge, `_headers` is the creating event's own object, shared and never written:
+   * most sessions of a busy switch are created and gone before a copy pays for itself.
+   */
+  private ownsHeaders = false;
   private _call: Call | undefined;
   /** Time of creation, answer and hangup, in ms since the epoch (from FreeSWITCH's event times). */
   createdAt: number;
@@ -57,8 +62,9 @@ export class Session {
     headers: Record<string, string>,
     private readonly host: SessionHost,
   ) {
-    // Spread keeps a fast source fast (CreateDataProperty: `__proto__` stays a plain key).
-    this._headers = Object.setPrototypeOf({ ...headers }, null) as Record<string, string>;
+    // Decoded events have no prototype; anything else is copied so `get('constructor')` is undefined.
+    this._headers = Object.getPrototypeOf(headers) === null ? headers : copyHeaders(headers);
+    this.ownsHeaders = this._headers !== headers;
     this.createdAt = microsToMs(headers['Caller-Channel-Created-Time']) ?? microsToMs(headers['Event-Date-Timestamp']) ?? Date.now();
   }
 
@@ -66,7 +72,13 @@ export class Session {
   update(event: EslEvent, merge = true): void {
     const h = event.headers;
     // Merge: later events carry the freshest channel state and variables.
-    if (merge) Object.assign(this._headers, h);
+    if (merge) {
+      if (!this.ownsHeaders) {
+        this._headers = copyHeaders(this._headers);
+        this.ownsHeaders = true;
+      }
+      Object.assign(this._headers, h);
+    }
     const at = microsToMs(h['Event-Date-Timestamp']) ?? Date.now();
     switch (event.name) {
       case 'CHANNEL_ANSWER':
@@ -288,4 +300,9 @@ function microsToMs(value: string | undefined): number | undefined {
   if (!value) return undefined;
   const n = Number(value);
   return Number.isFinite(n) && n > 0 ? Math.floor(n / 1000) : undefined;
+}
+
+/** A header map of our own, without a prototype. Spread keeps a fast source fast (`__proto__` stays a plain key). */
+function copyHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.setPrototypeOf({ ...headers }, null) as Record<string, string>;
 }
