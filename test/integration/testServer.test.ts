@@ -5,9 +5,11 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { Client, EventListener, JobError } from '../../src/core';
 import { FrameParser } from '../../src/core/esl/parser';
 import { loadCapture } from '../support/captures';
-import { TestEslServer } from '../server/eslServer';
+import { until } from '../support/wait';
+import { TestEslServer, type TestEslServerOptions } from '../server/eslServer';
 import { header, RawEslClient } from '../server/rawClient';
 
 const PASSWORD = 'ClueCon';
@@ -290,5 +292,89 @@ describe('protocol details beyond the conformance captures', () => {
     await other.until(() => other.closed, 'close after exit');
     const capture = loadCapture('12').server;
     assert.equal((await socketBytes).toString(), capture.toString(), 'byte-identical to capture 12');
+  });
+});
+
+describe('session limits: sessions per second and max sessions (capture 17)', () => {
+  /** A server with these limits, and a Client originating through an EventListener. */
+  async function setUp(options: TestEslServerOptions): Promise<{ server: TestEslServer; client: Client; listener: EventListener; close: () => Promise<void> }> {
+    const server = new TestEslServer({ password: PASSWORD, ...options });
+    await server.start();
+    const conn = { host: '127.0.0.1', port: server.port, password: PASSWORD };
+    const listener = new EventListener(conn);
+    await listener.connect();
+    const client = new Client({ ...conn, listener });
+    await client.connect();
+    const close = async (): Promise<void> => {
+      await client.disconnect();
+      await listener.disconnect();
+      await server.stop();
+    };
+    return { server, client, listener, close };
+  }
+
+  const refusedWith = (cause: string) => (err: unknown): boolean => {
+    assert.ok(err instanceof JobError, String(err));
+    assert.equal(err.cause, cause);
+    return true;
+  };
+
+  test('a refused originate fails DESTINATION_OUT_OF_ORDER without a session; a new sps applies from the next tick', async () => {
+    const { server, client, listener, close } = await setUp({ sessionRateTickMs: 0 });
+    assert.equal(await client.cmd('fsctl sps 5'), '+OK sessions per second: 5');
+    // Until the next tick the tokens of sps 1000 still count: three calls (six sessions) get through.
+    for (let i = 0; i < 3; i++) await client.originate('9664').get(5_000);
+    server.tickSessionRate();
+    // The tick recorded 5 - (1000 - 6) and refilled five tokens; a token count, so four sessions pass.
+    assert.match(await client.cmd('status'), /^-989 session\(s\) per Sec out of max 5, peak 0, last 5min 0 $/m);
+    for (let i = 0; i < 2; i++) await client.originate('9664').get(5_000);
+    const createdBefore = listener.stats.sessionsCreated;
+    const refused = client.originate('9664');
+    await assert.rejects(refused.get(5_000), refusedWith('DESTINATION_OUT_OF_ORDER'));
+    // The next tick admits calls again; their events arrive after any the refused one could have had.
+    server.tickSessionRate();
+    const later = client.originate('9664');
+    await later.get(5_000);
+    await until(() => listener.calls.get(later.sessUuid!)?.sessions.length === 2, 'the later call has both legs');
+    assert.equal(listener.stats.sessionsCreated, createdBefore + 2, 'the refused originate created no session');
+    assert.ok(!listener.sessions.has(refused.sessUuid!));
+    assert.ok(!listener.calls.has(refused.sessUuid!));
+    assert.equal(server.channels.length, 12);
+    await client.hupall();
+    await close();
+  });
+
+  test('max sessions: an a-leg that fits waits out the originate timeout for its refused b-leg, then NO_ANSWER', async () => {
+    const { server, client, listener, close } = await setUp({ maxSessions: 3, originateTimeoutMs: 30 });
+    assert.match(await client.cmd('status'), /^3 session\(s\) max$/m);
+    await client.originate('9664').get(5_000);
+    const half = client.originate('9664');
+    const refused = client.originate('9664');
+    await assert.rejects(refused.get(5_000), refusedWith('DESTINATION_OUT_OF_ORDER'));
+    await assert.rejects(half.get(5_000), refusedWith('NO_ANSWER'));
+    // The half call had its a-leg only: created, then hung up NO_ANSWER.
+    await until(() => (listener.stats.hangupCauses.get('NO_ANSWER') ?? 0) === 1, 'the a-leg ended NO_ANSWER');
+    assert.ok(!listener.sessions.has(refused.sessUuid!));
+    await server.whenIdle();
+    assert.deepEqual(server.channels.map((c) => c.name), ['loopback/9664-a', 'loopback/9664-b']);
+    assert.equal(await client.cmd('fsctl max_sessions 5000'), '+OK max sessions: 5000');
+    await client.originate('9664').get(5_000);
+    await client.hupall();
+    await close();
+  });
+
+  test("the test server's own calls are not limited; fsctl without a number reports the value", async () => {
+    const server = new TestEslServer({ maxSessions: 1, sessionsPerSecond: 1, sessionRateTickMs: 0 });
+    await server.start();
+    server.originateDirect('9664');
+    server.inboundCall('100');
+    await server.whenIdle();
+    assert.equal(server.channels.length, 4);
+    assert.equal(await server.api('fsctl sps'), '+OK sessions per second: 1\n');
+    assert.equal(await server.api('fsctl max_sessions'), '+OK max sessions: 1\n');
+    assert.equal(await server.api('originate loopback/9664 &park'), '-ERR DESTINATION_OUT_OF_ORDER\n');
+    server.hangupAll();
+    await server.whenIdle();
+    await server.stop();
   });
 });

@@ -209,16 +209,54 @@ function consoleComplete(line: string): string {
   return out;
 }
 
+const CTL_SYNTAX =
+  '[api_expansion [on|off]|recover|send_sighup|hupall|pause [inbound|outbound]|resume [inbound|outbound]|shutdown [cancel|elegant|asap|now|restart]|sps|sps_peak_reset|sync_clock|sync_clock_when_idle|reclaim_mem|max_sessions|min_dtmf_duration [num]|max_dtmf_duration [num]|default_dtmf_duration [num]|min_idle_cpu|loglevel [level]|debug_level [level]|mdns_resolve [enable|disable]]';
+
+/**
+ * mod_commands' ctl_function, the session-limit part: `fsctl sps N` → `+OK sessions per second: N\n`
+ * (from the next tick), `fsctl max_sessions N` → `+OK max sessions: N\n` (capture 17); without N
+ * they report the current value. Other subcommands answer as FreeSWITCH does without doing more.
+ */
+function fsctl(sw: SimSwitch, arg: string): string {
+  const argv = words(arg);
+  const [what = ''] = argv;
+  if (!what) return `-USAGE: ${CTL_SYNTAX}\n`;
+  const n = Number.parseInt(argv[1] ?? '0', 10) || 0;
+  switch (what.toLowerCase()) {
+    case 'sps':
+      return `+OK sessions per second: ${sw.limits.setSessionsPerSecond(n)}\n`;
+    case 'max_sessions':
+      return `+OK max sessions: ${sw.limits.setMaxSessions(n)}\n`;
+    case 'last_sps':
+      return `+OK last sessions per second: ${sw.limits.lastRate}\n`;
+    case 'sps_peak_reset':
+      sw.limits.resetPeakRate();
+      return '+OK max sessions per second counter reset\n';
+    case 'hupall':
+      sw.calls.hupall('MANAGER_REQUEST');
+      return '+OK\n';
+    case 'flush_db_handles':
+    case 'reclaim_mem':
+    case 'calibrate_clock':
+    case 'save_history':
+      return '+OK\n';
+    default:
+      return `-ERR Invalid command\nUSAGE: fsctl ${CTL_SYNTAX}\n`;
+  }
+}
+
 const HANDLERS: Record<string, Handler> = {
   status: (sw) => {
     const live = sw.channels.size;
+    const limits = sw.limits;
     return (
       `UP ${duration(sw.uptimeUs)}\n` +
       'FreeSWITCH (Version 1.10.12-release  64bit) is ready\n' +
       `${sw.sessionsSinceStartup} session(s) since startup\n` +
-      `${live} session(s) - peak ${sw.peak}, last 5min ${sw.peak} \n` +
-      '0 session(s) per Sec out of max 30, peak 2, last 5min 2 \n' +
-      '1000 session(s) max\n' +
+      `${live} session(s) - peak ${sw.peak}, last 5min ${sw.limits.sessionsPeakLastFiveMin} \n` +
+      // The last tick's rate, negative right after sps was lowered (capture 17: `-975 … out of max 5`).
+      `${limits.lastRate} session(s) per Sec out of max ${limits.sessionsPerSecond}, peak ${limits.peakRate}, last 5min ${limits.peakRateFiveMin} \n` +
+      `${limits.maxSessions} session(s) max\n` +
       'min idle cpu 0.00/97.50\n' +
       'Current Stack Size/Max 240K/8192K\n'
     );
@@ -361,6 +399,8 @@ const HANDLERS: Record<string, Handler> = {
         return RECORD_USAGE;
     }
   },
+
+  fsctl: (sw, arg) => fsctl(sw, arg),
 
   // `+OK hangup all channels with cause <CAUSE>\n`, MANAGER_REQUEST by default (capture 10).
   hupall: (sw, arg) => {

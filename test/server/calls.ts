@@ -86,9 +86,10 @@ export class CallFlows {
   /**
    * `originate`: loopback calls are simulated; `error/<cause>` fails at once without a channel
    * (capture 09); any other endpoint fails with CHAN_NOT_IMPLEMENTED (invented: this switch has
-   * no SIP or user endpoints).
+   * no SIP or user endpoints). `noLimits` (SOF_NO_LIMITS) skips sessions-per-second and max
+   * sessions: the test server's own calls.
    */
-  async originate(argText: string): Promise<OriginateOutcome> {
+  async originate(argText: string, options: { noLimits?: boolean } = {}): Promise<OriginateOutcome> {
     const args = parseOriginateArgs(argText);
     if (!args) {
       return {
@@ -98,7 +99,7 @@ export class CallFlows {
     }
     this.sw.log(7, 'switch_ivr_originate.c', 'switch_ivr_originate', 2301, undefined, 'Parsing global variables');
     const [tech, dest, context] = args.endpoint.split('/');
-    if (tech === 'loopback' && dest) return this.originateLoopback(args, dest, context || 'default');
+    if (tech === 'loopback' && dest) return this.originateLoopback(args, dest, context || 'default', options.noLimits ?? false);
     await this.sw.step();
     if (tech === 'error') {
       const cause = parseCause(dest);
@@ -109,7 +110,7 @@ export class CallFlows {
   }
 
   /** The loopback sequence of captures 04/05, event for event. */
-  private async originateLoopback(args: OriginateArgs, dest: string, context: string): Promise<OriginateOutcome> {
+  private async originateLoopback(args: OriginateArgs, dest: string, context: string, noLimits: boolean): Promise<OriginateOutcome> {
     const vars = new Map(args.variables);
     const wantedUuid = vars.get('origination_uuid');
     if (wantedUuid && this.sw.channels.has(wantedUuid)) return { reply: '-ERR DESTINATION_OUT_OF_ORDER\n', continueCall: noop };
@@ -126,6 +127,9 @@ export class CallFlows {
     };
     const created = nowUs();
 
+    // The a-leg's session request: refused by sps or max sessions, the call never starts and no
+    // event tells of it, only the originate's result (capture 17).
+    if (this.sw.limits.request(noLimits)) return this.refused('loopback');
     const a = this.sw.newChannel(`loopback/${dest}-a`, 'outbound', false, created);
     a.vars.set('direction', 'outbound');
     a.vars.set('is_outbound', 'true');
@@ -150,6 +154,8 @@ export class CallFlows {
     this.sw.setRunningState(a, 'CS_INIT');
     await this.sw.step();
 
+    // mod_loopback's channel_on_init requests the b-leg: refused, the a-leg stays (capture 17).
+    if (this.sw.limits.request(noLimits)) return this.bLegRefused(a, args);
     const b = this.sw.newChannel(`loopback/${dest}-b`, 'inbound', true, created);
     a.partner = b;
     b.partner = a;
@@ -275,6 +281,70 @@ export class CallFlows {
     const destroyA = await this.teardownPair(b, { holdLastDestroy: true });
     this.sw.log(7, 'switch_ivr_originate.c', 'switch_ivr_originate', 3920, undefined, `Originate Resulted in Error Cause: ${q850(cause)} [${cause}]`);
     return { reply: `-ERR ${cause}\n`, continueCall: () => void destroyA() };
+  }
+
+  /**
+   * The outgoing channel could not be created (its session request was refused): the originate
+   * fails DESTINATION_OUT_OF_ORDER at once, with no channel and no event (capture 17).
+   */
+  private refused(type: string): OriginateOutcome {
+    const cause = 'DESTINATION_OUT_OF_ORDER';
+    this.sw.log(5, 'switch_ivr_originate.c', 'switch_ivr_originate', 3059, undefined, `Cannot create outgoing channel of type [${type}] cause: [${cause}]`);
+    this.sw.log(7, 'switch_ivr_originate.c', 'switch_ivr_originate', 4056, undefined, `Originate Resulted in Error Cause: ${q850(cause)} [${cause}]`);
+    return { reply: `-ERR ${cause}\n`, continueCall: noop };
+  }
+
+  /**
+   * The a-leg got its session but the b-leg was refused (capture 17, max sessions 3): mod_loopback
+   * logs `Failure.` and leaves the a-leg in CS_INIT, where it fires CHANNEL_CREATE (without the
+   * loopback variables) and CHANNEL_ORIGINATE. Nothing will answer, so the originate waits out its
+   * timeout (`originate_timeout` seconds, else originateTimeoutMs), then hangs the a-leg up
+   * NO_ANSWER; the result goes out before the a-leg's CHANNEL_HANGUP_COMPLETE.
+   */
+  private async bLegRefused(a: SimChannel, args: OriginateArgs): Promise<OriginateOutcome> {
+    this.sw.log(2, 'mod_loopback.c', 'channel_on_init', 258, a, 'Failure.');
+    for (const [k, v] of args.variables) a.vars.set(k, v);
+    a.vars.set('originate_early_media', 'true');
+    a.vars.set('originate_endpoint', 'loopback');
+    this.sw.fire('CHANNEL_CREATE', SITES.create, { channel: a });
+    await this.sw.step();
+    this.sw.fire('CHANNEL_ORIGINATE', SITES.originate, { channel: a });
+    await this.sw.step();
+    const timeoutSec = Number(new Map(args.variables).get('originate_timeout'));
+    await this.untilHangupOr(a, timeoutSec > 0 ? timeoutSec * 1000 : (this.sw.options.originateTimeoutMs ?? 60_000));
+    // Hung up while waiting (uuid_kill, hupall): that teardown is under way.
+    if (a.isDown) return this.abandoned(a);
+    const cause = 'NO_ANSWER';
+    a.tearingDown = true;
+    this.sw.markHangup(a, cause);
+    await this.sw.step();
+    this.sw.log(7, 'switch_ivr_originate.c', 'switch_ivr_originate', 4056, undefined, `Originate Resulted in Error Cause: ${q850(cause)} [${cause}]`);
+    return {
+      reply: `-ERR ${cause}\n`,
+      continueCall: () =>
+        void (async () => {
+          await this.hangupStates(a, false);
+          await this.destroy(a);
+        })(),
+    };
+  }
+
+  /**
+   * Resolves after `ms` or as soon as the channel hangs up, whichever is first. A wait, not a step
+   * of the call: whenIdle() does not wait for it (a test shortens it with originateTimeoutMs).
+   */
+  private untilHangupOr(ch: SimChannel, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.sw.timers.delete(timer);
+        ch.onHangup = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.sw.timers.add(timer);
+      ch.onHangup = done;
+    });
   }
 
   /** A leg was hung up while the call was being set up: the originate reports that cause. */
@@ -601,7 +671,8 @@ export class CallFlows {
   /** Starts `originate {origination_uuid=…}loopback/<dest> &park` without a client; returns the a-leg uuid. */
   originateDirect(destination: string, app = 'park'): string {
     const uuid = randomUUID();
-    void this.originate(`{origination_uuid=${uuid}}loopback/${destination} &${app}`).then((o) => o.continueCall());
+    const arg = `{origination_uuid=${uuid}}loopback/${destination} &${app}`;
+    void this.originate(arg, { noLimits: true }).then((o) => o.continueCall());
     return uuid;
   }
 }

@@ -152,6 +152,8 @@ export class SimChannel {
   readonly dtmfQueue: { digit: string; durationSamples: number }[] = [];
   /** Set while the queue is being read. */
   readingDtmf = false;
+  /** Called once when the channel hangs up (an originate waiting on it stops waiting). */
+  onHangup: (() => void) | undefined;
   /** Apps queued by sendmsg while another app runs; run one after another. */
   readonly queue: (() => Promise<void>)[] = [];
 

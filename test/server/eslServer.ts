@@ -50,6 +50,23 @@ export interface TestEslServerOptions {
    * `'manual'` only on syncChannelTable().
    */
   channelTableLag?: ChannelTableLag;
+  /**
+   * switch.conf.xml `sessions-per-second`: a loopback call takes two sessions, and a request when
+   * the tick's tokens are used up is refused (capture 17; see sessionLimits.ts). `fsctl sps N`
+   * changes it from the next tick. Default 1000, as the switch of captures 14–22 was configured:
+   * 499 loopback calls a second, so no test meets a limit it did not ask for. Vanilla FreeSWITCH
+   * (captures 01–13) has 30, which admits only 14 calls a second.
+   */
+  sessionsPerSecond?: number;
+  /** switch.conf.xml `max-sessions`; `fsctl max_sessions N` changes it. Default 5000 as in captures 14–22 (vanilla: 1000). */
+  maxSessions?: number;
+  /** The session-rate tick that refills the tokens, in ms; 0 = only tickSessionRate(). Default 1000, as FreeSWITCH. */
+  sessionRateTickMs?: number;
+  /**
+   * How long an originate whose loopback b-leg was refused waits for an answer that cannot come
+   * before it fails `NO_ANSWER` (capture 17). Default 60 000, FreeSWITCH's originate timeout.
+   */
+  originateTimeoutMs?: number;
 }
 
 /** One command as the server received it. */
@@ -120,6 +137,10 @@ export class TestEslServer {
       mediaDurationMs: options.mediaDurationMs,
       coreUuid: options.coreUuid,
       channelTableLag: options.channelTableLag ?? 0,
+      sessionsPerSecond: options.sessionsPerSecond ?? 1000,
+      maxSessions: options.maxSessions ?? 5000,
+      sessionRateTickMs: options.sessionRateTickMs ?? 1000,
+      originateTimeoutMs: options.originateTimeoutMs ?? 60_000,
     };
     this.listenPort = this.options.port;
     this.sw = this.newSwitch();
@@ -140,6 +161,10 @@ export class TestEslServer {
       stepDelayMs: this.options.stepDelayMs,
       mediaDurationMs: this.options.mediaDurationMs,
       channelTableLag: this.options.channelTableLag,
+      sessionsPerSecond: this.options.sessionsPerSecond,
+      maxSessions: this.options.maxSessions,
+      sessionRateTickMs: this.options.sessionRateTickMs,
+      originateTimeoutMs: this.options.originateTimeoutMs,
     });
   }
 
@@ -295,6 +320,14 @@ export class TestEslServer {
       subclass ??= typeof value === 'string' ? value : value.toString('utf8');
     }
     this.sw.fire(eventName, SITES.sendEvent, { post: list, body, subclass, rawPlainValues: options.rawPlainValues });
+  }
+
+  /**
+   * The once-a-second session-rate tick, now: records the last second's rate (`status`, HEARTBEAT)
+   * and refills the sessions-per-second tokens, so a new `fsctl sps` value applies from here.
+   */
+  tickSessionRate(): void {
+    this.sw.limits.tick();
   }
 
   /** Fires HEARTBEAT (and RE_SCHEDULE) now, as the timer does. */

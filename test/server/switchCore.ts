@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { AppRunner } from './apps';
 import { CallFlows } from './calls';
 import { ChannelTable, type ChannelTableLag } from './channelTable';
+import { SessionLimits, unsigned } from './sessionLimits';
 import { SimChannel, CALL_STATE_NUMBERS, type CallState, type ChannelState } from './channel';
 import { localStamp, nowUs, pad } from './clock';
 import { SITES, VERBOSE_EVENTS, type CallSite, type EslEvent, type Header } from './eslEvent';
@@ -35,6 +36,12 @@ export interface SimSwitchOptions {
   mediaDurationMs: ((path: string, naturalMs: number) => number) | undefined;
   /** How far `show channels`/`show calls` lag the events (see ChannelTable). */
   channelTableLag: ChannelTableLag;
+  /** switch.conf.xml `sessions-per-second` and `max-sessions`, and the rate tick (see SessionLimits). */
+  sessionsPerSecond?: number;
+  maxSessions?: number;
+  sessionRateTickMs?: number;
+  /** How long an originate waits for its leg to answer (FreeSWITCH: 60 s). */
+  originateTimeoutMs?: number;
 }
 
 /** Receives everything the switch emits; the ESL connections implement it. */
@@ -80,11 +87,18 @@ export class SimSwitch {
   readonly calls: CallFlows;
   /** The core database's channel table, behind the live channels by the SQL thread's batches. */
   readonly channelTable: ChannelTable;
+  /** Sessions per second and max sessions: every new session asks them first. */
+  readonly limits: SessionLimits;
 
   constructor(readonly options: SimSwitchOptions) {
     this.apps = new AppRunner(this);
     this.calls = new CallFlows(this, this.apps);
     this.channelTable = new ChannelTable(() => this.channels.values(), options.channelTableLag);
+    this.limits = new SessionLimits(this, {
+      sessionsPerSecond: options.sessionsPerSecond ?? 1000,
+      maxSessions: options.maxSessions ?? 5000,
+      tickMs: options.sessionRateTickMs ?? 1000,
+    });
   }
 
   get identity(): SwitchIdentity {
@@ -112,6 +126,7 @@ export class SimSwitch {
   /** Stops every pending timer and forgets every channel, without events (server shutdown). */
   reset(): void {
     this.channelTable.dispose();
+    this.limits.dispose();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const ch of this.channels.values()) {
@@ -195,14 +210,14 @@ export class SimSwitch {
         ['FreeSWITCH-Version', '1.10.12-release~64bit'],
         ['Uptime-msec', String(ms)],
         ['Session-Count', String(this.channels.size)],
-        ['Max-Sessions', '1000'],
-        ['Session-Per-Sec', '30'],
-        ['Session-Per-Sec-Last', '0'],
-        ['Session-Per-Sec-Max', '2'],
-        ['Session-Per-Sec-FiveMin', '2'],
+        ['Max-Sessions', String(this.limits.maxSessions)],
+        ['Session-Per-Sec', unsigned(this.limits.tokensLeft)],
+        ['Session-Per-Sec-Last', unsigned(this.limits.lastRate)],
+        ['Session-Per-Sec-Max', unsigned(this.limits.peakRate)],
+        ['Session-Per-Sec-FiveMin', unsigned(this.limits.peakRateFiveMin)],
         ['Session-Since-Startup', String(this.sessionCounter)],
         ['Session-Peak-Max', String(this.peakSessions)],
-        ['Session-Peak-FiveMin', String(this.peakSessions)],
+        ['Session-Peak-FiveMin', String(this.limits.sessionsPeakLastFiveMin)],
         ['Idle-CPU', '97.500000'],
       ],
     });
@@ -276,6 +291,7 @@ export class SimSwitch {
     const ch = new SimChannel(randomUUID(), name, direction, ++this.sessionCounter, hitDialplan, createdUs);
     this.channels.set(ch.uuid, ch);
     this.peakSessions = Math.max(this.peakSessions, this.channels.size);
+    this.limits.noteSessionCount(this.channels.size);
     this.log(5, 'switch_channel.c', 'switch_channel_set_name', 1142, ch, `New Channel ${name} [${ch.uuid}]`);
     return ch;
   }
@@ -315,6 +331,7 @@ export class SimSwitch {
     ch.state = 'CS_HANGUP';
     this.log(5, 'switch_ivr.c', 'switch_ivr_kill_uuid', 4412, ch, `Hangup ${ch.name} [${ch.runningState}] [${cause}]`);
     this.fire('CHANNEL_HANGUP', SITES.hangup, { channel: ch });
+    ch.onHangup?.();
   }
 
   /** uuid_dump: a CHANNEL_DATA event built like any other, not delivered. */
