@@ -20,11 +20,32 @@ export function shortUuid(uuid: string | undefined): string {
   return uuid ? uuid.slice(0, 8) : '';
 }
 
-/** Caller ID number, or the name when there is no number. */
-export function callerOf(h: Headers): string {
-  return h['Caller-Caller-ID-Number'] || h['Caller-Caller-ID-Name'] || h['variable_effective_caller_id_number'] || '';
+/**
+ * Who called, as caller ID name and number: the one rule for the Servers tree, the event stream
+ * and the timeline. FreeSWITCH flips an outbound leg's caller and callee IDs when it is answered
+ * (switch_channel_flip_cid, `variable_channel_cid_flipped: yes`): its CHANNEL_CREATE has the
+ * caller in `Caller-Caller-ID-*`, its later events the callee there and the caller in
+ * `Caller-Callee-ID-*`; `Caller-Orig-Caller-ID-*` keeps the caller throughout (captures 11, 16).
+ */
+export function callerIdOf(h: Headers): { name: string; number: string } {
+  // The Orig pair is taken as a pair: FreeSWITCH leaves empty headers out, so in a session's merged
+  // headers a caller or callee name from before the flip lingers (capture 16: an empty caller name).
+  const origName = h['Caller-Orig-Caller-ID-Name'];
+  const origNumber = h['Caller-Orig-Caller-ID-Number'];
+  if (origName || origNumber) return { name: origName ?? '', number: origNumber ?? '' };
+  const flipped = h['variable_channel_cid_flipped'] === 'yes';
+  const name = (flipped ? h['Caller-Callee-ID-Name'] : h['Caller-Caller-ID-Name']) || '';
+  const number = (flipped ? h['Caller-Callee-ID-Number'] : h['Caller-Caller-ID-Number']) || h['variable_effective_caller_id_number'] || '';
+  return { name, number };
 }
 
+/** Who called as one text: `Alice (5103)`, or the name or number alone when there is one or they are equal. */
+export function callerText(h: Headers): string {
+  const { name, number } = callerIdOf(h);
+  return name && number && name !== number ? `${name} (${number})` : name || number;
+}
+
+/** The number dialled (`Caller-Destination-Number`; a flip leaves it as it was). */
 export function destinationOf(h: Headers): string {
   return h['Caller-Destination-Number'] || h['variable_destination_number'] || '';
 }

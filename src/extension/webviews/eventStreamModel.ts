@@ -4,7 +4,7 @@
  * (eventStreamPanel.ts) wires it to a webview; the benchmark and the tests drive it directly.
  */
 import type { EslEvent } from '../../core';
-import { callerOf, clip, destinationOf, summarize } from '../../shared/eventSummary';
+import { callerText, clip, destinationOf, summarize } from '../../shared/eventSummary';
 import {
   eventKey,
   parseEventStreamCommand,
@@ -104,7 +104,7 @@ export function toRow(seq: number, event: EslEvent): EventRow {
     seq,
     timeUs: event.timestampUs || 0,
     name: clip(event.name, 100),
-    caller: clip(callerOf(h), 100),
+    caller: clip(callerText(h), 100),
     destination: clip(destinationOf(h), 100),
     summary: clip(summarize(event.name, h, event.body)),
   };

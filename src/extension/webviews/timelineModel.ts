@@ -2,7 +2,7 @@
  * The host side of the call timeline, without vscode: which events belong to the call, as lanes.
  */
 import type { Call, EslEvent } from '../../core';
-import { callerOf, destinationOf, timelineKind } from '../../shared/eventSummary';
+import { callerText, destinationOf, timelineKind } from '../../shared/eventSummary';
 import { callLabel } from '../tree/format';
 import type { TimelineEvent, TimelineSession, TimelineState } from '../../shared/protocol/timeline';
 
@@ -83,7 +83,7 @@ export class TimelineModel {
     const lane = this.lanes.get(uuid) ?? { uuid, channelName: '', direction: '', caller: '', destination: '' };
     lane.channelName = h['Channel-Name'] || lane.channelName;
     lane.direction = h['Call-Direction'] || lane.direction;
-    lane.caller = h['Caller-Orig-Caller-ID-Number'] || callerOf(h) || lane.caller;
+    lane.caller = callerText(h) || lane.caller;
     lane.destination = destinationOf(h) || lane.destination;
     if (h['Hangup-Cause']) lane.hangupCause = h['Hangup-Cause'];
     this.lanes.set(uuid, lane);
@@ -103,9 +103,9 @@ export class TimelineModel {
         uuid: s.uuid,
         channelName: s.channelName || lane?.channelName || '',
         direction: s.direction,
-        // FreeSWITCH swaps an outbound leg's caller and callee at answer; the Orig fields keep who called.
-        caller: s.get('Caller-Orig-Caller-ID-Number') || s.callerIdNumber || s.callerIdName || lane?.caller || '',
-        destination: s.destination || lane?.destination || '',
+        // The same rule as the tree and the stream (FreeSWITCH flips an outbound leg's caller ID at answer).
+        caller: callerText(s.headers) || lane?.caller || '',
+        destination: destinationOf(s.headers) || lane?.destination || '',
       };
       const cause = s.hangupCause ?? lane?.hangupCause;
       if (cause) ts.hangupCause = cause;

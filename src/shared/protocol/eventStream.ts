@@ -21,7 +21,7 @@ export interface EventRow {
   subclass?: string;
   /** `Unique-ID` of the session the event is about. */
   uuid?: string;
-  /** Caller ID number (or name when there is no number). */
+  /** Who called, as the Servers tree says it (`callerText`: `Alice (5101)`, flip-aware). */
   caller: string;
   /** Destination number. */
   destination: string;
