@@ -10,6 +10,7 @@ import {
   parseCompletion,
   parseConsoleCommand,
   parseLogLevel,
+  logChannelText,
   plainText,
   stripLogPrefix,
   terminalLines,
@@ -137,6 +138,28 @@ describe('log lines from capture 08 (FreeSWITCH 1.10.12, log 7)', () => {
       stripLogPrefix('2026-11-26 07:35:20.964094 96.47% [DEBUG] switch_ivr_originate.c:2301 Parsing global variables\n'),
       'switch_ivr_originate.c:2301 Parsing global variables\n',
     );
+  });
+
+  it('logChannelText keeps FreeSWITCH\'s level name (NOTICE stays NOTICE), as the console shows it', () => {
+    const frames = framesOf('08').filter((f) => f.headers['Content-Type'] === 'log/data');
+    const names = new Set<string>();
+    for (const f of frames) {
+      const text = f.body?.toString('utf8') ?? '';
+      const level = Number(f.headers['Log-Level']);
+      const line = logChannelText(level, text);
+      const written = /\[([A-Z]+)\] /.exec(text)?.[1];
+      const name = written ?? ['CONSOLE', 'ALERT', 'CRIT', 'ERR', 'WARNING', 'NOTICE', 'INFO', 'DEBUG'][level]!;
+      assert.ok(line.startsWith(`[${name}] `), line);
+      assert.ok(!/^\[[A-Z]+\] \d{4}-/.test(line), `no date left: ${line}`);
+      names.add(name);
+    }
+    assert.ok(names.has('NOTICE') && names.has('DEBUG'), [...names].join(', '));
+    assert.equal(
+      logChannelText(5, '2026-11-26 07:35:20.964094 96.47% [NOTICE] switch_channel.c:1142 New Channel loopback/9196-a [3f1c]\n'),
+      '[NOTICE] switch_channel.c:1142 New Channel loopback/9196-a [3f1c]',
+    );
+    assert.equal(logChannelText(7, 'EXECUTE [depth=0] loopback/9196-b answer()\n'), '[DEBUG] EXECUTE [depth=0] loopback/9196-b answer()');
+    assert.equal(logChannelText(4, 'a\x1b[31m b'), '[WARNING] a^[[31m b');
   });
 });
 

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Client, LogLine } from '../../core';
 import { LOG_LEVELS, readSettings } from '../config';
-import { plainText, stripLogPrefix } from '../console/consoleText';
+import { logChannelText } from '../console/consoleText';
 import { LogTap } from '../console/logTap';
 import type { ServerConnection, ServerState } from '../servers/serverConnection';
 import type { BaseServices, Services } from '../services';
@@ -204,7 +204,8 @@ class LogStreamer extends Disposable {
   }
 
   private append(line: LogLine): void {
-    const text = plainText(stripLogPrefix(line.text));
+    // The channel's own level (error … debug) drives its filter; FreeSWITCH's name stays in the text.
+    const text = logChannelText(line.level, line.text);
     if (line.level <= 3) this.channel.error(text);
     else if (line.level === 4) this.channel.warn(text);
     else if (line.level <= 6) this.channel.info(text);

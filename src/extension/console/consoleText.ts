@@ -294,12 +294,28 @@ export function eventMatches(names: ReadonlySet<string>, event: Pick<EslEvent, '
   return event.name === 'CUSTOM' && subclass !== undefined && names.has(subclass);
 }
 
+/** `[<uuid> ]<date> <time> [<cpu idle>% ][LEVEL] `; group 1 is the level name. */
+const LOG_PREFIX = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} )?\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? (?:\d+(?:\.\d+)?% )?\[([A-Z]+)\] /;
+
 /**
  * A FreeSWITCH log line without the prefix FreeSWITCH formats into it (`[<uuid> ]<date> <time>
  * [<cpu idle>% ][LEVEL] `), for a log view that shows its own time and level. `file:line` stays.
  */
 export function stripLogPrefix(text: string): string {
-  return text.replace(/^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} )?\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? (?:\d+(?:\.\d+)?% )?\[[A-Z]+\] /, '');
+  return text.replace(LOG_PREFIX, '');
+}
+
+/**
+ * A log line for the Stream Logs channel: FreeSWITCH's own level name in brackets, as fs_cli and the
+ * console show it (`[NOTICE] switch_channel.c:1142 New Channel …`), then the line without its date
+ * prefix (the channel shows its own time). A VS Code log channel knows five levels and would show
+ * NOTICE as info; the name in the text keeps it and can be searched with the channel's filter. A
+ * line without a prefix (the dialplan's `EXECUTE …`) gets the name of its `Log-Level`.
+ */
+export function logChannelText(level: number, text: string): string {
+  const written = LOG_PREFIX.exec(text)?.[1];
+  const name = written ?? FS_LOG_LEVELS[level]?.toUpperCase() ?? `LEVEL ${level}`;
+  return `[${name}] ${plainText(stripLogPrefix(text))}`;
 }
 
 /** Text from FreeSWITCH for a non-terminal view: no trailing line break, controls other than tab and LF shown visibly. */
