@@ -445,7 +445,8 @@ const DTMF_FRAME_MS = 20;
 
 /** Whether the channel's innermost application reads DTMF (switch_ivr_park, switch_ivr_play_file). */
 function readsDtmf(ch: SimChannel): boolean {
-  return ch.app?.name === 'park' || ch.app?.name === 'playback';
+  // A bridged leg reads too: the bridge loop dequeues DTMF to pass it to the other side.
+  return ch.app?.name === 'park' || ch.app?.name === 'playback' || ch.bridgedTo !== undefined;
 }
 
 /** Apps this switch can run; others are "Invalid Application" as in FreeSWITCH (logged, nothing fired). */

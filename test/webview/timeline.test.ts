@@ -39,7 +39,9 @@ async function recordCall(esl: TestEslServer): Promise<Scenario> {
     await esl.whenIdle();
     assert.match(await esl.api(`uuid_bridge ${aLeg} ${other}`), /^\+OK/);
     await esl.whenIdle();
-    assert.match(await esl.api(`uuid_send_dtmf ${aLeg} 42`), /^\+OK/);
+    // Sent out of the loopback partner, the digits are queued on the a-leg, whose bridge reads them (capture 14).
+    const partner = esl.channels.find((c) => c.partnerUuid === aLeg)!.uuid;
+    assert.match(await esl.api(`uuid_send_dtmf ${partner} 42`), /^\+OK/);
     await esl.whenIdle();
     await waitFor(() => events.some((e) => e.name === 'DTMF'), 'DTMF events');
     const call = listener.sessions.get(aLeg)?.call;
