@@ -67,6 +67,8 @@ describe('resync when show channels lags the events (capture 22)', () => {
       await reconnecting;
     }
     await resynced;
+    // The client's own connection went down with the listener's and comes back on its own.
+    await until(() => client.status === 'ready', 'the client reconnected');
   }
 
   beforeEach(async () => {
