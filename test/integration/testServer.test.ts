@@ -257,7 +257,7 @@ describe('protocol details beyond the conformance captures', () => {
     assert.equal(await client.api('global_getvar local_ip_v4'), '127.0.0.1');
     assert.equal(await client.api('show calls as json'), '{"row_count": 0}\n');
     assert.equal(await client.api('show channels'), '\n0 total.\n');
-    assert.match(await client.api('sofia status'), /internal\tprofile\t.*RUNNING \(0\)\n={97}\n1 profile 0 aliases\n$/);
+    assert.match(await client.api('sofia status'), /internal\tprofile\t.*RUNNING \(0\)\n={97}\n1 profile 1 alias\n$/);
     assert.match(await client.api('console_complete uuid_k'), /\[ {11}uuid_kill\]\t\n\nwrite=6:uuid_kill $/);
     assert.equal(await client.api('no_such_thing here'), '-ERR no_such_thing Command not found!\n');
     assert.equal(await client.api('uuid_kill 00000000-0000-0000-0000-000000000000'), '-ERR No such channel!\n');
@@ -376,5 +376,98 @@ describe('session limits: sessions per second and max sessions (capture 17)', ()
     server.hangupAll();
     await server.whenIdle();
     await server.stop();
+  });
+});
+
+describe('configuration (captures 16, 19)', () => {
+  let server: TestEslServer;
+  let client: RawEslClient;
+
+  before(async () => {
+    // Time is triggered: hold music lasts until a test ends it.
+    server = new TestEslServer({ mediaDurationMs: () => Number.POSITIVE_INFINITY });
+    await server.start();
+    client = await RawEslClient.connect(server.port, PASSWORD);
+  });
+
+  after(async () => {
+    client.destroy();
+    server.hangupAll();
+    await server.whenIdle();
+    await server.stop();
+  });
+
+  interface Row {
+    name: string;
+    description: string;
+    syntax: string;
+    ikey: string;
+  }
+
+  test('show application|api as json list the 146 applications and 173 APIs, compact, with ikey', async () => {
+    const applications = await client.api('show application as json');
+    assert.ok(!applications.endsWith('\n'), 'no trailing newline');
+    const apps = JSON.parse(applications) as { row_count: number; rows: Row[] };
+    assert.equal(apps.row_count, 146);
+    assert.equal(apps.rows.length, 146);
+    for (const row of apps.rows) assert.deepEqual(Object.keys(row), ['name', 'description', 'syntax', 'ikey']);
+    assert.deepEqual(apps.rows.find((r) => r.name === 'bridge'), { name: 'bridge', description: 'Bridge Audio', syntax: '<channel_url>', ikey: 'mod_dptools' });
+    const apis = JSON.parse(await client.api('show api as json')) as { row_count: number; rows: Row[] };
+    assert.equal(apis.row_count, 173);
+    assert.equal(apis.rows[0]?.description, 'Shutdown');
+    assert.ok(apis.rows.some((r) => r.name === 'xml_locate' && r.ikey === 'mod_commands'));
+  });
+
+  test('reloadxml succeeds with RELOADXML, and fails the real way while the XML is broken', async () => {
+    await client.command('event plain RELOADXML');
+    assert.equal(await client.api('reloadxml'), '+OK [Success]\n');
+    await client.event('RELOADXML');
+    server.setXmlError('[error near line 6568]: unexpected closing tag </context>');
+    assert.equal(await client.api('reloadxml'), '+OK [[error near line 6568]: unexpected closing tag </context>]\n', 'a failure starts with +OK too');
+    server.setXmlError(undefined);
+    assert.equal(await client.api('reloadxml'), '+OK [Success]\n');
+    await client.event('RELOADXML');
+    await client.command('noevents');
+
+    const broken = new TestEslServer({ xmlError: '[error near line 1]: unclosed tag <extension>' });
+    assert.equal(await broken.api('reloadxml'), '+OK [[error near line 1]: unclosed tag <extension>]\n', 'the option breaks it from the start');
+    await broken.stop();
+  });
+
+  test('xml_locate returns the context and the directory as the switch serialises them', async () => {
+    const context = await client.api('xml_locate dialplan context name default');
+    assert.equal(Buffer.byteLength(context), 36149);
+    assert.ok(context.startsWith('<context name="default">\n\n      <extension name="unloop">'), context.slice(0, 80));
+    assert.ok(!context.includes('<?xml'), 'no XML declaration');
+    assert.ok(context.includes('<condition field="destination_number" expression="^9664$"></condition>'), 'empty elements are <x></x>');
+    assert.ok((await client.api('xml_locate directory')).startsWith('<section name="directory" description="User Directory">'));
+    assert.match(await client.api('xml_locate directory domain name 127.0.0.1'), /^<domain name="127\.0\.0\.1">[^]*<\/domain>$/);
+    assert.equal(await client.api('xml_locate dialplan context name nowhere'), "can't find anything\n");
+    assert.equal(await client.api('xml_locate dialplan context'), '-ERR bad args\n');
+  });
+
+  test('empty and special answers: -ERR no reply, uuid_exists, _undef_, global_setvar', async () => {
+    assert.equal(await client.api('global_getvar not_set_anywhere_xyz'), '-ERR no reply\n');
+    assert.equal(await server.api('global_getvar not_set_anywhere_xyz'), '-ERR no reply\n', 'the in-process api answers alike');
+    assert.equal(await client.api('uuid_exists 5d62c7d4-9d56-4006-a3a1-6f4da168976d'), 'false');
+    const aLeg = (await client.api('originate loopback/9664 &park()')).slice(4).trim();
+    assert.equal(await client.api(`uuid_exists ${aLeg}`), 'true');
+    assert.equal(await client.api(`uuid_getvar ${aLeg} not_set_var`), '_undef_');
+    assert.equal(await client.api('global_setvar fsdev_test=yes'), '+OK');
+    assert.equal(await client.api('global_getvar fsdev_test'), 'yes');
+    assert.equal(await client.api(`uuid_kill ${aLeg}`), '+OK\n');
+    await server.whenIdle();
+  });
+
+  test('sofia status, status profile and xmlstatus as capture 16', async () => {
+    const status = await client.api('sofia status');
+    assert.match(status, /^ {21}Name\t {3}Type\t {38}Data\tState\n={97}\n/);
+    assert.match(status, /\n {16}127\.0\.0\.1\t  alias\t {34}internal\tALIASED\n/);
+    assert.match(status, /\n {17}internal\tprofile\t {14}sip:mod_sofia@127\.0\.0\.1:5070\tRUNNING \(0\)\n={97}\n1 profile 1 alias\n$/);
+    const profile = await client.api('sofia status profile internal');
+    assert.match(profile, /^={97}\nName {13}\tinternal\nDomain Name {6}\tN\/A\n/);
+    assert.match(profile, /\nCODECS IN {8}\tOPUS,G722,PCMU,PCMA,H264,VP8\n[^]*\nREGISTRATIONS {4}\t0\n$/);
+    assert.equal(await client.api('sofia status profile nope'), 'Invalid Profile!\n');
+    assert.ok((await client.api('sofia xmlstatus')).startsWith('<?xml version="1.0" encoding="ISO-8859-1"?>\n<profiles>\n<alias>\n<name>127.0.0.1</name>'));
   });
 });

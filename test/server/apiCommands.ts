@@ -7,6 +7,7 @@ import type { SimChannel } from './channel';
 import { localStamp } from './clock';
 import type { SimSwitch } from './switchCore';
 import { parseCause } from './originateArgs';
+import { globalGetvar, globalSetvar, reloadXml, showInterfaces, sofia, xmlLocate } from './configApis';
 import { serializeJson, serializePlain, serializeXml } from './wire';
 
 /** What an API command produced. `found: false` becomes `-ERR <cmd> Command not found!\n`. */
@@ -32,6 +33,16 @@ export async function executeApi(sw: SimSwitch, command: string, arg: string): P
   if (!handler) return { found: false, body: '' };
   const result = await handler(sw, arg);
   return typeof result === 'string' ? ok(result) : result;
+}
+
+/**
+ * The api/response body of a result, as mod_event_socket's api_exec writes it: `-ERR <cmd> Command
+ * not found!\n` for an unknown command, and `-ERR no reply\n` for a command that wrote nothing
+ * (capture 19: `global_getvar` of an unset variable). A bgapi's BACKGROUND_JOB keeps the empty body.
+ */
+export function apiReplyBody(command: string, result: ApiResult): string {
+  if (!result.found) return `-ERR ${command} Command not found!\n`;
+  return result.body === '' ? '-ERR no reply\n' : result.body;
 }
 
 /** The API names this server knows, for console_complete. */
@@ -170,23 +181,8 @@ function show(sw: SimSwitch, arg: string): string {
     if (rest[0] === 'count') return `\n${rows.length} total.\n`;
     return table(rows, CALL_COLUMNS, asJson);
   }
+  if (what === 'application' || what === 'api') return showInterfaces(what, asJson);
   return '-USAGE: codec|endpoint|application|api|dialplan|file|timer|calls [count]|channels [count|like <match string>]|calls|detailed_calls|bridged_calls|detailed_bridged_calls|aliases|complete|chat|management|modules|nat_map|say|interfaces|interface_types|tasks|limits|status\n';
-}
-
-/** Core variables `global_getvar` knows (the recording machine's values from the README). */
-function globalVars(sw: SimSwitch): Record<string, string> {
-  return {
-    hostname: sw.identity.hostname,
-    switchname: sw.identity.switchname,
-    local_ip_v4: '127.0.0.1',
-    local_ip_v6: '::1',
-    domain: '127.0.0.1',
-    domain_name: '127.0.0.1',
-    hold_music: 'tone_stream://%(1000,0,440);loops=-1',
-    core_uuid: sw.identity.coreUuid,
-    sound_prefix: '/usr/share/freeswitch/sounds/en/us/callie',
-    default_password: 'fsdev-not-1234',
-  };
 }
 
 /** console_complete: the matches printed `[%20s]\t`, four a line, then `write=<len>:<completion>` (switch_console.c). */
@@ -266,13 +262,9 @@ const HANDLERS: Record<string, Handler> = {
 
   hostname: (sw) => sw.identity.hostname,
 
-  // Value without a newline (capture 03); every variable as name=value lines without an argument.
-  global_getvar: (sw, arg) => {
-    const vars = globalVars(sw);
-    const name = arg.trim();
-    if (!name) return Object.entries(vars).map(([k, v]) => `${k}=${v}\n`).join('');
-    return vars[name] ?? '';
-  },
+  global_getvar: (sw, arg) => globalGetvar(sw, arg),
+
+  global_setvar: (sw, arg) => globalSetvar(sw, arg),
 
   echo: (_sw, arg) => arg,
 
@@ -416,17 +408,9 @@ const HANDLERS: Record<string, Handler> = {
 
   console_complete: (_sw, arg) => consoleComplete(arg),
 
-  // Invented (no capture): mod_sofia's table with the one profile the recording machine had.
-  sofia: (_sw, arg) => {
-    const [what] = words(arg);
-    if (what !== 'status') return '-ERR Usage: sofia status\n';
-    const rule = '='.repeat(97);
-    return (
-      `${'Name'.padStart(25)}\t${'Type'.padStart(7)}\t${'Data'.padStart(42)}\tState\n` +
-      `${rule}\n` +
-      `${'internal'.padStart(25)}\t${'profile'.padStart(7)}\t${'sip:mod_sofia@127.0.0.1:5060'.padStart(42)}\tRUNNING (0)\n` +
-      `${rule}\n` +
-      '1 profile 0 aliases\n'
-    );
-  },
+  sofia: (_sw, arg) => sofia(arg),
+
+  reloadxml: (sw) => reloadXml(sw),
+
+  xml_locate: (_sw, arg) => xmlLocate(arg),
 };

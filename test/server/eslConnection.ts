@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { executeApi } from './apiCommands';
+import { apiReplyBody, executeApi } from './apiCommands';
 import { commandHeader, CommandReader, type ClientCommand } from './commandReader';
 import { canonicalEventName, EVENT_NAMES, headerValue, SITES, type EslEvent, type Header } from './eslEvent';
 import { parseCause } from './originateArgs';
@@ -483,9 +483,8 @@ export class EslConnection implements SwitchSink {
       const timestampUs = nowUs();
       const result = await executeApi(sw, cmd, arg ?? '');
       after = result.after;
-      const body = result.found ? result.body : `-ERR ${cmd} Command not found!\n`;
       this.fireApiEvent(cmd, arg, sequence, timestampUs);
-      this.send(apiResponse(body === '' ? '-ERR no reply\n' : body));
+      this.send(apiResponse(apiReplyBody(cmd, result)));
     } finally {
       this.release();
     }

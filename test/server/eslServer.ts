@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
-import { executeApi } from './apiCommands';
+import { apiReplyBody, executeApi } from './apiCommands';
 import type { ClientCommand } from './commandReader';
 import { EslConnection, type ConnectionHost } from './eslConnection';
 import { SITES, type Header, type HeaderValue } from './eslEvent';
@@ -50,6 +50,11 @@ export interface TestEslServerOptions {
    * `'manual'` only on syncChannelTable().
    */
   channelTableLag?: ChannelTableLag;
+  /**
+   * The error `reloadxml` reports, as if a file of the XML on disk were broken (capture 19:
+   * `[error near line 6568]: unexpected closing tag </context>`); setXmlError() changes it later.
+   */
+  xmlError?: string;
   /**
    * switch.conf.xml `sessions-per-second`: a loopback call takes two sessions, and a request when
    * the tick's tokens are used up is refused (capture 17; see sessionLimits.ts). `fsctl sps N`
@@ -111,8 +116,9 @@ export interface StopOptions {
 }
 
 export class TestEslServer {
-  private readonly options: Required<Omit<TestEslServerOptions, 'rejectConnections' | 'mediaDurationMs' | 'coreUuid'>> &
+  private readonly options: Required<Omit<TestEslServerOptions, 'rejectConnections' | 'mediaDurationMs' | 'coreUuid' | 'xmlError'>> &
     Pick<TestEslServerOptions, 'rejectConnections' | 'mediaDurationMs' | 'coreUuid'>;
+  private xmlError: string | undefined;
   private server: Server | undefined;
   private listenPort: number;
   private sw: SimSwitch;
@@ -142,6 +148,7 @@ export class TestEslServer {
       sessionRateTickMs: options.sessionRateTickMs ?? 1000,
       originateTimeoutMs: options.originateTimeoutMs ?? 60_000,
     };
+    this.xmlError = options.xmlError;
     this.listenPort = this.options.port;
     this.sw = this.newSwitch();
   }
@@ -155,7 +162,7 @@ export class TestEslServer {
       ipv4: '198.51.100.10',
       ipv6: '2001:db8::10',
     };
-    return new SimSwitch({
+    const sw = new SimSwitch({
       identity,
       callSetupDelayMs: this.options.callSetupDelayMs,
       stepDelayMs: this.options.stepDelayMs,
@@ -166,6 +173,17 @@ export class TestEslServer {
       sessionRateTickMs: this.options.sessionRateTickMs,
       originateTimeoutMs: this.options.originateTimeoutMs,
     });
+    sw.globals.xmlError = this.xmlError;
+    return sw;
+  }
+
+  /**
+   * Breaks (an error text) or mends (undefined) the XML on disk: `reloadxml` then answers
+   * `+OK [<error>]\n` and keeps the XML in force, or `+OK [Success]\n` (capture 19).
+   */
+  setXmlError(error: string | undefined): void {
+    this.xmlError = error;
+    this.sw.globals.xmlError = error;
   }
 
   /** Writes the core database's pending batch: `show channels` now lists exactly the live channels. */
@@ -349,14 +367,14 @@ export class TestEslServer {
     return this.sw.whenIdle(timeoutMs);
   }
 
-  /** Runs an API command in-process, as `api <command>` would; resolves to its body. */
+  /** Runs an API command in-process, as `api <command>` would; resolves to its body (`-ERR no reply\n` when empty). */
   async api(command: string): Promise<string> {
     const space = command.indexOf(' ');
     const cmd = space < 0 ? command : command.slice(0, space);
     const arg = space < 0 ? '' : command.slice(space + 1);
     const result = await executeApi(this.sw, cmd, arg);
     result.after?.();
-    return result.found ? result.body : `-ERR ${cmd} Command not found!\n`;
+    return apiReplyBody(cmd, result);
   }
 
   /** Starts a loopback call to `destination` running `&<app>` (default park), even while stopped. Returns the a-leg uuid. */

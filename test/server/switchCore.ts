@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { AppRunner } from './apps';
 import { CallFlows } from './calls';
 import { ChannelTable, type ChannelTableLag } from './channelTable';
+import { SwitchGlobals } from './globals';
 import { SessionLimits, unsigned } from './sessionLimits';
 import { SimChannel, CALL_STATE_NUMBERS, type CallState, type ChannelState } from './channel';
 import { localStamp, nowUs, pad } from './clock';
@@ -87,6 +88,8 @@ export class SimSwitch {
   readonly calls: CallFlows;
   /** The core database's channel table, behind the live channels by the SQL thread's batches. */
   readonly channelTable: ChannelTable;
+  /** Global variables, the XML's state (reloadxml) and mod_hash's table. */
+  readonly globals: SwitchGlobals;
   /** Sessions per second and max sessions: every new session asks them first. */
   readonly limits: SessionLimits;
 
@@ -94,6 +97,7 @@ export class SimSwitch {
     this.apps = new AppRunner(this);
     this.calls = new CallFlows(this, this.apps);
     this.channelTable = new ChannelTable(() => this.channels.values(), options.channelTableLag);
+    this.globals = new SwitchGlobals(options.identity);
     this.limits = new SessionLimits(this, {
       sessionsPerSecond: options.sessionsPerSecond ?? 1000,
       maxSessions: options.maxSessions ?? 5000,
