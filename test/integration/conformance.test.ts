@@ -3,7 +3,8 @@
  * client bytes (server-generated uuids substituted) and compares every frame the test server sends
  * with the real one: content types and segments, outer header names and order, reply texts and
  * api bodies (uuids and digits aside), event names in order, and for each event its header names
- * in order plus the values that carry meaning. It fails when the fixture drifts from the captures.
+ * in order plus the values that carry meaning, and for each log/data frame its headers and line.
+ * It fails when the fixture drifts from the captures.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -157,6 +158,13 @@ interface Scenario {
    * for a capture whose rest the test server does not simulate, with the reason.
    */
   untilClientStep?: { step: number; reason: string };
+  /**
+   * Compares log/data frames per session (User-Data) in order within each segment, apart from the
+   * other frames, with the reason. mod_event_socket writes them from a queue of their own (one per
+   * turn of its loop, where every queued event goes out at once), the log thread fills it, and the
+   * lines of different sessions' threads interleave as the threads were scheduled.
+   */
+  logsPerSession?: string;
 }
 
 /**
@@ -174,6 +182,11 @@ function endSilenceOf9664(server: TestEslServer, which?: readonly number[]): voi
 
 const SILENCE_UNTIL_TRIGGERED: TestEslServerOptions['mediaDurationMs'] = (path, natural) =>
   path.startsWith('silence_stream://') ? Number.POSITIVE_INFINITY : natural;
+
+/** Why log/data frames are compared per session (see Scenario.logsPerSession). */
+const LOG_THREADS =
+  "the lines of the legs' session threads and of the api thread interleave as the threads ran (captures 08 and 20 " +
+  'order the same loopback call differently), and they reach the socket from the log queue, not between the events';
 
 const SCENARIOS: Scenario[] = [
   { capture: '01' },
@@ -217,6 +230,30 @@ const SCENARIOS: Scenario[] = [
       4: (server) => server.setXmlError('[error near line 6568]: unexpected closing tag </context>'),
       5: (server) => server.setXmlError(undefined),
     },
+  },
+  // log 7 through a 9664 call (the dialplan's anti-actions) and a loopback/1000/default call
+  // (Local_Extension: a failed bridge to user/1000, answer, sleep, a failed bridge to voicemail).
+  // The silence of 9664 is cut by uuid_kill, and `sleep 1000` ends where the capture shows the
+  // bridge after it, so no time is waited.
+  {
+    capture: '20',
+    options: { mediaDurationMs: () => Number.POSITIVE_INFINITY, sleepDurationMs: () => Number.POSITIVE_INFINITY },
+    logsPerSession: LOG_THREADS,
+    trigger: (server, expected) => {
+      if (!isEvent(expected)) return;
+      const { headers } = parseEvent(expected);
+      if (get(headers, 'Application') !== 'bridge' || !get(headers, 'Application-Data')?.startsWith('loopback/app=')) return;
+      void server.whenIdle().then(() => {
+        for (const c of server.channels) if (c.application === 'sleep') server.completeSleep(c.uuid);
+      });
+    },
+  },
+  // log 7 during a bgapi originate to 9196 (echo) killed by uuid_kill: the first instance, whose
+  // vars.xml had another default_password (it shows in the dialplan trace).
+  {
+    capture: '08',
+    beforeClientStep: { 0: (server) => void server.api('global_setvar default_password=fsdev-not-1234') },
+    logsPerSession: LOG_THREADS,
   },
   // Caller id names with quotes, escapes, commas, ^^: and UTF-8 in {…}, <…> and […].
   { capture: '21' },
@@ -273,11 +310,70 @@ function summary(f: ExpectedFrame): string {
   }
   if (type === 'command/reply') return `${f.segment} ${type} ${normalise(f.frame.headers['Reply-Text'] ?? '')}`;
   if (type === 'api/response') return `${f.segment} ${type} ${normalise(f.frame.body?.toString() ?? '').slice(0, 60)}`;
+  if (type === 'log/data') {
+    const h = f.frame.headers;
+    return `${f.segment} ${type} ${h['Log-File']}:${h['Log-Line']} ${normalise(logLine(f.frame)).slice(0, 100)}`;
+  }
   return `${f.segment} ${type}`;
 }
 
-/** Learns capture-uuid → test-server-uuid pairs from two frames that should correspond. */
-function learn(expected: EslFrame, actual: EslFrame, map: Map<string, string>, conflicts: string[]): void {
+/** The message of a log/data body, without the date, idle CPU, level and file:line a formatted one starts with. */
+function logLine(frame: EslFrame): string {
+  const body = frame.body?.toString() ?? '';
+  return frame.headers['Text-Channel'] === '1' ? body : body.replace(/^\S+ \S+ \S+ \[[A-Z]+\] \S+:\d+ /, '');
+}
+
+/**
+ * Pairs the sessions only log lines name (no event or reply did, capture 08): a uuid both sides
+ * use (the client's origination_uuid) is itself, and `New Channel <name> [<uuid>]` pairs the uuids
+ * of each channel name in the order the channels were made. `captureUuid`: test server → capture.
+ */
+function learnSessions(expected: readonly ExpectedFrame[], actual: readonly ExpectedFrame[], captureUuid: Map<string, string>): void {
+  const logs = (frames: readonly ExpectedFrame[]): EslFrame[] => frames.map((f) => f.frame).filter((f) => contentType(f) === 'log/data');
+  const expectedSessions = new Set(logs(expected).map((f) => f.headers['User-Data'] ?? ''));
+  for (const f of logs(actual)) {
+    const u = f.headers['User-Data'] ?? '';
+    if (u && !captureUuid.has(u) && expectedSessions.has(u)) captureUuid.set(u, u);
+  }
+  const born = (frames: readonly ExpectedFrame[]): Map<string, string[]> => {
+    const byName = new Map<string, string[]>();
+    for (const f of logs(frames)) {
+      const m = /New Channel (.+) \[([0-9a-f-]{36})\]\n$/.exec(f.body?.toString() ?? '');
+      if (m) byName.set(m[1]!, [...(byName.get(m[1]!) ?? []), m[2]!]);
+    }
+    return byName;
+  };
+  const expectedBorn = born(expected);
+  for (const [name, uuids] of born(actual)) {
+    uuids.forEach((u, i) => {
+      const c = expectedBorn.get(name)?.[i];
+      if (c && !captureUuid.has(u)) captureUuid.set(u, c);
+    });
+  }
+}
+
+/** log/data headers compared exactly; User-Data is compared as a session (see inSessionOrder). */
+const LOG_HEADERS = ['Log-Level', 'Text-Channel', 'Log-File', 'Log-Func', 'Log-Line'];
+
+/**
+ * The frames with the log/data frames of each segment after the others, grouped by session (the
+ * capture's uuid, `sessionOf`) in a fixed order and kept in their order within a session.
+ */
+function inSessionOrder(frames: readonly ExpectedFrame[], sessionOf: (userData: string) => string): ExpectedFrame[] {
+  const key = (f: ExpectedFrame): [number, number, string] =>
+    contentType(f.frame) === 'log/data' ? [f.segment, 1, sessionOf(f.frame.headers['User-Data'] ?? '')] : [f.segment, 0, ''];
+  return frames
+    .map((f, i) => ({ f, i, k: key(f) }))
+    .sort((x, y) => x.k[0] - y.k[0] || x.k[1] - y.k[1] || (x.k[2] < y.k[2] ? -1 : x.k[2] > y.k[2] ? 1 : 0) || x.i - y.i)
+    .map((x) => x.f);
+}
+
+/**
+ * Learns capture-uuid → test-server-uuid pairs from two frames that should correspond. Log frames
+ * compared per session are not paired by position, so they teach nothing.
+ */
+function learn(expected: EslFrame, actual: EslFrame, map: Map<string, string>, conflicts: string[], logsPerSession: boolean): void {
+  if (logsPerSession && contentType(expected) === 'log/data') return;
   const pair = (e: string, a: string, where: string): void => {
     const known = map.get(e);
     if (known === undefined) map.set(e, a);
@@ -312,6 +408,8 @@ async function runScenario(scenario: Scenario): Promise<void> {
   const bursts = exceptions.flatMap((x) => x.concurrentCalls ?? []);
   script.frames = inCallOrder(script.frames, bursts);
   const burstFrames = new Set(script.frames.filter((f) => bursts.some(([first, last]) => f.segment > first && f.segment <= last + 1)).map((f) => f.frame));
+  const perSession = scenario.logsPerSession !== undefined;
+  const isLog = (f: EslFrame): boolean => contentType(f) === 'log/data';
 
   const server = new TestEslServer({ password: 'ClueCon', ...scenario.options });
   await server.start();
@@ -326,8 +424,9 @@ async function runScenario(scenario: Scenario): Promise<void> {
       },
       learn: (e, a, map) => {
         // A burst's frames arrive in thread order; they are paired once in call order, below.
-        if (!burstFrames.has(e)) learn(e, a, map, conflicts);
+        if (!burstFrames.has(e)) learn(e, a, map, conflicts, perSession);
       },
+      ownQueue: perSession ? isLog : undefined,
       trigger: (expected, map) => {
         scenario.trigger?.(server, expected);
         if (!isEvent(expected)) return;
@@ -348,14 +447,20 @@ async function runScenario(scenario: Scenario): Promise<void> {
   const received = inCallOrder(result.frames, bursts);
   script.frames.forEach((e, i) => {
     const a = received[i];
-    if (burstFrames.has(e.frame) && a) learn(e.frame, a.frame, result.uuidMap, conflicts);
+    if (burstFrames.has(e.frame) && a) learn(e.frame, a.frame, result.uuidMap, conflicts, perSession);
   });
-  assert.deepEqual(received.map(summary), script.frames.map(summary), `frame sequence of capture ${scenario.capture}`);
+  // Per session, log frames are compared in the order of the capture's sessions; a test-server
+  // session that cannot be paired stays apart (and fails).
+  const captureUuid = new Map([...result.uuidMap].map(([c, a]) => [a, c]));
+  if (perSession) learnSessions(script.frames, received, captureUuid);
+  const expectedFrames = perSession ? inSessionOrder(script.frames, (u) => u) : script.frames;
+  const actualFrames = perSession ? inSessionOrder(received, (u) => (u === '' ? '' : captureUuid.get(u) ?? `unknown ${u}`)) : received;
+  assert.deepEqual(actualFrames.map(summary), expectedFrames.map(summary), `frame sequence of capture ${scenario.capture}`);
   assert.equal(result.closedByServer, script.serverCloses, 'the server closes the connection when FreeSWITCH did');
   assert.deepEqual([...new Set(conflicts)], [], 'each capture uuid corresponds to exactly one test-server uuid');
 
-  script.frames.forEach((exp, i) => {
-    const act = received[i]!;
+  expectedFrames.forEach((exp, i) => {
+    const act = actualFrames[i]!;
     const where = `capture ${scenario.capture}, frame ${i} (${summary(exp)})`;
     assert.deepEqual(Object.keys(act.frame.headers), Object.keys(exp.frame.headers), `outer headers of ${where}`);
     const type = contentType(exp.frame);
@@ -365,6 +470,11 @@ async function runScenario(scenario: Scenario): Promise<void> {
       }
     } else if (type === 'api/response' || type === 'text/disconnect-notice' || type === 'text/rude-rejection') {
       assert.equal(normalise(act.frame.body?.toString() ?? ''), normalise(exp.frame.body?.toString() ?? ''), `body of ${where}`);
+    } else if (type === 'log/data') {
+      for (const name of LOG_HEADERS) assert.equal(act.frame.headers[name], exp.frame.headers[name], `${name} of ${where}`);
+      const user = (f: ExpectedFrame): string => normalise(f.frame.headers['User-Data'] ?? '');
+      assert.equal(user(act), user(exp), `User-Data of ${where}`);
+      assert.equal(normalise(act.frame.body?.toString() ?? ''), normalise(exp.frame.body?.toString() ?? ''), `log line of ${where}`);
     } else if (isEvent(exp.frame)) {
       const e = parseEvent(exp.frame);
       const a = parseEvent(act.frame);

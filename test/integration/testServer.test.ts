@@ -10,6 +10,7 @@ import { FrameParser } from '../../src/core/esl/parser';
 import { loadCapture } from '../support/captures';
 import { until } from '../support/wait';
 import { TestEslServer, type TestEslServerOptions } from '../server/eslServer';
+import { parseEvent } from '../server/captureReplay';
 import { header, RawEslClient } from '../server/rawClient';
 
 const PASSWORD = 'ClueCon';
@@ -379,13 +380,13 @@ describe('session limits: sessions per second and max sessions (capture 17)', ()
   });
 });
 
-describe('configuration (captures 16, 19)', () => {
+describe('configuration and the dialplan (captures 16, 19, 20)', () => {
   let server: TestEslServer;
   let client: RawEslClient;
 
   before(async () => {
-    // Time is triggered: hold music lasts until a test ends it.
-    server = new TestEslServer({ mediaDurationMs: () => Number.POSITIVE_INFINITY });
+    // Time is triggered: hold music and sleep last until a test ends them.
+    server = new TestEslServer({ mediaDurationMs: () => Number.POSITIVE_INFINITY, sleepDurationMs: () => Number.POSITIVE_INFINITY });
     await server.start();
     client = await RawEslClient.connect(server.port, PASSWORD);
   });
@@ -455,6 +456,8 @@ describe('configuration (captures 16, 19)', () => {
     assert.equal(await client.api(`uuid_getvar ${aLeg} not_set_var`), '_undef_');
     assert.equal(await client.api('global_setvar fsdev_test=yes'), '+OK');
     assert.equal(await client.api('global_getvar fsdev_test'), 'yes');
+    assert.equal(await client.api('originate user/1000@127.0.0.1 &park'), '-ERR USER_NOT_REGISTERED\n', 'a directory user with no phone');
+    assert.equal(await client.api('originate user/4242@127.0.0.1 &park'), '-ERR SUBSCRIBER_ABSENT\n');
     assert.equal(await client.api(`uuid_kill ${aLeg}`), '+OK\n');
     await server.whenIdle();
   });
@@ -469,5 +472,96 @@ describe('configuration (captures 16, 19)', () => {
     assert.match(profile, /\nCODECS IN {8}\tOPUS,G722,PCMU,PCMA,H264,VP8\n[^]*\nREGISTRATIONS {4}\t0\n$/);
     assert.equal(await client.api('sofia status profile nope'), 'Invalid Profile!\n');
     assert.ok((await client.api('sofia xmlstatus')).startsWith('<?xml version="1.0" encoding="ISO-8859-1"?>\n<profiles>\n<alias>\n<name>127.0.0.1</name>'));
+  });
+
+  /** The clean mod_dialplan_xml lines of one leg from `frames`, in order. */
+  const traceOf = (frames: readonly { headers: Record<string, string>; body?: Buffer }[], uuid: string): string[] =>
+    frames
+      .filter((f) => f.headers['Content-Type'] === 'log/data' && f.headers['User-Data'] === uuid && f.headers['Log-File'] === 'mod_dialplan_xml.c')
+      .map((f) => f.body?.toString() ?? '');
+
+  test('a traced 9664 call: its Dialplan lines, in order, with the routed leg as User-Data', async () => {
+    const from = client.frames.length;
+    assert.equal((await client.command('log 7')).headers['Reply-Text'], '+OK log level 7 [7]');
+    const aLeg = (await client.api('originate loopback/9664 &park()')).slice(4).trim();
+    await server.whenIdle();
+    const bLeg = server.channels.find((c) => c.partnerUuid === aLeg)!.uuid;
+    const last = 'Dialplan: loopback/9664-b ANTI-Action playback(tone_stream://%(1000,0,440);loops=-1) \n';
+    await client.until(() => traceOf(client.frames.slice(from), bLeg).includes(last), 'the end of the trace');
+    const lines = traceOf(client.frames.slice(from), bLeg);
+    assert.match(lines[0]!, / \[INFO\] mod_dialplan_xml\.c:639 Processing  <0000000000>->9664 in context default\n$/, 'two spaces: no caller id name');
+    assert.deepEqual(lines.slice(1, 4), [
+      'Dialplan: loopback/9664-b parsing [default->unloop] continue=false\n',
+      'Dialplan: loopback/9664-b Regex (PASS) [unloop] ${unroll_loops}(true) =~ /^true$/ break=on-false\n',
+      'Dialplan: loopback/9664-b Regex (FAIL) [unloop] ${sip_looped_call}() =~ /^true$/ break=on-false\n',
+    ]);
+    assert.ok(lines.includes('Dialplan: loopback/9664-b Date/TimeMatch (FAIL) [tod_example] break=on-false\n'));
+    assert.deepEqual(lines.slice(-6), [
+      'Dialplan: loopback/9664-b parsing [default->hold_music] continue=false\n',
+      'Dialplan: loopback/9664-b Regex (PASS) [hold_music] destination_number(9664) =~ /^9664$/ break=on-false\n',
+      'Dialplan: loopback/9664-b Regex (FAIL) [hold_music] ${rtp_has_crypto}() =~ /^(AES_CM_128_HMAC_SHA1_32|AES_CM_128_HMAC_SHA1_80)$/ break=on-false\n',
+      'Dialplan: loopback/9664-b ANTI-Action answer() \n',
+      'Dialplan: loopback/9664-b ANTI-Action playback(silence_stream://2000) \n',
+      'Dialplan: loopback/9664-b ANTI-Action playback(tone_stream://%(1000,0,440);loops=-1) \n',
+    ]);
+    const trace = client.frames.slice(from).filter((f) => f.body?.toString().startsWith('Dialplan:'));
+    for (const f of trace) {
+      assert.equal(f.headers['User-Data'], bLeg);
+      assert.deepEqual([f.headers['Log-Level'], f.headers['Text-Channel'], f.headers['Log-File']], ['7', '1', 'mod_dialplan_xml.c']);
+    }
+    assert.equal((await client.command('log 6')).headers['Reply-Text'], '+OK log level 6 [6]');
+    assert.equal((await client.command('nolog')).headers['Reply-Text'], '+OK no longer logging');
+    await client.api(`uuid_kill ${aLeg}`);
+    await server.whenIdle();
+  });
+
+  test('loopback/1000/default runs Local_Extension: failed bridges, answer, a sleep ended on demand, NORMAL_CLEARING', async () => {
+    await client.command('event plain CHANNEL_EXECUTE CHANNEL_HANGUP_COMPLETE');
+    const from = client.frames.length;
+    const reply = await client.api('originate loopback/1000/default &park()');
+    assert.match(reply, /^\+OK \S+\n$/, 'the originate returns once the b-leg answered, after its failed bridge to user/1000');
+    await server.whenIdle();
+    const bLeg = server.channels.find((c) => c.name === 'loopback/1000-b')!;
+    assert.equal(bLeg.application, 'sleep', 'sleep 1000 lasts until completeSleep()');
+    assert.equal(bLeg.variables.originate_failed_cause, 'USER_NOT_REGISTERED');
+    assert.equal(bLeg.variables.DP_MATCH, 'ARRAY::1000|:1000');
+    assert.ok(server.completeSleep(bLeg.uuid));
+    await client.event('CHANNEL_HANGUP_COMPLETE', (h) => header(h, 'Channel-Name') === 'loopback/1000-a');
+    await server.whenIdle();
+    assert.equal(server.channels.length, 0, 'the call is over');
+    const events = client.frames.slice(from).filter((f) => f.headers['Content-Type'] === 'text/event-plain').map((f) => parseEvent(f).headers);
+    const executed = events.filter((h) => header(h, 'Event-Name') === 'CHANNEL_EXECUTE').map((h) => `${header(h, 'Channel-Name')} ${header(h, 'Application')}`);
+    assert.deepEqual(executed.filter((x) => x.startsWith('loopback/1000-b')).map((x) => x.split(' ')[1]), [
+      'export', 'bind_meta_app', 'bind_meta_app', 'bind_meta_app', 'bind_meta_app', 'set', 'set', 'set', 'set', 'set',
+      'hash', 'hash', 'set', 'hash', 'hash', 'hash', 'bridge', 'answer', 'sleep', 'bridge',
+    ]);
+    assert.ok(executed.includes('loopback/voicemail-b pre_answer'), 'loopback/app=voicemail pre-answers, then lacks voicemail');
+    const ends = events.filter((h) => header(h, 'Event-Name') === 'CHANNEL_HANGUP_COMPLETE').map((h) => `${header(h, 'Channel-Name')} ${header(h, 'Hangup-Cause')}`);
+    assert.deepEqual(ends, [
+      'loopback/voicemail-a DESTINATION_OUT_OF_ORDER',
+      'loopback/voicemail-b DESTINATION_OUT_OF_ORDER',
+      'loopback/1000-b NORMAL_CLEARING',
+      'loopback/1000-a NORMAL_CLEARING',
+    ]);
+    await client.command('noevents');
+  });
+
+  test('dialplanTime: on a weekday at 10:00 tod_example matches and sets open=true', async () => {
+    const open = new TestEslServer({ dialplanTime: new Date(2026, 10, 30, 10, 0, 0) });
+    await open.start();
+    const raw = await RawEslClient.connect(open.port, PASSWORD);
+    await raw.command('log 7');
+    const aLeg = (await raw.api('originate loopback/9196 &park')).slice(4).trim();
+    await open.whenIdle();
+    const bLeg = open.channels.find((c) => c.partnerUuid === aLeg)!;
+    await raw.until(() => traceOf(raw.frames, bLeg.uuid).some((l) => l.includes('[echo]')), 'the trace up to echo');
+    const lines = traceOf(raw.frames, bLeg.uuid);
+    assert.ok(lines.includes('Dialplan: loopback/9196-b Date/Time Match (PASS) [tod_example] break=on-false\n'), lines.join(''));
+    assert.ok(lines.includes('Dialplan: loopback/9196-b Action set(open=true) \n'));
+    assert.equal(bLeg.variables.open, 'true');
+    raw.destroy();
+    open.hangupAll();
+    await open.whenIdle();
+    await open.stop();
   });
 });

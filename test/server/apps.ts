@@ -1,16 +1,27 @@
 /**
  * Applications on simulated channels: CHANNEL_EXECUTE / _COMPLETE around answer, park, echo,
- * playback (PLAYBACK_START / _STOP, capture 10), sleep, hangup, set…; sendmsg and uuid_broadcast
- * messages; DTMF and recording. Variable updates follow the order the captures show.
+ * playback (PLAYBACK_START / _STOP, capture 10), sleep, hangup, set…, and those of dptools.ts
+ * (export, bind_meta_app, hash, bridge); sendmsg and uuid_broadcast messages; DTMF and recording.
+ * Data is expanded (`${…}`) before an app sees it, and an unknown app hangs the channel up
+ * (capture 20). Variable updates and log lines follow the order the captures show.
  */
 import { randomUUID } from 'node:crypto';
 import type { RunningApp, SimChannel } from './channel';
 import { nowUs } from './clock';
 import type { DialplanAction } from './dialplan';
+import { bindMetaApp, bridge, exportVariable, hash } from './dptools';
+import { expandVariables } from './expand';
 import { SITES, type Header } from './eslEvent';
 import { naturalDurationMs, playbackFileType } from './media';
 import { parseCause } from './originateArgs';
+import { LOG_SITES, appEndedByHangup, callstateChange, queueAudioSync, type LogSite } from './sessionLog';
 import type { SimSwitch } from './switchCore';
+
+const ANSWERED_BY_PARTNER: LogSite = { file: 'mod_loopback.c', func: 'channel_receive_message', line: 1021 };
+const ANSWERED_BY_APP: LogSite = { file: 'mod_dptools.c', func: 'answer_function', line: 1406 };
+const PRE_ANSWERED_BY_PARTNER: LogSite = { file: 'mod_loopback.c', func: 'channel_receive_message', line: 1026 };
+const PRE_ANSWERED_BY_APP: LogSite = { file: 'mod_dptools.c', func: 'pre_answer_function', line: 1476 };
+const MARK_PRE_ANSWERED: LogSite = { file: 'switch_channel.c', func: 'switch_channel_perform_mark_pre_answered', line: 3585 };
 
 export class AppRunner {
   constructor(private readonly sw: SimSwitch) {}
@@ -29,12 +40,16 @@ export class AppRunner {
    * completes the app then, in its own order). Everything up to the first wait happens
    * synchronously, so a caller can fire further events after the app has started.
    */
-  async execApp(ch: SimChannel, name: string, data: string, message?: { loops: number; appUuid?: string }): Promise<void> {
+  async execApp(ch: SimChannel, name: string, rawData: string, message?: { loops: number; appUuid?: string }): Promise<void> {
     if (ch.isDown || ch.destroyed) return;
     if (!KNOWN_APPS.has(name)) {
-      this.sw.log(3, 'switch_core_session.c', 'switch_core_session_execute_application_get_flags', 2787, ch, `Invalid Application ${name}`);
+      // switch_core_session_execute_application_get_flags: an unknown app ends the call (capture 20).
+      this.sw.log(3, 'switch_core_session.c', 'switch_core_session_execute_application_get_flags', 2766, ch, `Invalid Application ${name}`);
+      this.sw.calls.hangup(ch, 'DESTINATION_OUT_OF_ORDER', LOG_SITES.invalidApplication);
       return;
     }
+    // The data is expanded for the channel before the app sees it (EXECUTE line, Application-Data).
+    const data = expandVariables(this.sw, ch, rawData);
     const loops = message?.loops ?? 1;
     for (let loop = 1; loop <= loops; loop++) {
       if (message) {
@@ -93,8 +108,7 @@ export class AppRunner {
   private runApp(ch: SimChannel, app: StartedApp): Promise<'done' | 'hangup' | 'break'> {
     switch (app.name) {
       case 'answer':
-        if (ch.partner && !ch.partner.answered) this.sw.markAnswered(ch.partner);
-        this.sw.markAnswered(ch);
+        this.answerWithPartner(ch);
         return Promise.resolve('done');
       case 'park': {
         ch.parked = true;
@@ -115,21 +129,41 @@ export class AppRunner {
         this.markProgress(ch, false);
         return Promise.resolve('done');
       case 'pre_answer':
-        // switch_channel_pre_answer: CHANNEL_PROGRESS_MEDIA (183 with early media), call state EARLY.
-        this.markProgress(ch, true);
+        // switch_channel_pre_answer: CHANNEL_PROGRESS_MEDIA (183 with early media), call state EARLY;
+        // mod_loopback pre-answers the other leg first (capture 20, loopback/app=…).
+        this.preAnswer(ch);
         return Promise.resolve('done');
       case 'playback':
         return this.playback(ch, app);
-      case 'sleep':
-        return this.waitForFinish(app, Number(app.data) || 0);
+      case 'sleep': {
+        const natural = Number(app.data) || 0;
+        queueAudioSync(ch, LOG_SITES.sleepSync);
+        return this.waitForFinish(app, this.sw.options.sleepDurationMs ? this.sw.options.sleepDurationMs(natural) : natural);
+      }
       case 'hangup':
         this.sw.calls.hangup(ch, parseCause(app.data));
         return Promise.resolve('hangup');
       case 'set': {
+        // base_set: `SET <name> [var]=[value]`, UNDEF for an empty value (which unsets).
         const eq = app.data.indexOf('=');
-        if (eq > 0) ch.vars.set(app.data.slice(0, eq), app.data.slice(eq + 1));
+        if (eq > 0) {
+          const value = app.data.slice(eq + 1);
+          this.sw.log(7, 'mod_dptools.c', 'base_set', 1671, ch, `SET ${ch.name} [${app.data.slice(0, eq)}]=[${value || 'UNDEF'}]`);
+          ch.vars.set(app.data.slice(0, eq), value);
+        }
         return Promise.resolve('done');
       }
+      case 'export':
+        exportVariable(this.sw, ch, app.data);
+        return Promise.resolve('done');
+      case 'bind_meta_app':
+        bindMetaApp(this.sw, ch, app.data);
+        return Promise.resolve('done');
+      case 'hash':
+        hash(this.sw, app.data);
+        return Promise.resolve('done');
+      case 'bridge':
+        return bridge(this.sw, ch, app.data, knownApplication);
       case 'unset':
         ch.vars.delete(app.data);
         return Promise.resolve('done');
@@ -142,8 +176,40 @@ export class AppRunner {
   }
 
   /**
-   * Ring-ready or pre-answer of an unanswered channel. Invented simplifications: the loopback
-   * partner is not told (mod_loopback would pass the progress to the a-leg), and the event carries
+   * `answer`: mod_loopback answers the other leg first (`Channel [a] has been answered`), then
+   * the channel itself is answered (capture 20).
+   */
+  answerWithPartner(ch: SimChannel): void {
+    const partner = ch.partner;
+    if (partner && !partner.answered && !partner.isDown) {
+      this.sw.log(5, ANSWERED_BY_PARTNER.file, ANSWERED_BY_PARTNER.func, ANSWERED_BY_PARTNER.line, partner, `Channel [${partner.name}] has been answered`, 0);
+      this.sw.markAnswered(partner);
+    }
+    if (!ch.answered && !ch.isDown) {
+      this.sw.log(5, ANSWERED_BY_APP.file, ANSWERED_BY_APP.func, ANSWERED_BY_APP.line, ch, `Channel [${ch.name}] has been answered`, 0);
+      this.sw.markAnswered(ch);
+    }
+  }
+
+  /**
+   * `pre_answer`: the other loopback leg gets early media first (`Pre-Answer <a>!`), then the
+   * channel; both are then in EARLY with endpoint_disposition `EARLY MEDIA`, and the channel holds
+   * an AUDIO_SYNC it only reads once hung up (capture 20).
+   */
+  private preAnswer(ch: SimChannel): void {
+    const partner = ch.partner;
+    for (const [leg, site] of [[partner, PRE_ANSWERED_BY_PARTNER], [ch, PRE_ANSWERED_BY_APP]] as const) {
+      if (!leg || leg.answered || leg.isDown || leg.answerState === 'early') continue;
+      this.sw.log(5, site.file, site.func, site.line, leg, `Pre-Answer ${leg.name}!`, 0);
+      callstateChange(this.sw, leg, leg.callState, 'EARLY', MARK_PRE_ANSWERED);
+      this.markProgress(leg, true);
+      leg.vars.set('endpoint_disposition', 'EARLY MEDIA');
+    }
+    queueAudioSync(ch, LOG_SITES.preAnswerSync);
+  }
+
+  /**
+   * Ring-ready or pre-answer of an unanswered channel. Invented simplification: the event carries
    * the channel's headers only.
    */
   private markProgress(ch: SimChannel, media: boolean): void {
@@ -190,6 +256,7 @@ export class AppRunner {
     const natural = naturalDurationMs(path);
     const ms = this.sw.options.mediaDurationMs ? this.sw.options.mediaDurationMs(path, natural) : natural;
     app.playback = { path, startedUs: nowUs() };
+    this.sw.log(7, 'switch_ivr_play_say.c', 'switch_ivr_play_file', 1561, ch, 'Codec Activated L16@8000hz 1 channels 20ms');
     this.sw.fire('PLAYBACK_START', SITES.playbackStart, { channel: ch, post: this.playbackHeaders(path) });
     const played = this.waitForFinish(app, ms);
     void this.readDtmf(ch);
@@ -209,6 +276,7 @@ export class AppRunner {
     const pb = app.playback;
     if (!pb || pb.stopped) return;
     pb.stopped = true;
+    this.sw.log(7, 'switch_ivr_play_say.c', 'switch_ivr_play_file', 2010, ch, `done playing file ${pb.path}`);
     const ms = Math.max(0, Math.round((nowUs() - pb.startedUs) / 1000));
     const samples = ms * 8;
     ch.vars.set('playback_last_offset_pos', String(samples));
@@ -232,7 +300,11 @@ export class AppRunner {
         ch.parked = false;
         this.sw.fire('CHANNEL_UNPARK', SITES.unpark, { channel: ch });
       }
-      if (!app.completed) this.completeApp(ch, app);
+      if (!app.completed) {
+        // Its APPLICATION_EXEC_COMPLETE message reaches a channel that is already hung up.
+        if (ch.isDown) appEndedByHangup(this.sw, ch);
+        this.completeApp(ch, app);
+      }
       ch.app = app.outer;
     }
   }
@@ -274,6 +346,15 @@ export class AppRunner {
   completePlayback(ch: SimChannel): boolean {
     let app = ch.app as StartedApp | undefined;
     while (app && !app.playback) app = app.outer as StartedApp | undefined;
+    if (!app?.finish) return false;
+    app.finish('done');
+    return true;
+  }
+
+  /** Ends the current `sleep` as if its time had run out (test hook: time is triggered, not waited). */
+  completeSleep(ch: SimChannel): boolean {
+    let app = ch.app as StartedApp | undefined;
+    while (app && app.name !== 'sleep') app = app.outer as StartedApp | undefined;
     if (!app?.finish) return false;
     app.finish('done');
     return true;
@@ -450,5 +531,10 @@ function readsDtmf(ch: SimChannel): boolean {
 }
 
 /** Apps this switch can run; others are "Invalid Application" as in FreeSWITCH (logged, nothing fired). */
-const KNOWN_APPS = new Set(['answer', 'park', 'echo', 'playback', 'sleep', 'hangup', 'set', 'unset', 'log', 'ring_ready', 'pre_answer', 'send_dtmf']);
+const KNOWN_APPS = new Set(['answer', 'park', 'echo', 'playback', 'sleep', 'hangup', 'set', 'unset', 'log', 'ring_ready', 'pre_answer', 'send_dtmf', 'export', 'bind_meta_app', 'hash', 'bridge']);
+
+/** Whether this switch has the application (anything else is `Invalid Application`). */
+export function knownApplication(name: string): boolean {
+  return KNOWN_APPS.has(name);
+}
 

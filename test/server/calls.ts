@@ -1,15 +1,20 @@
 /**
  * Call flows of the simulated switch, in the orders the captures show: loopback originate (04/05,
- * 11), the failed originate (09), hangup of a loopback pair (04) or of a uuid_bridge'd call (10),
- * hupall, and uuid_bridge itself (10). Each step is one event plus a pause (SimSwitch.step).
+ * 11), the b-leg routed by the XML dialplan and running its extension (20), the failed originate
+ * (09), hangup of a loopback pair (04) or of a uuid_bridge'd call (10), hupall, and uuid_bridge
+ * itself (10); each session's log lines as captures 08 and 20 show them (sessionLog.ts). Each step
+ * is one event plus a pause (SimSwitch.step).
  */
 import { randomUUID } from 'node:crypto';
-import type { AppRunner, StartedApp } from './apps';
+import { knownApplication, type AppRunner, type StartedApp } from './apps';
 import type { CallerProfile, SimChannel } from './channel';
 import { localStamp, nowUs } from './clock';
-import { findExtension } from './dialplan';
+import { huntDialplan, type DialplanAction } from './dialplan';
 import { SITES } from './eslEvent';
 import { parseCause, parseOriginateArgs, q850, type OriginateArgs } from './originateArgs';
+import { userEndpointCause } from './dptools';
+import * as slog from './sessionLog';
+import { LOG_SITES, type LogSite } from './sessionLog';
 import type { SimSwitch } from './switchCore';
 
 /** The result of an originate and what the originated leg does once the caller has seen it. */
@@ -21,6 +26,10 @@ export interface OriginateOutcome {
 }
 
 const L16: Readonly<{ name: string; rate: number; bitRate: number }> = { name: 'L16', rate: 8000, bitRate: 128000 };
+/** switch_core_standard_on_routing: `No Route, Aborting` and the hangup (not captured with logs). */
+const NO_ROUTE_SITE: LogSite = { file: 'switch_core_state_machine.c', func: 'switch_core_standard_on_routing', line: 307 };
+/** switch_channel_perform_set_running_state: the b-leg rings when it starts routing. */
+const RINGING_SITE: LogSite = { file: 'switch_channel.c', func: 'switch_channel_perform_set_running_state', line: 2399 };
 const noop = (): void => undefined;
 
 export class CallFlows {
@@ -60,6 +69,7 @@ export class CallFlows {
     cid: { name: string; number: string; origName: string; origNumber: string },
     destination: string,
     context: string,
+    calleeIdNumber = destination,
   ): CallerProfile {
     return {
       direction: ch.direction,
@@ -70,7 +80,7 @@ export class CallFlows {
       origCallerIdName: cid.origName,
       origCallerIdNumber: cid.origNumber,
       calleeIdName: 'Outbound Call',
-      calleeIdNumber: destination,
+      calleeIdNumber,
       ani: cid.origNumber,
       destinationNumber: destination,
       uuid: ch.uuid,
@@ -85,11 +95,13 @@ export class CallFlows {
 
   /**
    * `originate`: loopback calls are simulated; `error/<cause>` fails at once without a channel
-   * (capture 09); any other endpoint fails with CHAN_NOT_IMPLEMENTED (invented: this switch has
-   * no SIP or user endpoints). `noLimits` (SOF_NO_LIMITS) skips sessions-per-second and max
-   * sessions: the test server's own calls.
+   * (capture 09); `user/<id>@<domain>` fails USER_NOT_REGISTERED as on the recording machine
+   * (capture 20, no phone registers here); any other endpoint fails with CHAN_NOT_IMPLEMENTED
+   * (invented: this switch has no SIP endpoint). `noLimits` (SOF_NO_LIMITS) skips sessions-per-second and max
+   * sessions: the test server's own calls. `from` is the session that originates (a bridge): its
+   * legs get the originator's variables, and nothing runs `&app` or flips the caller id.
    */
-  async originate(argText: string, options: { noLimits?: boolean } = {}): Promise<OriginateOutcome> {
+  async originate(argText: string, options: { noLimits?: boolean; from?: SimChannel } = {}): Promise<OriginateOutcome> {
     const args = parseOriginateArgs(argText);
     if (!args) {
       return {
@@ -97,12 +109,13 @@ export class CallFlows {
         continueCall: noop,
       };
     }
-    this.sw.log(7, 'switch_ivr_originate.c', 'switch_ivr_originate', 2301, undefined, 'Parsing global variables');
+    // A bridge logs this itself, after what it exports (dptools.ts).
+    if (!options.from) this.sw.log(7, 'switch_ivr_originate.c', 'switch_ivr_originate', 2301, undefined, 'Parsing global variables');
     const [tech, dest, context] = args.endpoint.split('/');
-    if (tech === 'loopback' && dest) return this.originateLoopback(args, dest, context || 'default', options.noLimits ?? false);
+    if (tech === 'loopback' && dest) return this.originateLoopback(args, dest, context || 'default', options.noLimits ?? false, options.from);
     await this.sw.step();
-    if (tech === 'error') {
-      const cause = parseCause(dest);
+    if (tech === 'error' || tech === 'user') {
+      const cause = tech === 'user' ? userEndpointCause(this.sw, dest ?? '') : parseCause(dest);
       this.sw.log(7, 'switch_ivr_originate.c', 'switch_ivr_originate', 3920, undefined, `Originate Resulted in Error Cause: ${q850(cause)} [${cause}]`);
       return { reply: `-ERR ${cause}\n`, continueCall: noop };
     }
@@ -110,7 +123,14 @@ export class CallFlows {
   }
 
   /** The loopback sequence of captures 04/05, event for event. */
-  private async originateLoopback(args: OriginateArgs, dest: string, context: string, noLimits: boolean): Promise<OriginateOutcome> {
+  private async originateLoopback(args: OriginateArgs, dialled: string, context: string, noLimits: boolean, from?: SimChannel): Promise<OriginateOutcome> {
+    // `loopback/app=<app>[:<arg>]`: the b-leg runs that app instead of the dialplan (mod_loopback).
+    const appMatch = /^app=([^:]*)(?::(.*))?$/.exec(dialled);
+    const loopbackApp = appMatch ? { name: appMatch[1]!, arg: appMatch[2] } : undefined;
+    const dest = loopbackApp ? loopbackApp.name : dialled;
+    const endpointData = args.endpoint.slice('loopback/'.length);
+    // switch_ivr_originate: the callee id is switch_sanitize_number(destination): after the last `/` or `:`.
+    const callee = endpointData.replace(/@.*$/, '').split('/').pop()!.split(':').pop()!;
     const vars = new Map(args.variables);
     const wantedUuid = vars.get('origination_uuid');
     if (wantedUuid && this.sw.channels.has(wantedUuid)) return { reply: '-ERR DESTINATION_OUT_OF_ORDER\n', continueCall: noop };
@@ -131,32 +151,47 @@ export class CallFlows {
     // event tells of it, only the originate's result (capture 17).
     if (this.sw.limits.request(noLimits)) return this.refused('loopback');
     const a = this.sw.newChannel(`loopback/${dest}-a`, 'outbound', false, created);
+    // mod_loopback names the leg after the dialled string, then after its destination.
+    slog.newChannel(this.sw, a, `${args.endpoint}-a`);
+    if (from) slog.loopbackFrom(this.sw, a, from.uuid);
+    slog.renamed(this.sw, a, `${args.endpoint}-a`);
     a.vars.set('direction', 'outbound');
     a.vars.set('is_outbound', 'true');
     a.vars.set('uuid', a.uuid);
     a.vars.set('call_uuid', a.uuid);
     a.vars.set('session_id', String(a.sessionId));
     await this.setCodecs(a);
+    if (from) a.vars.set('loopback_from_uuid', from.uuid);
+    if (loopbackApp) {
+      a.vars.set('loopback_app', loopbackApp.name);
+      if (loopbackApp.arg !== undefined) a.vars.set('loopback_app_arg', loopbackApp.arg);
+    }
     a.vars.set('channel_name', a.name);
-    a.profile = this.profileFor(a, cid, dest, context);
+    a.profile = this.profileFor(a, cid, dest, context, callee);
     a.state = 'CS_INIT';
+    // mod_loopback puts the new leg in CS_INIT before the core gives it the wanted uuid (capture 08).
+    slog.stateChange(this.sw, a, 'CS_NEW', 'CS_INIT', LOG_SITES.loopbackOutgoing);
     if (wantedUuid) {
       const old = a.uuid;
       this.rekey(a, wantedUuid);
       a.vars.set('uuid', a.uuid);
       a.vars.set('call_uuid', a.uuid);
+      slog.uuidSet(this.sw, a);
       this.sw.fire('CHANNEL_UUID', SITES.uuid, { channel: a, pre: [['Old-Unique-ID', old]] });
       await this.sw.step();
     }
     this.sw.fire('CHANNEL_OUTGOING', SITES.outgoing, { channel: a });
     await this.sw.step();
-    this.sw.log(7, 'mod_loopback.c', 'channel_outgoing_channel', 1262, a, `(${a.name}) State Change CS_NEW -> CS_INIT`, 0);
     this.sw.setRunningState(a, 'CS_INIT');
+    slog.passState(this.sw, a, 'CS_INIT', 'CS_ROUTING', LOG_SITES.loopbackInit);
     await this.sw.step();
 
     // mod_loopback's channel_on_init requests the b-leg: refused, the a-leg stays (capture 17).
     if (this.sw.limits.request(noLimits)) return this.bLegRefused(a, args);
     const b = this.sw.newChannel(`loopback/${dest}-b`, 'inbound', true, created);
+    slog.newChannel(this.sw, b, b.name);
+    slog.stateChange(this.sw, b, 'CS_NEW', 'CS_INIT', LOG_SITES.loopbackInitB);
+    slog.otherLoopbackFrom(this.sw, b, from?.uuid);
     a.partner = b;
     b.partner = a;
     b.vars.set('direction', 'inbound');
@@ -166,9 +201,23 @@ export class CallFlows {
     b.vars.set('channel_name', b.name);
     await this.setCodecs(b);
 
+    if (from) {
+      // switch_ivr_originate from a session: the originator's marks on the new leg (capture 20).
+      a.vars.set('max_forwards', '70');
+      a.vars.set('originator_codec', 'L16@8000h@20i');
+      a.vars.set('originator', from.uuid);
+      a.vars.set('signal_bond', from.uuid);
+      a.vars.set('call_uuid', from.uuid);
+      a.callUuid = from.uuid;
+      if (from.profile) {
+        a.otherType = 'originator';
+        a.otherLeg = { ...from.profile, profileIndex: undefined, transferSource: '' };
+      }
+    }
     // Origination variables land on the a-leg and, through mod_loopback, on the b-leg (capture 11).
     for (const [k, v] of args.variables) a.vars.set(k, v);
     a.vars.set('originate_early_media', 'true');
+    if (from) a.vars.set('originating_leg_uuid', from.uuid);
     a.vars.set('originate_endpoint', 'loopback');
     a.vars.set('other_loopback_leg_uuid', b.uuid);
     a.vars.set('loopback_leg', 'A');
@@ -178,32 +227,59 @@ export class CallFlows {
     this.sw.fire('CHANNEL_ORIGINATE', SITES.originate, { channel: a });
     await this.sw.step();
     this.sw.setRunningState(a, 'CS_ROUTING');
+    slog.passState(this.sw, a, 'CS_ROUTING', 'CS_CONSUME_MEDIA', LOG_SITES.originateRouting);
     await this.sw.step();
     a.state = 'CS_CONSUME_MEDIA';
     this.sw.setRunningState(a, 'CS_CONSUME_MEDIA');
+    slog.enterState(this.sw, a, 'CS_CONSUME_MEDIA');
+    slog.stateHandler(this.sw, a, 'CS_CONSUME_MEDIA');
+    slog.endpointHandler(this.sw, a, 'CS_CONSUME_MEDIA');
+    slog.stateAsleep(this.sw, a, 'CS_CONSUME_MEDIA');
     await this.sw.step();
 
-    b.profile = this.profileFor(b, cid, dest, context);
+    b.profile = this.profileFor(b, cid, dest, context, callee);
     b.state = 'CS_INIT';
     this.sw.setRunningState(b, 'CS_INIT');
+    slog.passState(this.sw, b, 'CS_INIT', 'CS_ROUTING', LOG_SITES.loopbackInit);
     await this.sw.step();
     for (const [k, v] of args.variables) b.vars.set(k, v);
+    if (loopbackApp) {
+      b.vars.set('loopback_app', loopbackApp.name);
+      if (loopbackApp.arg !== undefined) b.vars.set('loopback_app_arg', loopbackApp.arg);
+    }
     b.vars.set('other_loopback_leg_uuid', a.uuid);
+    if (from) b.vars.set('other_loopback_from_uuid', from.uuid);
     b.vars.set('loopback_leg', 'B');
     b.state = 'CS_ROUTING';
     this.sw.fire('CHANNEL_CREATE', SITES.create, { channel: b });
     await this.sw.step();
     b.runningState = 'CS_ROUTING';
+    slog.enterState(this.sw, b, 'CS_ROUTING');
+    slog.callstateChange(this.sw, b, 'DOWN', 'RINGING', RINGING_SITE);
     this.sw.setCallState(b, 'RINGING');
     await this.sw.step();
     this.sw.setRunningState(b, 'CS_ROUTING');
+    slog.stateHandler(this.sw, b, 'CS_ROUTING');
+    slog.endpointHandler(this.sw, b, 'CS_ROUTING');
     await this.sw.step();
 
-    // Dialplan hunt on the b-leg (mod_dialplan_xml re-sets call_uuid while routing).
+    // The b-leg's extension: mod_loopback's own for an app leg (pre_answer, then the app), else
+    // the dialplan's (DP_MATCH is set while hunting, call_uuid once routed).
+    let actions: DialplanAction[] | undefined;
+    if (loopbackApp) {
+      if (!knownApplication(loopbackApp.name)) {
+        this.sw.log(3, 'switch_core_session.c', 'switch_core_session_get_app_flags', 2662, undefined, `Invalid Application ${loopbackApp.name}`, 0);
+      }
+      actions = [{ app: 'pre_answer', data: '' }, { app: loopbackApp.name, data: loopbackApp.arg ?? '' }];
+      slog.stateChange(this.sw, b, 'CS_ROUTING', 'CS_EXECUTE', LOG_SITES.loopbackRouting);
+    } else {
+      slog.standardHandler(this.sw, b, 'CS_ROUTING');
+      actions = huntDialplan(this.sw, b);
+      if (actions) slog.stateChange(this.sw, b, 'CS_ROUTING', 'CS_EXECUTE', LOG_SITES.standardRouting);
+    }
     b.vars.set('call_uuid', b.uuid);
-    this.sw.log(6, 'mod_dialplan_xml.c', 'dialplan_hunt', 639, b, `Processing ${cid.name} <${cid.number}>->${dest} in context ${context}`);
-    const actions = findExtension(dest, context);
     if (!actions) return this.failLoopback(a, b, 'NO_ROUTE_DESTINATION');
+    slog.stateAsleep(this.sw, b, 'CS_ROUTING');
 
     if (this.sw.options.callSetupDelayMs > 0) {
       await this.sw.sleep(this.sw.options.callSetupDelayMs);
@@ -211,24 +287,35 @@ export class CallFlows {
     }
     b.state = 'CS_EXECUTE';
     this.sw.setRunningState(b, 'CS_EXECUTE');
+    this.enterExecute(b);
     await this.sw.step();
     if (a.isDown || b.isDown) return this.abandoned(a);
 
-    // The b-leg's first action answers it; mod_loopback answers the a-leg first (capture 04).
-    const [first, ...rest] = actions;
-    if (first && first.app === 'answer') {
+    // The originate waits while the b-leg runs its extension up to the `answer` (capture 20: the
+    // failed bridge before it), and returns once mod_loopback answered the a-leg (capture 04);
+    // an extension without `answer` (pre_answer, park) lets it return at once.
+    const answerAt = actions.findIndex((x) => x.app === 'answer');
+    if (answerAt >= 0) {
+      await this.apps.runActions(b, actions.slice(0, answerAt));
+      if (a.isDown || b.isDown) return this.abandoned(a);
       const done = this.apps.beginApp(b, 'answer', '', undefined);
+      this.sw.log(5, 'mod_loopback.c', 'channel_receive_message', 1021, a, `Channel [${a.name}] has been answered`, 0);
       this.sw.markAnswered(a);
       await this.sw.step();
+      this.sw.log(5, 'mod_dptools.c', 'answer_function', 1406, b, `Channel [${b.name}] has been answered`, 0);
       this.sw.markAnswered(b);
       await this.sw.step();
       this.apps.completeApp(b, done);
       await this.sw.step();
-      void this.apps.runActions(b, rest);
+      void this.runExtension(b, actions.slice(answerAt + 1));
     } else {
-      void this.apps.runActions(b, actions);
+      void this.runExtension(b, actions);
     }
     if (a.isDown) return this.abandoned(a);
+    if (from) {
+      this.sw.log(7, 'switch_ivr_originate.c', 'switch_ivr_originate', 3913, from, `Originate Resulted in Success: [${a.name}] Peer UUID: ${a.uuid}`);
+      return { reply: `+OK ${a.uuid}\n`, continueCall: noop };
+    }
 
     // switch_channel_flip_cid: the a-leg now shows the far end as its caller id.
     const p = a.profile;
@@ -255,28 +342,49 @@ export class CallFlows {
     if (a.isDown) return;
     a.state = 'CS_EXECUTE';
     a.vars.set('call_uuid', a.uuid);
-    this.sw.log(7, 'mod_commands.c', 'originate_function', 5164, a, `(${a.name}) State Change CS_CONSUME_MEDIA -> CS_EXECUTE`, 0);
+    slog.stateChange(this.sw, a, 'CS_CONSUME_MEDIA', 'CS_EXECUTE', LOG_SITES.originateFunction);
     this.sw.setRunningState(a, 'CS_EXECUTE');
+    this.enterExecute(a);
     await this.sw.step();
     if (args.target.kind === 'app') {
-      await this.apps.runActions(a, [{ app: args.target.app, data: args.target.arg }]);
+      await this.runExtension(a, [{ app: args.target.app, data: args.target.arg }]);
       return;
     }
     // Invented simplification: the answered a-leg runs the extension's actions where FreeSWITCH
     // would transfer it (new caller profile, CS_ROUTING); an unknown one hangs it up.
-    const actions = findExtension(args.target.extension);
+    const actions = huntDialplan(this.sw, a, { destination: args.target.extension, context: args.target.context });
     if (!actions) {
       this.hangup(a, 'NO_ROUTE_DESTINATION');
       return;
     }
-    await this.apps.runActions(a, actions);
+    await this.runExtension(a, actions);
+  }
+
+  /** CS_EXECUTE begins: `Running State Change`, `State EXECUTE`, mod_loopback's and the core's handlers. */
+  private enterExecute(ch: SimChannel): void {
+    slog.enterState(this.sw, ch, 'CS_EXECUTE');
+    slog.stateHandler(this.sw, ch, 'CS_EXECUTE');
+    slog.endpointHandler(this.sw, ch, 'CS_EXECUTE');
+    slog.standardHandler(this.sw, ch, 'CS_EXECUTE');
+  }
+
+  /**
+   * Runs an extension's applications; when the last one returns with the channel still up and
+   * not taken elsewhere, switch_core_standard_on_execute hangs it up NORMAL_CLEARING (capture 20).
+   */
+  private async runExtension(ch: SimChannel, actions: readonly DialplanAction[]): Promise<void> {
+    await this.apps.runActions(ch, actions);
+    if (ch.isDown || ch.destroyed || ch.bridgedTo || ch.diverted || ch.app || ch.parked) return;
+    this.sw.log(5, 'switch_core_state_machine.c', 'switch_core_standard_on_execute', 382, ch, `${ch.name} has executed the last dialplan instruction, hanging up.`);
+    this.hangup(ch, 'NORMAL_CLEARING', LOG_SITES.lastInstruction);
   }
 
   /** No route on the b-leg: both legs go down, the originate fails, the a-leg is destroyed last (capture 09). */
   private async failLoopback(a: SimChannel, b: SimChannel, cause: string): Promise<OriginateOutcome> {
     a.tearingDown = true;
     b.tearingDown = true;
-    this.sw.markHangup(b, cause);
+    this.sw.log(6, NO_ROUTE_SITE.file, NO_ROUTE_SITE.func, 306, b, 'No Route, Aborting');
+    this.sw.markHangup(b, cause, NO_ROUTE_SITE);
     await this.sw.step();
     const destroyA = await this.teardownPair(b, { holdLastDestroy: true });
     this.sw.log(7, 'switch_ivr_originate.c', 'switch_ivr_originate', 3920, undefined, `Originate Resulted in Error Cause: ${q850(cause)} [${cause}]`);
@@ -364,9 +472,15 @@ export class CallFlows {
    * Hangs a channel up (uuid_kill, sendmsg hangup, the hangup app): CHANNEL_HANGUP now, the rest of
    * the hangup sequence of its call (loopback partner, bridged leg) from the next step on.
    */
-  hangup(ch: SimChannel, cause: string): boolean {
+  hangup(ch: SimChannel, cause: string, site: LogSite = LOG_SITES.killUuid): boolean {
     if (ch.isDown || ch.destroyed) return false;
-    this.sw.markHangup(ch, cause);
+    this.sw.markHangup(ch, cause, site);
+    // An a-leg still in its originate (a bridge's loopback leg) goes down with it at once, and its
+    // thread finishes first (capture 20: loopback/voicemail-a before -b).
+    const partner = ch.partner;
+    if (partner && partner.direction === 'outbound' && partner.runningState === 'CS_CONSUME_MEDIA' && !partner.isDown) {
+      this.sw.markHangup(partner, cause, LOG_SITES.loopbackPartner);
+    }
     this.scheduleTeardown(ch);
     return true;
   }
@@ -376,7 +490,7 @@ export class CallFlows {
     const targets = [...this.sw.channels.values()].filter(
       (ch) => !ch.isDown && (!match || ch.vars.get(match.name) === match.value),
     );
-    for (const ch of targets) this.sw.markHangup(ch, cause);
+    for (const ch of targets) this.sw.markHangup(ch, cause, LOG_SITES.hupall);
     for (const ch of targets) this.scheduleTeardown(ch);
   }
 
@@ -416,24 +530,43 @@ export class CallFlows {
    * HANGUP, mod_loopback hangs up the partner, CS_REPORTING, CHANNEL_HANGUP_COMPLETE.
    */
   private async hangupStates(ch: SimChannel, propagate: boolean, beforeComplete?: () => void): Promise<void> {
+    // The session thread was running a state handler (EXECUTE: its app returns) or, for a leg in
+    // an originate, waiting in CONSUME_MEDIA, where it reads its queued messages first (capture 20).
+    const was = ch.runningState;
     this.apps.stopAppsForHangup(ch);
     await this.sw.step();
+    if (was === 'CS_CONSUME_MEDIA') slog.skipAudioSync(this.sw, ch);
+    else slog.stateAsleep(this.sw, ch, was);
+    slog.enterState(this.sw, ch, 'CS_HANGUP');
+    if (was !== 'CS_CONSUME_MEDIA') slog.skipAudioSync(this.sw, ch);
     this.sw.setRunningState(ch, 'CS_HANGUP');
     await this.sw.step();
     this.apps.stopRecordingsForHangup(ch);
-    this.sw.log(7, 'switch_core_state_machine.c', 'switch_core_session_hangup_state', 844, ch, `(${ch.name}) Callstate Change ${ch.callState} -> HANGUP`, 0);
+    slog.callstateChange(this.sw, ch, ch.callState, 'HANGUP', { file: 'switch_core_state_machine.c', func: 'switch_core_session_hangup_state', line: 844 });
+    slog.stateHandler(this.sw, ch, 'CS_HANGUP');
+    slog.endpointHandler(this.sw, ch, 'CS_HANGUP');
     this.sw.setCallState(ch, 'HANGUP');
     await this.sw.step();
     if (propagate && ch.partner && !ch.partner.isDown) {
-      this.sw.markHangup(ch.partner, ch.hangupCause ?? 'NORMAL_CLEARING');
+      this.sw.markHangup(ch.partner, ch.hangupCause ?? 'NORMAL_CLEARING', LOG_SITES.loopbackPartner);
       await this.sw.step();
     }
+    slog.standardHandler(this.sw, ch, 'CS_HANGUP');
+    slog.stateAsleep(this.sw, ch, 'CS_HANGUP');
+    slog.stateChange(this.sw, ch, 'CS_HANGUP', 'CS_REPORTING', { file: 'switch_core_state_machine.c', func: 'switch_core_session_run', line: 616 });
     ch.state = 'CS_REPORTING';
     this.sw.setRunningState(ch, 'CS_REPORTING');
+    slog.enterState(this.sw, ch, 'CS_REPORTING');
+    slog.stateHandler(this.sw, ch, 'CS_REPORTING');
+    slog.standardHandler(this.sw, ch, 'CS_REPORTING');
+    slog.stateAsleep(this.sw, ch, 'CS_REPORTING');
     await this.sw.step();
     beforeComplete?.();
     this.setHangupVariables(ch);
     this.sw.fire('CHANNEL_HANGUP_COMPLETE', SITES.hangupComplete, { channel: ch, pre: [['Hangup-Cause', ch.hangupCause ?? 'NORMAL_CLEARING']] });
+    slog.stateChange(this.sw, ch, 'CS_REPORTING', 'CS_DESTROY', { file: 'switch_core_state_machine.c', func: 'switch_core_session_run', line: 607 });
+    slog.sessionLocked(this.sw, ch);
+    if (was === 'CS_CONSUME_MEDIA') slog.channelKill(this.sw, ch);
     await this.sw.step();
   }
 
@@ -441,11 +574,11 @@ export class CallFlows {
   private async destroy(ch: SimChannel): Promise<void> {
     if (ch.destroyed) return;
     ch.state = 'CS_DESTROY';
-    this.sw.log(5, 'switch_core_session.c', 'switch_core_session_thread', 1762, ch, `Session ${ch.sessionId} (${ch.name}) Ended`);
-    this.sw.log(5, 'switch_core_session.c', 'switch_core_session_thread', 1766, ch, `Close Channel ${ch.name} [CS_DESTROY]`, 0);
+    slog.sessionEnded(this.sw, ch);
     this.sw.fire('CHANNEL_DESTROY', SITES.destroy, { channel: ch });
     await this.sw.step();
     this.sw.setRunningState(ch, 'CS_DESTROY');
+    slog.destroyState(this.sw, ch);
     ch.destroyed = true;
     this.sw.channels.delete(ch.uuid);
     await this.sw.step();
@@ -550,6 +683,7 @@ export class CallFlows {
     if (t.answeredUs) v.set('answer_stamp', localStamp(t.answeredUs));
     if (t.bridgedUs) v.set('bridge_stamp', localStamp(t.bridgedUs));
     if (t.progressUs) v.set('progress_stamp', localStamp(t.progressUs));
+    if (t.progressMediaUs) v.set('progress_media_stamp', localStamp(t.progressMediaUs));
     v.set('end_stamp', localStamp(endUs));
     const epoch = (us: number): string => String(Math.floor(us / 1_000_000));
     v.set('start_epoch', epoch(t.createdUs));
@@ -569,8 +703,8 @@ export class CallFlows {
     v.set('resurrect_uepoch', '0');
     v.set('progress_epoch', epoch(t.progressUs));
     v.set('progress_uepoch', String(t.progressUs));
-    v.set('progress_media_epoch', '0');
-    v.set('progress_media_uepoch', '0');
+    v.set('progress_media_epoch', epoch(t.progressMediaUs));
+    v.set('progress_media_uepoch', String(t.progressMediaUs));
     v.set('end_epoch', epoch(endUs));
     v.set('end_uepoch', String(endUs));
     if (ch.lastApp) v.set('last_app', ch.lastApp);

@@ -50,7 +50,11 @@ function decode(value: string): string {
   }
 }
 
-/** A flat JSON object of string values, keys in order and duplicates kept (JSON.parse would merge them). */
+/**
+ * A flat JSON object of string values, keys in order and duplicates kept (JSON.parse would merge
+ * them). An array value (an array header such as `variable_DP_MATCH`, capture 20) is read back as
+ * FreeSWITCH writes it in plain events: `ARRAY::a|:b`.
+ */
 function parseFlatJson(text: string): EventHeader[] {
   const out: EventHeader[] = [];
   const token = /"((?:[^"\\]|\\.)*)"/y;
@@ -58,19 +62,37 @@ function parseFlatJson(text: string): EventHeader[] {
   const skip = (): void => {
     while (i < text.length && ' \n\r\t:,'.includes(text[i]!)) i++;
   };
+  const string = (): string | undefined => {
+    token.lastIndex = i;
+    const m = token.exec(text);
+    if (!m) return undefined;
+    i = token.lastIndex;
+    return JSON.parse(`"${m[1]}"`) as string;
+  };
   for (;;) {
     skip();
     if (text[i] !== '"') break;
-    token.lastIndex = i;
-    const k = token.exec(text);
-    if (!k) break;
-    i = token.lastIndex;
+    const name = string();
+    if (name === undefined) break;
     skip();
-    token.lastIndex = i;
-    const v = token.exec(text);
-    if (!v) break;
-    i = token.lastIndex;
-    out.push([JSON.parse(`"${k[1]}"`) as string, JSON.parse(`"${v[1]}"`) as string]);
+    let value: string | undefined;
+    if (text[i] === '[') {
+      i++;
+      const items: string[] = [];
+      for (;;) {
+        skip();
+        if (text[i] === ']') break;
+        const item = string();
+        if (item === undefined) break;
+        items.push(item);
+      }
+      i++;
+      value = `ARRAY::${items.join('|:')}`;
+    } else {
+      value = string();
+    }
+    if (value === undefined) break;
+    out.push([name, value]);
   }
   return out;
 }
@@ -117,6 +139,13 @@ export interface ReplayHooks {
   learn?: (expected: EslFrame, actual: EslFrame, uuidMap: Map<string, string>) => void;
   /** How long to wait for a segment's frames. */
   timeoutMs?: number;
+  /**
+   * Frames FreeSWITCH writes from a queue of their own (log/data, beside the events): they are
+   * paired with the expected frames of that queue in order, so where they fall between the other
+   * frames does not shift which expected frame `learn` and `trigger` see. Triggers fire on the
+   * other frames only.
+   */
+  ownQueue?: (frame: EslFrame) => boolean;
 }
 
 export interface ReplayResult {
@@ -139,12 +168,17 @@ export async function replay(port: number, script: CaptureScript, hooks: ReplayH
   const parser = new FrameParser();
   const received: ExpectedFrame[] = [];
   const uuidMap = new Map<string, string>();
+  const inOwnQueue = hooks.ownQueue ?? ((): boolean => false);
+  const mainExpected = script.frames.filter((f) => !inOwnQueue(f.frame));
+  const ownExpected = script.frames.filter((f) => inOwnQueue(f.frame));
+  let mainReceived = 0;
+  let ownReceived = 0;
   let segment = 0;
   let closed = false;
   let notify: (() => void) | undefined;
   socket.on('data', (chunk: Buffer) => {
     for (const frame of parser.push(chunk)) {
-      const expected = script.frames[received.length];
+      const expected = inOwnQueue(frame) ? ownExpected[ownReceived++] : mainExpected[mainReceived++];
       if (expected) hooks.learn?.(expected.frame, frame, uuidMap);
       received.push({ frame, segment });
     }
@@ -164,9 +198,9 @@ export async function replay(port: number, script: CaptureScript, hooks: ReplayH
         reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; got ${received.length} frames`));
       }, timeoutMs);
       const check = (): void => {
-        const next = script.frames[received.length];
-        if (next && !triggered.has(received.length) && next.segment === segment) {
-          triggered.add(received.length);
+        const next = mainExpected[mainReceived];
+        if (next && !triggered.has(mainReceived) && next.segment === segment) {
+          triggered.add(mainReceived);
           hooks.trigger?.(next.frame, uuidMap);
         }
         if (condition()) {

@@ -162,8 +162,12 @@ export class EslConnection implements SwitchSink {
   }
 
   onLog(line: LogLine): void {
-    if (!this.authed || this.closing || !this.logOn || line.level > this.logLevel) return;
+    if (!this.wantsLog(line.level)) return;
     this.deliver(logDataFrame(line));
+  }
+
+  wantsLog(level: number): boolean {
+    return this.authed && !this.closing && this.logOn && level <= this.logLevel;
   }
 
   /** event_handler() in mod_event_socket.c: subscription, then filters, then myevents. */

@@ -55,6 +55,14 @@ export interface TestEslServerOptions {
    * `[error near line 6568]: unexpected closing tag </context>`); setXmlError() changes it later.
    */
   xmlError?: string;
+  /** Length of the `sleep` application in ms, given its argument (Infinity = until completeSleep() or hangup). */
+  sleepDurationMs?: (naturalMs: number) => number;
+  /**
+   * The wall clock the dialplan's time conditions read (`wday`, `hour`… of tod_example and
+   * holiday_example). Default: the moment capture 20 was recorded, a Sunday morning (2026-11-29
+   * 08:37 local time) when neither matches, so a call takes the same path on any day.
+   */
+  dialplanTime?: Date | (() => Date);
   /**
    * switch.conf.xml `sessions-per-second`: a loopback call takes two sessions, and a request when
    * the tick's tokens are used up is refused (capture 17; see sessionLimits.ts). `fsctl sps N`
@@ -116,8 +124,10 @@ export interface StopOptions {
 }
 
 export class TestEslServer {
-  private readonly options: Required<Omit<TestEslServerOptions, 'rejectConnections' | 'mediaDurationMs' | 'coreUuid' | 'xmlError'>> &
-    Pick<TestEslServerOptions, 'rejectConnections' | 'mediaDurationMs' | 'coreUuid'>;
+  private readonly options: Required<
+    Omit<TestEslServerOptions, 'rejectConnections' | 'mediaDurationMs' | 'coreUuid' | 'xmlError' | 'sleepDurationMs' | 'dialplanTime'>
+  > &
+    Pick<TestEslServerOptions, 'rejectConnections' | 'mediaDurationMs' | 'coreUuid' | 'sleepDurationMs' | 'dialplanTime'>;
   private xmlError: string | undefined;
   private server: Server | undefined;
   private listenPort: number;
@@ -143,6 +153,8 @@ export class TestEslServer {
       mediaDurationMs: options.mediaDurationMs,
       coreUuid: options.coreUuid,
       channelTableLag: options.channelTableLag ?? 0,
+      sleepDurationMs: options.sleepDurationMs,
+      dialplanTime: options.dialplanTime,
       sessionsPerSecond: options.sessionsPerSecond ?? 1000,
       maxSessions: options.maxSessions ?? 5000,
       sessionRateTickMs: options.sessionRateTickMs ?? 1000,
@@ -168,6 +180,8 @@ export class TestEslServer {
       stepDelayMs: this.options.stepDelayMs,
       mediaDurationMs: this.options.mediaDurationMs,
       channelTableLag: this.options.channelTableLag,
+      sleepDurationMs: this.options.sleepDurationMs,
+      dialplanTime: this.options.dialplanTime,
       sessionsPerSecond: this.options.sessionsPerSecond,
       maxSessions: this.options.maxSessions,
       sessionRateTickMs: this.options.sessionRateTickMs,
@@ -357,6 +371,12 @@ export class TestEslServer {
   completePlayback(uuid: string): boolean {
     const ch = this.sw.channels.get(uuid);
     return ch ? this.sw.apps.completePlayback(ch) : false;
+  }
+
+  /** Ends a channel's running `sleep` as if its time had run out (see sleepDurationMs). */
+  completeSleep(uuid: string): boolean {
+    const ch = this.sw.channels.get(uuid);
+    return ch ? this.sw.apps.completeSleep(ch) : false;
   }
 
   /**

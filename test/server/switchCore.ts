@@ -12,6 +12,7 @@ import { AppRunner } from './apps';
 import { CallFlows } from './calls';
 import { ChannelTable, type ChannelTableLag } from './channelTable';
 import { SwitchGlobals } from './globals';
+import { LOG_SITES, channelKill, hangupLine, type LogSite } from './sessionLog';
 import { SessionLimits, unsigned } from './sessionLimits';
 import { SimChannel, CALL_STATE_NUMBERS, type CallState, type ChannelState } from './channel';
 import { localStamp, nowUs, pad } from './clock';
@@ -37,6 +38,10 @@ export interface SimSwitchOptions {
   mediaDurationMs: ((path: string, naturalMs: number) => number) | undefined;
   /** How far `show channels`/`show calls` lag the events (see ChannelTable). */
   channelTableLag: ChannelTableLag;
+  /** Overrides the length of `sleep` (tests end it on demand). */
+  sleepDurationMs?: ((naturalMs: number) => number) | undefined;
+  /** The wall clock of the dialplan's time conditions (see TestEslServerOptions.dialplanTime). */
+  dialplanTime?: Date | (() => Date) | undefined;
   /** switch.conf.xml `sessions-per-second` and `max-sessions`, and the rate tick (see SessionLimits). */
   sessionsPerSecond?: number;
   maxSessions?: number;
@@ -49,6 +54,8 @@ export interface SimSwitchOptions {
 export interface SwitchSink {
   onEvent(event: EslEvent): void;
   onLog(line: LogLine): void;
+  /** Whether a log line of this level would go anywhere (no: the switch does not even format it). */
+  wantsLog?(level: number): boolean;
 }
 
 /** Options of one event. */
@@ -190,7 +197,9 @@ export class SimSwitch {
    * (EXECUTE, Dialplan) carry no date/level prefix, exactly as in capture 08.
    */
   log(level: number, file: string, func: string, line: number, ch: SimChannel | undefined, message: string, textChannel = 3): void {
-    if (this.sinks.size === 0) return;
+    let wanted = false;
+    for (const sink of this.sinks) if (sink.wantsLog?.(level) ?? true) wanted = true;
+    if (!wanted) return;
     const us = nowUs();
     const prefix = `${localStamp(us)}.${pad(us % 1_000_000, 6)} 97.50% [${LOG_LEVEL_NAMES[level]}] ${file}:${line} `;
     const body = `${textChannel === 1 ? '' : prefix}${message}\n`;
@@ -296,7 +305,7 @@ export class SimSwitch {
     this.channels.set(ch.uuid, ch);
     this.peakSessions = Math.max(this.peakSessions, this.channels.size);
     this.limits.noteSessionCount(this.channels.size);
-    this.log(5, 'switch_channel.c', 'switch_channel_set_name', 1142, ch, `New Channel ${name} [${ch.uuid}]`);
+    // `New Channel <dialled name>` is the endpoint's to log (calls.ts, sessionLog.ts).
     return ch;
   }
 
@@ -328,12 +337,15 @@ export class SimSwitch {
   }
 
   /** `switch_channel_perform_hangup`: Answer-State hangup, target state CS_HANGUP, CHANNEL_HANGUP. */
-  markHangup(ch: SimChannel, cause: string): void {
+  markHangup(ch: SimChannel, cause: string, site: LogSite = LOG_SITES.killUuid): void {
     if (ch.isDown) return;
     ch.answerState = 'hangup';
     ch.hangupCause = cause;
     ch.state = 'CS_HANGUP';
-    this.log(5, 'switch_ivr.c', 'switch_ivr_kill_uuid', 4412, ch, `Hangup ${ch.name} [${ch.runningState}] [${cause}]`);
+    // `Hangup …` by whoever hung up; mod_loopback's kill comes at once, unless the leg is still in
+    // an originate (CS_CONSUME_MEDIA): then once its session thread is done (capture 20).
+    hangupLine(this, ch, cause, site);
+    if (ch.runningState !== 'CS_CONSUME_MEDIA') channelKill(this, ch);
     this.fire('CHANNEL_HANGUP', SITES.hangup, { channel: ch });
     ch.onHangup?.();
   }

@@ -131,8 +131,9 @@ function jsonString(value: HeaderValue): Buffer {
 }
 
 /**
- * `switch_event_serialize_json`: one unformatted object, every value a string, duplicate names kept
- * (cJSON adds items without checking), the body as `Content-Length` and `_body`.
+ * `switch_event_serialize_json`: one unformatted object, every value a string (an array header an
+ * array of strings), duplicate names kept (cJSON adds items without checking), the body as
+ * `Content-Length` and `_body`.
  */
 export function serializeJson(event: EslEvent): Buffer {
   const members: Header[] = [...event.headers];
@@ -142,7 +143,16 @@ export function serializeJson(event: EslEvent): Buffer {
   const parts: Buffer[] = [Buffer.from('{')];
   members.forEach(([name, value], i) => {
     if (i > 0) parts.push(Buffer.from(','));
-    parts.push(jsonString(name), Buffer.from(':'), jsonString(value));
+    parts.push(jsonString(name), Buffer.from(':'));
+    // An array header (`ARRAY::a|:b`, e.g. variable_DP_MATCH) is a JSON array (capture 20).
+    const text = typeof value === 'string' ? value : undefined;
+    if (text?.startsWith('ARRAY::')) {
+      parts.push(Buffer.from('['));
+      text.slice(7).split('|:').forEach((item, j) => parts.push(...(j > 0 ? [Buffer.from(',')] : []), jsonString(item)));
+      parts.push(Buffer.from(']'));
+    } else {
+      parts.push(jsonString(value));
+    }
   });
   parts.push(Buffer.from('}'));
   return Buffer.concat(parts);
