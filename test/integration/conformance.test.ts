@@ -131,6 +131,14 @@ const FRAME_EXCEPTIONS: ExpectedFrameException[] = [
       'other calls\' events, and hupall\'s HANGUP_COMPLETEs in the order its threads ran (b before a, calls mixed)',
   },
   {
+    capture: '22',
+    // Each round's bgapi and the show sent right after it, and the hupall.
+    concurrentCalls: [...Array.from({ length: 10 }, (_, r) => [2 + 4 * r, 3 + 4 * r] as const), [43, 43]],
+    reason:
+      'the show sent right after a bgapi originate races the new call\'s thread: its CHANNEL_CREATEs came before the ' +
+      'api/response in most rounds and after it in some; hupall\'s threads end the 20 legs in scheduling order',
+  },
+  {
     capture: '18',
     concurrentCalls: [[2, 100], [103, 103]],
     reason:
@@ -165,6 +173,18 @@ interface Scenario {
    * lines of different sessions' threads interleave as the threads were scheduled.
    */
   logsPerSession?: string;
+  /**
+   * Compares api/response bodies by this shape only (applied to both sides), with the reason: for
+   * answers whose every detail the test server cannot reproduce at the same instant.
+   */
+  apiBodyShape?: { shape: (body: string) => string; reason: string };
+}
+
+/** `show channels as json` as the rows it lists: count, and each row's uuid, name and direction. */
+function listedChannels(body: string): string {
+  if (!body.startsWith('{')) return body;
+  const parsed = JSON.parse(body) as { row_count: number; rows?: { uuid: string; name: string; direction: string }[] };
+  return JSON.stringify({ row_count: parsed.row_count, rows: (parsed.rows ?? []).map(({ uuid, name, direction }) => ({ uuid, name, direction })) });
 }
 
 /**
@@ -179,7 +199,6 @@ function endSilenceOf9664(server: TestEslServer, which?: readonly number[]): voi
   });
 }
 
-
 const SILENCE_UNTIL_TRIGGERED: TestEslServerOptions['mediaDurationMs'] = (path, natural) =>
   path.startsWith('silence_stream://') ? Number.POSITIVE_INFINITY : natural;
 
@@ -187,6 +206,38 @@ const SILENCE_UNTIL_TRIGGERED: TestEslServerOptions['mediaDurationMs'] = (path, 
 const LOG_THREADS =
   "the lines of the legs' session threads and of the api thread interleave as the threads ran (captures 08 and 20 " +
   'order the same loopback call differently), and they reach the socket from the log queue, not between the events';
+
+/**
+ * Capture 22's lag of `show channels` behind the events, replayed on the test server's manual
+ * channel table. When a command is sent, the test server has finished every earlier call; so before
+ * each `show channels` the table catches up exactly when the capture's answer listed every channel
+ * that earlier commands left up (their CHANNEL_CREATEs minus HANGUP_COMPLETEs, counted to the end
+ * of the answer's segment, where a call's late events still arrive), and stays behind otherwise,
+ * as FreeSWITCH's SQL thread had or had not written its batch yet.
+ */
+function channelTableAsCaptured(capture: string): Record<number, (server: TestEslServer) => void> {
+  const script = captureScript(loadCapture(capture));
+  const upAfter: number[] = [];
+  let up = 0;
+  for (const { frame, segment } of script.frames) {
+    if (isEvent(frame)) {
+      const name = get(parseEvent(frame).headers, 'Event-Name');
+      if (name === 'CHANNEL_CREATE') up++;
+      if (name === 'CHANNEL_HANGUP_COMPLETE') up--;
+    }
+    upAfter[segment] = up;
+  }
+  const steps: Record<number, (server: TestEslServer) => void> = {};
+  for (const { frame, segment } of script.frames) {
+    const sent = script.steps[segment - 1];
+    if (contentType(frame) !== 'api/response' || sent?.kind !== 'send' || !sent.bytes.toString().startsWith('api show channels as json')) continue;
+    const listed = (JSON.parse(frame.body?.toString() ?? '{}') as { row_count?: number }).row_count;
+    if (listed === upAfter[segment]) steps[segment - 1] = (server) => server.syncChannelTable();
+  }
+  return steps;
+}
+
+const SHOW_LAG_22 = channelTableAsCaptured('22');
 
 const SCENARIOS: Scenario[] = [
   { capture: '01' },
@@ -257,6 +308,28 @@ const SCENARIOS: Scenario[] = [
   },
   // Caller id names with quotes, escapes, commas, ^^: and UTF-8 in {…}, <…> and […].
   { capture: '21' },
+  // show channels lagging the events: ten originates each queried at once, 50 ms and 200 ms later,
+  // then a hupall queried at once and 200 ms later (see channelTableAsCaptured). At the hupall (4.1 s)
+  // the b-legs of the first seven calls had played their 2 s of silence and were on hold music.
+  {
+    capture: '22',
+    options: { channelTableLag: 'manual', mediaDurationMs: SILENCE_UNTIL_TRIGGERED },
+    beforeClientStep: {
+      ...SHOW_LAG_22,
+      // Before the last show ahead of the hupall, so the switch is idle again when hupall is sent.
+      42: (server) => {
+        SHOW_LAG_22[42]?.(server);
+        endSilenceOf9664(server, [0, 1, 2, 3, 4, 5, 6]);
+      },
+    },
+    apiBodyShape: {
+      shape: listedChannels,
+      reason:
+        'the rows\' columns lag as the list does: a row written when its channel was created still showed ' +
+        'CS_CONSUME_MEDIA and no application while the call was parked; the test server writes its batch between ' +
+        'two commands, when every call has settled',
+    },
+  },
   // sps 5 applies from the next tick, which the capture shows before each `status`; the a-leg whose
   // b-leg max sessions refused waits out a 50 ms originate timeout instead of 60 s. The last call
   // is on hold music at the end: its 2 s of silence were over when max_sessions went back to 5000.
@@ -468,7 +541,10 @@ async function runScenario(scenario: Scenario): Promise<void> {
       for (const [name, value] of Object.entries(exp.frame.headers)) {
         assert.equal(normalise(act.frame.headers[name] ?? ''), normalise(value), `${name} of ${where}`);
       }
-    } else if (type === 'api/response' || type === 'text/disconnect-notice' || type === 'text/rude-rejection') {
+    } else if (type === 'api/response') {
+      const shape = scenario.apiBodyShape?.shape ?? ((body: string): string => body);
+      assert.equal(normalise(shape(act.frame.body?.toString() ?? '')), normalise(shape(exp.frame.body?.toString() ?? '')), `body of ${where}`);
+    } else if (type === 'text/disconnect-notice' || type === 'text/rude-rejection') {
       assert.equal(normalise(act.frame.body?.toString() ?? ''), normalise(exp.frame.body?.toString() ?? ''), `body of ${where}`);
     } else if (type === 'log/data') {
       for (const name of LOG_HEADERS) assert.equal(act.frame.headers[name], exp.frame.headers[name], `${name} of ${where}`);
