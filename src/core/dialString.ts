@@ -162,8 +162,26 @@ export function variableBlock(vars: ReadonlyArray<readonly [string, string]>): s
 function appTarget(app: string, arg: string | undefined): string {
   if (arg === undefined || arg === '') return `&${app}`;
   assertPrintable('application argument', arg);
+  // mod_commands ends `&app(arg)` at its first `)`: such an argument goes through the inline dialplan.
+  if (arg.includes(')')) return inlineTarget(app, arg);
   if (/^[^\s'\\]*$/.test(arg)) return `&${app}(${arg})`;
   return `'&${app}(${escapeLevel(arg, '', true, false)})'`;
+}
+
+/**
+ * `'app:arg' inline`: mod_dptools' inline dialplan runs `app` with `arg` (its items are split on
+ * `,`, or on `c` after `m:c:`, each at its first `:`), for arguments `&app(arg)` cannot carry,
+ * such as a tone `tone_stream://%(1000,0,440);loops=-1`. The leg is routed (a transfer into the
+ * inline dialplan) instead of running the application at once.
+ */
+function inlineTarget(app: string, arg: string): string {
+  const delim = arg.includes(',') ? DELIMITERS.find((d) => d !== ':' && !arg.includes(d)) : ',';
+  if (delim === undefined) {
+    throw new UnsafeInputError(`application argument uses \`)\` and every character that could separate the inline dialplan's items: ${JSON.stringify(arg)}`);
+  }
+  const item = `${app}:${escapeLevel(arg, delim, count(arg, "'") >= 2, true)}`;
+  const extension = delim === ',' ? item : `m:${delim}:${item}`;
+  return `'${escapeLevel(extension, '', true, false)}' inline`;
 }
 
 function checkToken(what: string, value: string, pattern: RegExp = TOKEN): string {

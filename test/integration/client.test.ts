@@ -11,6 +11,7 @@ import {
   JobError,
   UnsafeInputError,
   type Call,
+  type EslEvent,
   type ConnectionStatus,
 } from '../../src/core';
 import { TestEslServer } from '../server/eslServer';
@@ -242,6 +243,23 @@ describe('Client and EventListener against the test ESL server', () => {
     assert.equal(a.var('fsdev_note'), note);
     assert.equal(await a.getVar('fsdev_note'), note, 'uuid_getvar agrees');
     await a.hangup();
+  });
+
+  test('an application argument with a `)`, such as a looping tone, reaches the application whole', async () => {
+    client.listener = listener;
+    const tone = 'tone_stream://%(1000,0,440);loops=-1';
+    const executed = new Promise<EslEvent>((resolve) => {
+      const sub = listener.onDidReceiveEvent((e) => {
+        if (e.name !== 'CHANNEL_EXECUTE' || e.get('Application') !== 'playback' || e.uuid !== job.sessUuid) return;
+        sub.dispose();
+        resolve(e);
+      });
+    });
+    const job = client.originate('9664', { app: 'playback', appArg: tone });
+    await job.get(10_000);
+    const event = await executed;
+    assert.equal(event.get('Application-Data'), tone);
+    await listener.calls.get(job.sessUuid!)?.hangup();
   });
 
   test('injection attempts are refused before anything is written', async () => {

@@ -11,7 +11,7 @@ import type { CallerProfile, SimChannel } from './channel';
 import { localStamp, nowUs } from './clock';
 import { huntDialplan, type DialplanAction } from './dialplan';
 import { SITES } from './eslEvent';
-import { parseCause, parseOriginateArgs, q850, type OriginateArgs } from './originateArgs';
+import { inlineActions, parseCause, parseOriginateArgs, q850, type OriginateArgs } from './originateArgs';
 import { userEndpointCause } from './dptools';
 import * as slog from './sessionLog';
 import { LOG_SITES, type LogSite } from './sessionLog';
@@ -348,6 +348,10 @@ export class CallFlows {
     await this.sw.step();
     if (args.target.kind === 'app') {
       await this.runExtension(a, [{ app: args.target.app, data: args.target.arg }]);
+      return;
+    }
+    if (args.target.dialplan.toLowerCase() === 'inline') {
+      await this.runExtension(a, inlineActions(args.target.extension));
       return;
     }
     // Invented simplification: the answered a-leg runs the extension's actions where FreeSWITCH

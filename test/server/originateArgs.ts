@@ -263,11 +263,11 @@ export function parseOriginateArgs(arg: string): OriginateArgs | undefined {
 
   let target: OriginateTarget;
   if (second.startsWith('&') && second.length > 1) {
-    // Invented: mod_commands cuts the application at its first `)`, so `&playback(%(1,0,440);loops=2)`
-    // reaches playback as `%(1,0,440`; this server takes everything up to the last `)`.
-    const m = /^&([^(]+)(?:\((.*)\))?$/.exec(second);
-    if (!m) return undefined;
-    target = { kind: 'app', app: m[1]!, arg: m[2] ?? '' };
+    // mod_commands ends the text at its first `)`, then splits it at its first `(`: so
+    // `&playback(tone_stream://%(1,0,440);loops=2)` reaches playback as `tone_stream://%(1,0,440`.
+    const text = second.slice(1).split(')')[0]!;
+    const open = text.indexOf('(');
+    target = open < 0 ? { kind: 'app', app: text, arg: '' } : { kind: 'app', app: text.slice(0, open), arg: text.slice(open + 1) };
   } else {
     target = { kind: 'extension', extension: second, dialplan: dialplan ?? 'XML', context: context ?? 'default' };
   }
@@ -279,4 +279,22 @@ export function parseOriginateArgs(arg: string): OriginateArgs | undefined {
     callerIdName: cidName,
     callerIdNumber: cidNumber,
   };
+}
+
+/**
+ * The inline dialplan's extension (mod_dptools inline_dialplan_hunt): `app[:data]` items split on
+ * `,`, or on `c` after a leading `m:c:`; each item's data starts after its first `:`.
+ */
+export function inlineActions(extension: string): { app: string; data: string }[] {
+  let text = extension;
+  let delim = ',';
+  if (text[0] === 'm' && text[1] === ':' && text[3] === ':') {
+    delim = text[2]!;
+    text = text.slice(4);
+  }
+  return separateString(text, delim, 128).map((item) => {
+    const colon = item.indexOf(':');
+    const app = (colon < 0 ? item : item.slice(0, colon)).replace(/^ +/, '');
+    return { app, data: colon < 0 ? '' : item.slice(colon + 1) };
+  });
 }

@@ -4,7 +4,7 @@ import { buildOriginate, endpointUrl, UnsafeInputError, variableBlock } from '..
 import { loadCapture } from '../support/captures';
 import { seededRandom } from '../support/prng';
 import { captureScript, parseEvent } from '../server/captureReplay';
-import { parseOriginateArgs } from '../server/originateArgs';
+import { inlineActions, parseOriginateArgs } from '../server/originateArgs';
 
 const fixedUuid = () => '3e86b6f1-45e4-4f08-bfeb-0cf30205f055';
 
@@ -40,7 +40,10 @@ describe('dial strings', () => {
     const ext = buildOriginate('1000', { endpoint: 'user', extension: '9664', context: 'default' }, fixedUuid);
     assert.match(ext.command, / 9664 XML default$/);
     const play = buildOriginate('9196', { app: 'playback', appArg: 'tone_stream://%(100,0,800)', timeoutSec: 30, appId: 'tones' }, fixedUuid);
-    assert.match(play.command, /,fsdev_app_id=tones,originate_timeout=30\}loopback\/9196 &playback\(tone_stream:\/\/%\(100,0,800\)\)$/);
+    // A `)` in the argument would end `&playback(…)` early: the inline dialplan carries it, split on `;`.
+    assert.match(play.command, /,fsdev_app_id=tones,originate_timeout=30\}loopback\/9196 'm:;:playback:tone_stream:\/\/%\(100,0,800\)' inline$/);
+    const file = buildOriginate('9196', { app: 'playback', appArg: '/tmp/beep.wav' }, fixedUuid);
+    assert.match(file.command, / &playback\(\/tmp\/beep\.wav\)$/);
     const spaced = buildOriginate('9196', { app: 'playback', appArg: '/tmp/my file.wav' }, fixedUuid);
     assert.match(spaced.command, / '&playback\(\/tmp\/my file\.wav\)'$/);
     const quoted = buildOriginate('9196', { app: 'playback', appArg: "/tmp/it's here.wav" }, fixedUuid);
@@ -147,11 +150,16 @@ describe('every value arrives as given (encoder → FreeSWITCH-faithful parser)'
   });
 
   test('hostile application arguments', () => {
-    // `)` is left out: mod_commands ends the application at its first `)`.
-    for (const arg of HOSTILE.filter((a) => !a.includes(')') && a.trim() !== '')) {
+    for (const arg of [...HOSTILE.filter((a) => a.trim() !== ''), 'tone_stream://%(1000,0,440);loops=-1', "a)b, c'd 'e'"]) {
       const built = buildOriginate('9664', { app: 'playback', appArg: arg }, fixedUuid);
       const args = parseOriginateArgs(built.command.slice('originate '.length));
-      assert.deepEqual(args?.target, { kind: 'app', app: 'playback', arg }, built.command);
+      if (!arg.includes(')')) {
+        assert.deepEqual(args?.target, { kind: 'app', app: 'playback', arg }, built.command);
+        continue;
+      }
+      // mod_commands ends `&app(arg)` at its first `)`: the inline dialplan carries these.
+      assert.ok(args?.target.kind === 'extension' && args.target.dialplan === 'inline', built.command);
+      assert.deepEqual(inlineActions(args.target.extension), [{ app: 'playback', data: arg }], built.command);
     }
   });
 
