@@ -291,6 +291,15 @@ export class CallFlows {
     await this.sw.step();
     if (a.isDown || b.isDown) return this.abandoned(a);
 
+    // A far end that rings, then answers or fails (load tests; see farEnd.ts).
+    const farEnd = this.sw.options.farEnd?.(dest, vars);
+    if (farEnd?.ringMs) {
+      await this.apps.runActions(b, [{ app: 'ring_ready', data: '' }]);
+      await this.sw.sleep(farEnd.ringMs);
+      if (a.isDown || b.isDown) return this.abandoned(a);
+    }
+    if (farEnd?.failCause) return this.failLoopback(a, b, farEnd.failCause, false);
+
     // The originate waits while the b-leg runs its extension up to the `answer` (capture 20: the
     // failed bridge before it), and returns once mod_loopback answered the a-leg (capture 04);
     // an extension without `answer` (pre_answer, park) lets it return at once.
@@ -384,10 +393,10 @@ export class CallFlows {
   }
 
   /** No route on the b-leg: both legs go down, the originate fails, the a-leg is destroyed last (capture 09). */
-  private async failLoopback(a: SimChannel, b: SimChannel, cause: string): Promise<OriginateOutcome> {
+  private async failLoopback(a: SimChannel, b: SimChannel, cause: string, noRoute = true): Promise<OriginateOutcome> {
     a.tearingDown = true;
     b.tearingDown = true;
-    this.sw.log(6, NO_ROUTE_SITE.file, NO_ROUTE_SITE.func, 306, b, 'No Route, Aborting');
+    if (noRoute) this.sw.log(6, NO_ROUTE_SITE.file, NO_ROUTE_SITE.func, 306, b, 'No Route, Aborting');
     this.sw.markHangup(b, cause, NO_ROUTE_SITE);
     await this.sw.step();
     const destroyA = await this.teardownPair(b, { holdLastDestroy: true });

@@ -43,6 +43,19 @@ const PARK_CONTEXT_XML = `<context name="park">
   </extension>
 </context>`;
 
+/**
+ * Invented: the context load tests dial (`loopback/<n>/load`): every destination is answered and
+ * parked by one extension, so a call costs the simulator no walk through the default context.
+ */
+const LOAD_CONTEXT_XML = `<context name="load">
+  <extension name="answer_and_park">
+    <condition field="destination_number" expression="^.*$">
+      <action application="answer"></action>
+      <action application="park"></action>
+    </condition>
+  </extension>
+</context>`;
+
 let contexts: Map<string, readonly XmlElement[]> | undefined;
 
 /** The extensions of each context, in order. */
@@ -52,6 +65,7 @@ function contextExtensions(name: string): readonly XmlElement[] | undefined {
     contexts = new Map([
       ['default', [...captured, ...childrenNamed(parseXml(INVENTED_DEFAULT_EXTENSIONS), 'extension')]],
       ['park', childrenNamed(parseXml(PARK_CONTEXT_XML), 'extension')],
+      ['load', childrenNamed(parseXml(LOAD_CONTEXT_XML), 'extension')],
     ]);
   }
   return contexts.get(name);

@@ -84,6 +84,8 @@ export class EslConnection implements SwitchSink {
   /** While > 0, events and logs wait in `held` (an `api` command is running). */
   private holdDepth = 0;
   private held: Buffer[] = [];
+  /** The socket is corked until the end of this pass of the event loop (see send). */
+  private corked = false;
 
   constructor(
     readonly id: number,
@@ -141,7 +143,18 @@ export class EslConnection implements SwitchSink {
   // ---------------------------------------------------------------- delivery
 
   private send(bytes: Buffer): void {
-    if (!this.closing && !this.socket.destroyed) this.socket.write(bytes);
+    if (this.closing || this.socket.destroyed) return;
+    // Frames written in one pass of the event loop leave in one write (writev), as a busy switch
+    // fills its socket buffer; one syscall per event would cost more than making the event.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      setImmediate(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.socket.write(bytes);
   }
 
   private deliver(bytes: Buffer): void {
@@ -164,6 +177,12 @@ export class EslConnection implements SwitchSink {
   onLog(line: LogLine): void {
     if (!this.wantsLog(line.level)) return;
     this.deliver(logDataFrame(line));
+  }
+
+  wantsEvent(name: string, subclass: string | undefined): boolean {
+    if (!this.authed || this.closing || !this.eventsOn) return false;
+    if (this.events.has('ALL')) return true;
+    return this.events.has(name) && (name !== 'CUSTOM' || !subclass || this.subclasses.has(subclass));
   }
 
   wantsLog(level: number): boolean {

@@ -19,6 +19,7 @@ import { SITES, type Header, type HeaderValue } from './eslEvent';
 import type { ChannelTableLag } from './channelTable';
 import { SimSwitch, type SwitchIdentity } from './switchCore';
 import { parseCause } from './originateArgs';
+import type { FarEnd } from './farEnd';
 
 export interface TestEslServerOptions {
   /** The `auth` password. Default `ClueCon`. */
@@ -80,6 +81,11 @@ export interface TestEslServerOptions {
    * before it fails `NO_ANSWER` (capture 17). Default 60 000, FreeSWITCH's originate timeout.
    */
   originateTimeoutMs?: number;
+  /**
+   * The far end of loopback calls, for load tests: how long each rings and which fail with which
+   * cause (`farEndMix({ ringMs: [50, 150], failures: { USER_BUSY: 0.02 } })`, see farEnd.ts).
+   */
+  farEnd?: FarEnd;
 }
 
 /** One command as the server received it. */
@@ -125,9 +131,9 @@ export interface StopOptions {
 
 export class TestEslServer {
   private readonly options: Required<
-    Omit<TestEslServerOptions, 'rejectConnections' | 'mediaDurationMs' | 'coreUuid' | 'xmlError' | 'sleepDurationMs' | 'dialplanTime'>
+    Omit<TestEslServerOptions, 'rejectConnections' | 'mediaDurationMs' | 'coreUuid' | 'xmlError' | 'sleepDurationMs' | 'dialplanTime' | 'farEnd'>
   > &
-    Pick<TestEslServerOptions, 'rejectConnections' | 'mediaDurationMs' | 'coreUuid' | 'sleepDurationMs' | 'dialplanTime'>;
+    Pick<TestEslServerOptions, 'rejectConnections' | 'mediaDurationMs' | 'coreUuid' | 'sleepDurationMs' | 'dialplanTime' | 'farEnd'>;
   private xmlError: string | undefined;
   private server: Server | undefined;
   private listenPort: number;
@@ -159,6 +165,7 @@ export class TestEslServer {
       maxSessions: options.maxSessions ?? 5000,
       sessionRateTickMs: options.sessionRateTickMs ?? 1000,
       originateTimeoutMs: options.originateTimeoutMs ?? 60_000,
+      farEnd: options.farEnd,
     };
     this.xmlError = options.xmlError;
     this.listenPort = this.options.port;
@@ -186,6 +193,7 @@ export class TestEslServer {
       maxSessions: this.options.maxSessions,
       sessionRateTickMs: this.options.sessionRateTickMs,
       originateTimeoutMs: this.options.originateTimeoutMs,
+      farEnd: this.options.farEnd,
     });
     sw.globals.xmlError = this.xmlError;
     return sw;

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { AppRunner } from './apps';
 import { CallFlows } from './calls';
 import { ChannelTable, type ChannelTableLag } from './channelTable';
+import type { FarEnd } from './farEnd';
 import { SwitchGlobals } from './globals';
 import { LOG_SITES, channelKill, hangupLine, type LogSite } from './sessionLog';
 import { SessionLimits, unsigned } from './sessionLimits';
@@ -48,6 +49,8 @@ export interface SimSwitchOptions {
   sessionRateTickMs?: number;
   /** How long an originate waits for its leg to answer (FreeSWITCH: 60 s). */
   originateTimeoutMs?: number;
+  /** The far end of loopback calls: ring time and failures (see farEnd.ts). */
+  farEnd?: FarEnd | undefined;
 }
 
 /** Receives everything the switch emits; the ESL connections implement it. */
@@ -56,6 +59,11 @@ export interface SwitchSink {
   onLog(line: LogLine): void;
   /** Whether a log line of this level would go anywhere (no: the switch does not even format it). */
   wantsLog?(level: number): boolean;
+  /**
+   * Whether an event of this name (and subclass) could go anywhere, before its filters: no, and
+   * the switch does not build it. At hundreds of calls a second most events go to nobody.
+   */
+  wantsEvent?(name: string, subclass: string | undefined): boolean;
 }
 
 /** Options of one event. */
@@ -173,6 +181,13 @@ export class SimSwitch {
 
   /** Builds and delivers an event: base headers, pre, channel data (+ variables if verbose), post. */
   fire(name: string, site: CallSite, o: FireOptions = {}): EslEvent {
+    let wanted = false;
+    for (const sink of this.sinks) if (sink.wantsEvent?.(name, o.subclass) ?? true) wanted = true;
+    if (!wanted) {
+      // Nobody listens: the sequence number is still taken, as FreeSWITCH numbers every event.
+      if (o.sequence === undefined) this.nextSequence();
+      return { name, subclass: o.subclass, headers: [], body: o.body };
+    }
     const headers = this.baseHeaders(name, site, o.timestampUs ?? nowUs(), o.sequence);
     // switch_event_create_subclass adds Event-Subclass after the base headers.
     if (o.subclass) headers.push(['Event-Subclass', o.subclass]);

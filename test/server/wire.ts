@@ -140,23 +140,46 @@ export function serializeJson(event: EslEvent): Buffer {
   if (event.body !== undefined) {
     members.push(['Content-Length', String(Buffer.byteLength(event.body))], ['_body', event.body]);
   }
-  const parts: Buffer[] = [Buffer.from('{')];
+  // Text that JSON.stringify escapes exactly as cJSON does goes into one string; the rest (raw
+  // bytes, lone surrogates) byte-wise. Most events are text only: one Buffer.from per event.
+  const out: Buffer[] = [];
+  let text = '{';
+  const put = (value: HeaderValue): void => {
+    if (typeof value === 'string' && !LONE_SURROGATE.test(value)) {
+      text += JSON.stringify(value);
+      return;
+    }
+    out.push(Buffer.from(text), jsonString(value));
+    text = '';
+  };
   members.forEach(([name, value], i) => {
-    if (i > 0) parts.push(Buffer.from(','));
-    parts.push(jsonString(name), Buffer.from(':'));
+    if (i > 0) text += ',';
+    put(name);
+    text += ':';
     // An array header (`ARRAY::a|:b`, e.g. variable_DP_MATCH) is a JSON array (capture 20).
-    const text = typeof value === 'string' ? value : undefined;
-    if (text?.startsWith('ARRAY::')) {
-      parts.push(Buffer.from('['));
-      text.slice(7).split('|:').forEach((item, j) => parts.push(...(j > 0 ? [Buffer.from(',')] : []), jsonString(item)));
-      parts.push(Buffer.from(']'));
+    const str = typeof value === 'string' ? value : undefined;
+    if (str?.startsWith('ARRAY::')) {
+      text += '[';
+      str.slice(7).split('|:').forEach((item, j) => {
+        if (j > 0) text += ',';
+        put(item);
+      });
+      text += ']';
     } else {
-      parts.push(jsonString(value));
+      put(value);
     }
   });
-  parts.push(Buffer.from('}'));
-  return Buffer.concat(parts);
+  text += '}';
+  if (out.length === 0) return Buffer.from(text);
+  out.push(Buffer.from(text));
+  return Buffer.concat(out);
 }
+
+/**
+ * JSON.stringify escapes `"`, `\` and control characters as cJSON does (`\b \f \n \r \t`, else
+ * `\u00xx`) and copies everything else; it differs only on lone surrogates (cJSON copies bytes).
+ */
+const LONE_SURROGATE = /[\ud800-\udfff]/;
 
 /**
  * `switch_xml_ampencode` on element text (attribute off, UTF-8 encoding on, as `switch_xml_toxml`
