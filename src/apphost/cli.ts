@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * `fsdev`: runs call-control apps headless, the same app host the extension uses.
+ * `fsdev`: runs call-control apps headless, the same app host the extension uses, and load tests.
  *
  *   fsdev serve --host 127.0.0.1 --port 8021 --password ClueCon --app ./fsapps/x.ts [--app …] [--watch]
+ *   fsdev load --server 127.0.0.1:8021 --rate 50 --limit 500 --duration 10s --run-time 60s (see loadOptions.ts)
  *
  * The password may come from FREESWITCH_PASSWORD instead (better: it stays off the process list).
  * Logs go to stdout; SIGINT/SIGTERM unload the apps (teardown runs) and exit 0.
@@ -11,9 +12,11 @@ import { watch, type FSWatcher } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LoadResult } from '../shared/protocol/appHost';
+import { runLoad } from './loadCommand';
 import { AppHostSupervisor, type AppHostLog } from './supervisor';
 
-const USAGE = `usage: fsdev serve [--host 127.0.0.1] [--port 8021] [--user USER] [--password PASSWORD] --app ./fsapps/x.ts [--app [id=]path …] [--watch] [--inspect]
+const USAGE = `usage: fsdev load --server HOST[:PORT] [--rate N] [--limit N] [--duration T|auto] … (fsdev load --help)
+       fsdev serve [--host 127.0.0.1] [--port 8021] [--user USER] [--password PASSWORD] --app ./fsapps/x.ts [--app [id=]path …] [--watch] [--inspect]
 
   --host       mod_event_socket host (default 127.0.0.1)
   --port       mod_event_socket port (default 8021)
@@ -151,6 +154,7 @@ async function serve(argv: string[]): Promise<number> {
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'serve') return serve(rest);
+  if (command === 'load') return runLoad(rest);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(USAGE);
     return command === undefined ? 1 : 0;

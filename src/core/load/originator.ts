@@ -31,6 +31,11 @@ export interface OriginatorOptions {
   /** Stop offering after this many originates. Default: no end. */
   maxOffered?: number;
   /**
+   * Stop offering this long after the start (ms): slots due from then on are not part of the run.
+   * Time paused counts. Default: no end.
+   */
+  runTimeMs?: number;
+  /**
    * How long an answered call is held before this run hangs it up, in ms, or `'auto'`: the hold
    * that makes the offered load `limit` erlangs, as switchio's auto_duration (limit / rate), less
    * the setup and teardown times measured so far and half a gap between calls, so the limit is
@@ -48,7 +53,7 @@ export interface OriginatorOptions {
    * slow one does not hold up the others. Default: two seconds of the server's share of the rate, at least 16.
    */
   maxInFlightPerServer?: number;
-  /** See PacerOptions.maxLagMs. Default 100 ms. */
+  /** See PacerOptions.maxLagMs. Default 1000 ms. */
   maxLagMs?: number;
   /** `originate_timeout` in seconds for every call. */
   originateTimeoutSec?: number;
@@ -150,6 +155,7 @@ export class Originator implements Disposable {
   private startEpochMs = 0;
   private offeringEndedMs: number | undefined;
   private tickTimer: TimerHandle | undefined;
+  private runTimer: TimerHandle | undefined;
   private nextTick = 1;
   private rrIndex = 0;
   private lastSample: SecondSample | undefined;
@@ -196,6 +202,7 @@ export class Originator implements Disposable {
     if (options.maxOffered !== undefined && !(Number.isInteger(options.maxOffered) && options.maxOffered >= 1)) {
       throw new RangeError(`maxOffered must be a whole number of calls, 1 or more, not ${String(options.maxOffered)}`);
     }
+    if (options.runTimeMs !== undefined && !(Number.isFinite(options.runTimeMs) && options.runTimeMs > 0)) throw new RangeError(`run time must be above 0 ms, not ${String(options.runTimeMs)}`);
     if (options.maxInFlightPerServer !== undefined && !(Number.isInteger(options.maxInFlightPerServer) && options.maxInFlightPerServer >= 1)) {
       throw new RangeError(`maxInFlightPerServer must be a whole number, 1 or more, not ${String(options.maxInFlightPerServer)}`);
     }
@@ -302,6 +309,10 @@ export class Originator implements Disposable {
     this.pacer = new Pacer(this.clock, { rate: this._rate, rampMs: this.options.rampMs ?? 0, maxLagMs: this.options.maxLagMs }, (slot, late) => this.offer(slot.index, slot.dueMs, slot.nowMs, late));
     this.setState('originating');
     this.armTick();
+    if (this.options.runTimeMs !== undefined) {
+      // Slots past the end stop the run as they come due; this covers a pause or a slow rate.
+      this.runTimer = this.clock.setTimeout(() => this.endOffering(), this.options.runTimeMs);
+    }
     this.pacer.start(this.startMs);
   }
 
@@ -345,6 +356,8 @@ export class Originator implements Disposable {
     }
     if (this._state === 'originating' || this._state === 'paused') {
       this.pacer?.stop();
+      if (this.runTimer !== undefined) this.clock.clearTimeout(this.runTimer);
+      this.runTimer = undefined;
       this.offeringEndedMs = this.clock.now();
       this.setState('stopping');
       this.maybeStopped();
@@ -352,7 +365,14 @@ export class Originator implements Disposable {
     return this.stopped ?? Promise.resolve();
   }
 
-  /** Resolves once the run is stopped (stop() or maxOffered reached, and every call ended). */
+  /** The run time is over: offering ends at exactly start + runTimeMs. */
+  private endOffering(): void {
+    if (this._state !== 'originating' && this._state !== 'paused') return;
+    void this.stop();
+    this.offeringEndedMs = this.startMs + this.options.runTimeMs!;
+  }
+
+  /** Resolves once the run is stopped (stop(), maxOffered or runTimeMs reached, and every call ended). */
   whenStopped(): Promise<void> {
     return this.stopped ?? Promise.resolve();
   }
@@ -414,6 +434,10 @@ export class Originator implements Disposable {
 
   private offer(index: number, dueMs: number, nowMs: number, late: boolean): void {
     const m = this.metrics!;
+    if (this.options.runTimeMs !== undefined && dueMs - this.startMs >= this.options.runTimeMs) {
+      this.endOffering();
+      return;
+    }
     const reason = late ? 'late' : this.active.size >= this._limit ? 'limit' : undefined;
     const member = reason ? undefined : this.pickMember();
     const why: NotOfferedReason | undefined = reason ?? (member ? undefined : this.anyMemberUp() ? 'backlog' : 'no-server');
@@ -786,6 +810,7 @@ export class Originator implements Disposable {
   dispose(): void {
     this.pacer?.stop();
     if (this.tickTimer !== undefined) this.clock.clearTimeout(this.tickTimer);
+    if (this.runTimer !== undefined) this.clock.clearTimeout(this.runTimer);
     for (const call of this.active.values()) if (call.timer !== undefined) this.clock.clearTimeout(call.timer);
     for (const t of this.orphanTimers) this.clock.clearTimeout(t);
     this.orphanTimers.clear();

@@ -15,7 +15,7 @@ export interface PacerOptions {
   rampMs?: number;
   /**
    * A slot whose due time is further behind than this when the pacer gets to it (the process was
-   * busy or stalled) is handed out as late instead of being sent in a catch-up burst. Default 100 ms.
+   * busy or stalled) is handed out as late instead of being sent in a catch-up burst. Default 1000 ms: a stall shorter than that is caught up, and shows in the send lag.
    */
   maxLagMs?: number;
 }
@@ -48,7 +48,7 @@ export class Pacer {
     assertRate(options.rate);
     this._rate = options.rate;
     this.rampMs = Math.max(0, options.rampMs ?? 0);
-    this.maxLagMs = options.maxLagMs ?? 100;
+    this.maxLagMs = options.maxLagMs ?? 1000;
   }
 
   /** The rate the schedule holds (or ramps to). */
