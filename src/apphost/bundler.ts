@@ -13,8 +13,13 @@ import type { AppDiagnostic } from '../shared/protocol/appHost';
 /** Where the host publishes its core for bundled apps: `globalThis[Symbol.for(…)]`. */
 export const CORE_GLOBAL = 'freeswitch-dev.core';
 
+/** Where a test host publishes `freeswitch-dev/test` (the call test API) for bundled test files. */
+export const TEST_GLOBAL = 'freeswitch-dev.test';
+
 /** Import specifiers that mean "the package's API": `freeswitch-dev`, `freeswitch-dev/…`, `fsdev`. */
 export const CORE_SPECIFIER = /^(freeswitch-dev|fsdev)(\/.*)?$/;
+/** `freeswitch-dev/test`: the call test API, published by the test host (TEST_GLOBAL). */
+const TEST_SPECIFIER = /^(freeswitch-dev|fsdev)\/test$/;
 
 export type BundleOutcome =
   | { ok: true; file: string; inputs: string[]; warnings: AppDiagnostic[]; ms: number }
@@ -24,10 +29,13 @@ const corePlugin: Plugin = {
   name: 'fsdev-core',
   setup(build) {
     build.onResolve({ filter: CORE_SPECIFIER }, (args) => ({ path: args.path, namespace: 'fsdev-core' }));
-    build.onLoad({ filter: /.*/, namespace: 'fsdev-core' }, () => ({
-      contents: `module.exports = globalThis[Symbol.for(${JSON.stringify(CORE_GLOBAL)})];`,
-      loader: 'js',
-    }));
+    build.onLoad({ filter: /.*/, namespace: 'fsdev-core' }, (args) => {
+      const global = TEST_SPECIFIER.test(args.path) ? TEST_GLOBAL : CORE_GLOBAL;
+      return {
+        contents: `module.exports = globalThis[Symbol.for(${JSON.stringify(global)})] ?? (() => { throw new Error(${JSON.stringify(`${args.path} is only available where fsdev runs this file`)}); })();`,
+        loader: 'js',
+      };
+    });
   },
 };
 

@@ -14,8 +14,10 @@ import { parseArgs } from 'node:util';
 import type { LoadResult } from '../shared/protocol/appHost';
 import { runLoad } from './loadCommand';
 import { AppHostSupervisor, type AppHostLog } from './supervisor';
+import { testCommand } from './testing/testCommand';
 
 const USAGE = `usage: fsdev load --server HOST[:PORT] [--rate N] [--limit N] [--duration T|auto] … (fsdev load --help)
+       fsdev test [globs…] [--server HOST:PORT] [--reporter junit --out results.xml] … (fsdev test --help)
        fsdev serve [--host 127.0.0.1] [--port 8021] [--user USER] [--password PASSWORD] --app ./fsapps/x.ts [--app [id=]path …] [--watch] [--inspect]
 
   --host       mod_event_socket host (default 127.0.0.1)
@@ -154,6 +156,7 @@ async function serve(argv: string[]): Promise<number> {
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'serve') return serve(rest);
+  if (command === 'test') return testCommand(rest);
   if (command === 'load') return runLoad(rest);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(USAGE);

@@ -12,7 +12,7 @@ const ROOT = join(__dirname, '..', '..');
 
 /** As in scripts/build.mjs: `esbuild` stays external (the host bundles apps with it; it ships a native binary). */
 const APPHOST_BUILD = {
-  entryPoints: { apphost: 'src/apphost/main.ts', fsdev: 'src/apphost/cli.ts' },
+  entryPoints: { apphost: 'src/apphost/main.ts', fsdev: 'src/apphost/cli.ts', testhost: 'src/apphost/testHost.ts' },
   bundle: true,
   platform: 'node',
   target: 'node20',

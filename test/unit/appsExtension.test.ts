@@ -120,10 +120,10 @@ describe('app template and types', () => {
 
   test('the tsconfig maps freeswitch-dev to the shipped declarations, merging an existing file', () => {
     const fresh = JSON.parse(mergeAppsTsconfig(undefined, '/ext/dist/types/index.d.ts')!);
-    assert.deepEqual(fresh.compilerOptions.paths, { 'freeswitch-dev': ['/ext/dist/types/index.d.ts'] });
+    assert.deepEqual(fresh.compilerOptions.paths, { 'freeswitch-dev': ['/ext/dist/types/index.d.ts'], 'freeswitch-dev/test': ['/ext/dist/types/testing/index.d.ts'] });
     const merged = JSON.parse(mergeAppsTsconfig(JSON.stringify({ compilerOptions: { strict: false, paths: { x: ['y'] } } }), '/e/index.d.ts')!);
     assert.equal(merged.compilerOptions.strict, false);
-    assert.deepEqual(merged.compilerOptions.paths, { x: ['y'], 'freeswitch-dev': ['/e/index.d.ts'] });
+    assert.deepEqual(merged.compilerOptions.paths, { x: ['y'], 'freeswitch-dev': ['/e/index.d.ts'], 'freeswitch-dev/test': ['/e/testing/index.d.ts'] });
     assert.equal(mergeAppsTsconfig('{ // comment\n}', '/e'), undefined);
   });
 });

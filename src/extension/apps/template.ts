@@ -45,7 +45,7 @@ const BASE_OPTIONS = {
 };
 
 /**
- * The apps folder's `tsconfig.json` text with `paths["freeswitch-dev"]` pointing at the shipped
+ * The apps folder's `tsconfig.json` text with `paths["freeswitch-dev"]` (and `freeswitch-dev/test`) pointing at the shipped
  * declarations: a new file, or the existing one with that entry set (other settings kept).
  * Undefined when the existing file is not plain JSON (comments): it is left alone.
  */
@@ -62,6 +62,8 @@ export function mergeAppsTsconfig(existing: string | undefined, declarations: st
   }
   const options = (config.compilerOptions && typeof config.compilerOptions === 'object' ? config.compilerOptions : {}) as Record<string, unknown>;
   const paths = (options.paths && typeof options.paths === 'object' ? options.paths : {}) as Record<string, unknown>;
-  config.compilerOptions = { ...options, paths: { ...paths, 'freeswitch-dev': [declarations] } };
+  // Call tests import `freeswitch-dev/test`, declared next to the core's index.d.ts.
+  const testing = declarations.replace(/index\.d\.ts$/, 'testing/index.d.ts');
+  config.compilerOptions = { ...options, paths: { ...paths, 'freeswitch-dev': [declarations], 'freeswitch-dev/test': [testing] } };
   return `${JSON.stringify(config, null, 2)}\n`;
 }

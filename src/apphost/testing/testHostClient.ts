@@ -1,0 +1,88 @@
+/**
+ * Starts a test host process (dist/testhost.js) for one run and hands its validated messages to the
+ * caller. No vscode: the Test Explorer and `fsdev test` both use it. The password travels over IPC,
+ * never on the command line.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseTestHostMessage, type RunMessage, type TestHostHello, type TestHostToParent, type TestRunSummary } from '../../shared/protocol/testHost';
+
+export interface TestHostRunOptions {
+  run: Omit<RunMessage, 'kind'>;
+  /** The host script. Default: testhost.js next to this bundle. */
+  hostScript?: string;
+  /** Start with the inspector on 127.0.0.1 (a free port); `onHello` gets its URL before the run starts. */
+  inspect?: boolean;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Every message, in order (hello first). */
+  onMessage(message: TestHostToParent): void;
+  /** Called with the hello; the run is sent once this resolves (attach a debugger here). */
+  onHello?(hello: TestHostHello): void | Promise<void>;
+  /** Lines the host printed outside the protocol (its own stderr, say). */
+  onStderr?(line: string): void;
+}
+
+/** One run in its own process. `done` settles with the summary, or rejects if the host broke down. */
+export class TestHostRun {
+  private readonly child: ChildProcess;
+  readonly done: Promise<TestRunSummary>;
+  private summary: TestRunSummary | undefined;
+  private fatal: string | undefined;
+
+  constructor(options: TestHostRunOptions) {
+    const script = options.hostScript ?? join(__dirname, 'testhost.js');
+    this.child = fork(script, [], {
+      cwd: options.cwd ?? process.cwd(),
+      env: options.env ?? process.env,
+      execArgv: ['--enable-source-maps', ...(options.inspect ? ['--inspect=127.0.0.1:0'] : [])],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    const stderr = (line: string): void => options.onStderr?.(line);
+    if (this.child.stdout) createInterface({ input: this.child.stdout }).on('line', stderr);
+    // Node's "Debugger listening on ws://…" lines land here too.
+    if (this.child.stderr) createInterface({ input: this.child.stderr }).on('line', stderr);
+    this.done = new Promise<TestRunSummary>((resolve, reject) => {
+      this.child.on('message', (raw: unknown) => {
+        const message = parseTestHostMessage(raw);
+        if (!message) {
+          stderr(`ignored a malformed message from the test host: ${JSON.stringify(raw).slice(0, 200)}`);
+          return;
+        }
+        if (message.kind === 'hello') {
+          void Promise.resolve(options.onHello?.(message)).then(
+            () => this.child.connected && this.child.send({ kind: 'run', ...options.run } satisfies RunMessage),
+            (err: unknown) => {
+              this.fatal = `could not start the run: ${err instanceof Error ? err.message : String(err)}`;
+              this.child.kill();
+            },
+          );
+        }
+        if (message.kind === 'done') this.summary = message.summary;
+        if (message.kind === 'fatal') this.fatal = message.message;
+        options.onMessage(message);
+      });
+      this.child.on('error', (err) => reject(err));
+      this.child.on('exit', (code, signal) => {
+        if (this.summary && this.fatal === undefined) resolve(this.summary);
+        else reject(new Error(this.fatal ?? `the test host exited (${signal ?? `code ${code}`}) before the run finished`));
+      });
+    });
+    this.done.catch(() => undefined);
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Stops after the running test (whose calls are still cleaned up). */
+  cancel(): void {
+    if (this.child.connected) this.child.send({ kind: 'cancel' });
+  }
+
+  /** Ends the host at once. */
+  kill(): void {
+    this.child.kill('SIGKILL');
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * What a call test gets: `originate` (calls tracked and always hung up afterwards), the core's
+ * Client and EventListener, `loadApp`, an AbortSignal, and the events of the test's calls (for
+ * `expect` and for failure reports).
+ */
+import type { App } from '../apps/app';
+import type { Client } from '../client';
+import { APP_ID_VAR, type OriginateOptions } from '../dialString';
+import type { EslEvent } from '../esl/event';
+import type { EventListener } from '../listener';
+import type { Call } from '../models/call';
+import type { Session } from '../models/session';
+import { DisposableStore } from '../util/lifecycle';
+import { CallTestError } from './errors';
+
+/** Channel variable stamped on every call a test originates (loopback legs inherit it). */
+export const TEST_RUN_VAR = 'fsdev_test_run';
+
+/** Events kept per test for `expect` and failure reports. */
+const MAX_EVENTS_PER_TEST = 5000;
+
+export interface TestOriginateOptions extends OriginateOptions {
+  /** How long to wait for FreeSWITCH to create the call (ms). Default 10 s. */
+  within?: number;
+}
+
+/** What every call test (and hook) receives. */
+export interface CallTestContext {
+  /** The test's name (suites and name joined by ' › '). */
+  readonly testName: string;
+  /**
+   * Originates a call and resolves once FreeSWITCH has created it and the listener tracks it (for a
+   * loopback endpoint, both legs). Rejects with FreeSWITCH's cause (`JobError`) if it fails. The
+   * call is hung up when the test ends, whatever happens.
+   */
+  originate(destination: string, options?: TestOriginateOptions): Promise<Call>;
+  /** Loads an app (object, or `.ts` path relative to the test file) for this test; unloaded after it. Resolves to its id. */
+  loadApp(app: App | string, options?: { id?: string }): Promise<string>;
+  readonly client: Client;
+  readonly listener: EventListener;
+  /** Aborted when the test times out or the run is cancelled. */
+  readonly signal: AbortSignal;
+  /** Every event of this test's calls so far, oldest first. */
+  readonly events: readonly EslEvent[];
+  /** The calls this test originated, in order. */
+  readonly calls: readonly Call[];
+}
+
+/** Loads apps for the runner: by object, or by bundling a `.ts` path. */
+export interface AppLoader {
+  load(app: App | string, id: string): Promise<void>;
+  unload(id: string): Promise<void>;
+}
+
+/**
+ * The runner's side of a test's context: owns the event recording and the cleanup that hangs up
+ * every call the test started.
+ */
+export class TestScope implements CallTestContext {
+  readonly events: EslEvent[] = [];
+  readonly calls: Call[] = [];
+  /** Session uuids of this test's calls (originated ones, and legs seen carrying the run token). */
+  readonly uuids = new Set<string>();
+  private readonly originated = new Set<string>();
+  private readonly apps: string[] = [];
+  private readonly store = new DisposableStore();
+  private readonly controller = new AbortController();
+  private eventsDropped = 0;
+
+  constructor(
+    readonly testName: string,
+    readonly client: Client,
+    readonly listener: EventListener,
+    /** Unique per test and run: the value of TEST_RUN_VAR on its calls. */
+    readonly token: string,
+    private readonly appLoader: AppLoader,
+  ) {
+    this.store.add(listener.onDidReceiveEvent((e) => this.record(e)));
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  abort(reason: Error): void {
+    this.controller.abort(reason);
+  }
+
+  private record(e: EslEvent): void {
+    const uuid = e.uuid;
+    if (!uuid) return;
+    if (!this.uuids.has(uuid)) {
+      if (e.headers[`variable_${TEST_RUN_VAR}`] !== this.token) return;
+      this.uuids.add(uuid);
+    }
+    if (this.events.length >= MAX_EVENTS_PER_TEST) {
+      this.events.shift();
+      this.eventsDropped++;
+    }
+    this.events.push(e);
+  }
+
+  /** The events of one call (or session), oldest first. */
+  eventsOf(target: Call | Session): EslEvent[] {
+    const ids = new Set('sessions' in target ? target.sessions.map((s) => s.uuid) : [target.uuid]);
+    return this.events.filter((e) => ids.has(e.uuid ?? ''));
+  }
+
+  readonly originate = async (destination: string, options: TestOriginateOptions = {}): Promise<Call> => {
+    const { within = 10_000, ...rest } = options;
+    if (this.signal.aborted) throw new CallTestError('the test already ended: no more calls', { expected: 'a running test', actual: 'ended' });
+    const variables = { ...rest.variables, [TEST_RUN_VAR]: this.token };
+    if (rest.appId !== undefined && !this.listener.loadedApps.has(rest.appId)) {
+      throw new CallTestError(`no app is loaded with id ${rest.appId}: useApp(…) or loadApp(…) it first`, { expected: `app ${rest.appId} loaded`, actual: `loaded: ${[...this.listener.loadedApps.keys()].join(', ') || 'none'}` });
+    }
+    const job = this.client.originate(destination, { ...rest, variables });
+    const uuid = job.sessUuid!;
+    this.originated.add(uuid);
+    this.uuids.add(uuid);
+    await job.get(within);
+    const call = await this.waitFor(
+      () => {
+        const c = this.listener.sessions.get(uuid)?.call ?? this.listener.calls.get(uuid);
+        if (!c) return undefined;
+        const loopback = rest.endpoint === undefined || rest.endpoint === 'loopback' || (typeof rest.endpoint === 'object' && rest.endpoint.kind === 'loopback');
+        return !loopback || c.sessions.length >= 2 || c.ended ? c : undefined;
+      },
+      within,
+      () => `originate ${destination}: the job succeeded but the listener saw no call for ${uuid} within ${within} ms`,
+    );
+    if (!this.calls.includes(call)) this.calls.push(call);
+    for (const s of call.sessions) this.uuids.add(s.uuid);
+    return call;
+  };
+
+  readonly loadApp = async (app: App | string, options: { id?: string } = {}): Promise<string> => {
+    const id = options.id ?? (typeof app === 'string' ? (app.split(/[\\/]/).pop() ?? app).replace(/\.[cm]?tsx?$/, '') : app.name);
+    if (!id) throw new Error('loadApp: give the app an id ({ id: "myapp" }) or a name');
+    await this.appLoader.load(app, id);
+    this.apps.push(id);
+    return id;
+  };
+
+  /**
+   * Resolves with `check()`'s first non-undefined value, checking now and after every event the
+   * listener receives; rejects with `failure()` after `within` ms or when the test is aborted.
+   */
+  waitFor<T>(check: () => T | undefined, within: number, failure: () => string | Error): Promise<T> {
+    return waitForListener(this.listener, check, within, failure, this.signal);
+  }
+
+  /**
+   * Hangs up every call this test started (also legs that inherited its run token) and waits until
+   * the listener saw them end. Resolves to what could not be cleaned up (empty when all is well).
+   */
+  async cleanup(timeoutMs = 5_000): Promise<string[]> {
+    const problems: string[] = [];
+    if (!this.signal.aborted) this.controller.abort(new Error('the test ended'));
+    const live = (): Session[] => [...this.listener.sessions.values()].filter((s) => !s.ended && (this.uuids.has(s.uuid) || s.var(TEST_RUN_VAR) === this.token));
+    if (live().length > 0 || this.originated.size > 0) {
+      // One command for every leg carrying the token, also those the listener has not seen yet
+      // (an originate still ringing); then each known leg by uuid, in case a leg lost the variable.
+      await this.client.cmd(`hupall NORMAL_CLEARING ${TEST_RUN_VAR} ${this.token}`).catch(() => undefined);
+      await Promise.all(live().map((s) => this.client.cmd(`uuid_kill ${s.uuid} NORMAL_CLEARING`).catch(() => undefined)));
+    }
+    try {
+      await waitForListener(this.listener, () => (live().length === 0 ? true : undefined), timeoutMs, () => `cleanup: ${live().length} session(s) of the test still up after ${timeoutMs} ms: ${live().map((s) => s.uuid).join(', ')}`);
+    } catch (err) {
+      problems.push(err instanceof Error ? err.message : String(err));
+    }
+    for (const id of this.apps.splice(0).reverse()) {
+      try {
+        await this.appLoader.unload(id);
+      } catch (err) {
+        problems.push(`unloading app ${id}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    this.store.dispose();
+    return problems;
+  }
+
+  get droppedEvents(): number {
+    return this.eventsDropped;
+  }
+
+  /** The app id a call runs in, for messages. */
+  static appOf(call: Call): string | undefined {
+    for (const s of call.sessions) {
+      const id = s.var(APP_ID_VAR);
+      if (id) return id;
+    }
+    return undefined;
+  }
+}
+
+/** Resolves with `check()`'s first defined value, re-checked after each listener event; a named timeout otherwise. */
+export function waitForListener<T>(listener: EventListener, check: () => T | undefined, within: number, failure: () => string | Error, signal?: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const first = check();
+    if (first !== undefined) return resolve(first);
+    const done = (): void => {
+      clearTimeout(timer);
+      sub.dispose();
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const fail = (): void => {
+      done();
+      const f = failure();
+      reject(typeof f === 'string' ? new CallTestError(f) : f);
+    };
+    const onAbort = (): void => {
+      done();
+      reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    };
+    const timer = setTimeout(fail, within);
+    const sub = listener.onDidReceiveEvent(() => {
+      let value: T | undefined;
+      try {
+        value = check();
+      } catch (err) {
+        done();
+        reject(err instanceof Error ? err : new Error(String(err)));
+        return;
+      }
+      if (value !== undefined) {
+        done();
+        resolve(value);
+      }
+    });
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

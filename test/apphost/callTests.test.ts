@@ -1,0 +1,201 @@
+// `fsdev test` end to end: the built CLI forks the built test host, which runs call test files
+// against the test ESL server. Exit codes, the report, the JUnit file, cleanup and the wall time.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { TestEslServer } from '../server/eslServer';
+import { appDir, buildHost } from './support';
+
+const PASSWORD = 'ClueCon';
+
+interface CliResult {
+  code: number | null;
+  out: string;
+}
+
+function runCli(cliScript: string, cwd: string, args: string[], timeoutMs = 60_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliScript, 'test', ...args], { cwd, env: { ...process.env, FREESWITCH_PASSWORD: PASSWORD }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`fsdev test did not finish within ${timeoutMs} ms:\n${out}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
+}
+
+const ECHO_TESTS = `import { callTest, expect, beforeEach, afterEach } from 'freeswitch-dev/test';
+
+const order: string[] = [];
+beforeEach(({ testName }) => { order.push('before ' + testName); });
+afterEach(() => { order.push('after'); });
+
+callTest('echo answers and returns my digits', async ({ originate }) => {
+  const call = await originate('9196', { endpoint: 'loopback', app: 'park' });
+  await expect(call).toBeAnswered({ within: 2000 });
+  // The b leg runs echo (it reads no DTMF); digits sent out of it reach the a leg, which parks and reads them.
+  await call.sessions[1].sendDtmf('1234');
+  await expect(call.sessions[0]).toReceiveDtmf('1234', { within: 3000 });
+  await call.hangup();
+  await expect(call).toHaveEnded({ cause: 'NORMAL_CLEARING' });
+});
+
+callTest('hooks ran around the first test', async () => {
+  expect(order).toEqual(['before echo answers and returns my digits', 'after', 'before hooks ran around the first test']);
+});
+
+callTest('a wrong cause fails with expected and actual', async ({ originate }) => {
+  const call = await originate('9196', { endpoint: 'loopback', app: 'park' });
+  await expect(call).toBeAnswered({ within: 2000 });
+  await call.hangup('USER_BUSY');
+  await expect(call).toHaveEnded({ cause: 'NORMAL_CLEARING' });
+});
+
+callTest.skip('not yet', async () => {});
+`;
+
+const APP = `import { defineApp } from 'freeswitch-dev';
+export default defineApp({
+  name: 'busy',
+  on: { CHANNEL_PARK: async (session) => { if (session.direction === 'inbound') await session.hangup('USER_BUSY'); } },
+});
+`;
+
+const APP_TESTS = `import { callTest, expect, useApp } from 'freeswitch-dev/test';
+import busyApp from './busy';
+
+const byObject = useApp(busyApp, { id: 'busy-object' });
+const byPath = useApp('./busy.ts', { id: 'busy-path' });
+
+for (const fixture of [byObject, byPath]) {
+  callTest('the app hangs up busy: ' + fixture.id, async ({ originate }) => {
+    const call = await originate('1000', { endpoint: { kind: 'loopback', context: 'park' }, app: 'park', appId: fixture.id });
+    await expect(call).toHaveEnded({ cause: 'USER_BUSY', within: 3000 });
+  });
+}
+`;
+
+/** Every way a test can go wrong, each leaving calls up for the cleanup to find. */
+const ALL_FAIL = `import { callTest, expect, afterEach, describe } from 'freeswitch-dev/test';
+
+callTest('throws with two calls up', async ({ originate }) => {
+  await originate('9196', { endpoint: 'loopback', app: 'park' });
+  await originate('9664', { endpoint: 'loopback', app: 'park' });
+  throw new Error('boom');
+});
+
+callTest('times out with a call up', async ({ originate }) => {
+  await originate('9196', { endpoint: 'loopback', app: 'park' });
+  await new Promise(() => undefined);
+}, { timeout: 300 });
+
+callTest('an expectation fails', async ({ originate }) => {
+  const call = await originate('9196', { endpoint: 'loopback', app: 'park' });
+  await expect(call).toHaveEnded({ within: 200 });
+});
+
+callTest('a call to nowhere', async ({ originate }) => {
+  await originate('no-such-extension', { endpoint: 'loopback', app: 'park' });
+});
+
+describe('a failing hook', () => {
+  afterEach(() => { throw new Error('afterEach broke'); });
+  callTest('passes but its hook throws', async ({ originate }) => {
+    await originate('9196', { endpoint: 'loopback', app: 'park' });
+  });
+});
+`;
+
+describe('fsdev test against the test ESL server', () => {
+  let server: TestEslServer;
+  let cliScript: string;
+  let dir: string;
+
+  before(async () => {
+    server = new TestEslServer({ password: PASSWORD, channelTableLag: 150 });
+    await server.start();
+    ({ cliScript } = await buildHost());
+    const apps = appDir();
+    dir = apps.dir;
+    mkdirSync(join(dir, 'fsapps'));
+    apps.write('fsapps/echo.calltest.ts', ECHO_TESTS);
+    apps.write('fsapps/busy.ts', APP);
+    apps.write('fsapps/busyApp.calltest.ts', APP_TESTS);
+    mkdirSync(join(dir, 'failing'));
+    apps.write('failing/allFail.calltest.ts', ALL_FAIL);
+    apps.write('failing/broken.calltest.ts', `import { callTest } from 'freeswitch-dev/test';\ncallTest('x', async () => {\n  const a = ;\n});\n`);
+  });
+
+  after(async () => {
+    await server.stop();
+  });
+
+  test('runs the default glob: passes, fails with expected/actual and the call, writes JUnit, exits 1', async () => {
+    const result = await runCli(cliScript, dir, ['--server', `127.0.0.1:${server.port}`, '--reporter', 'junit', '--out', 'results.xml']);
+    assert.equal(result.code, 1, result.out);
+    assert.match(result.out, /✔ echo answers and returns my digits \(\d+ ms\)/);
+    assert.match(result.out, /✔ hooks ran around the first test/);
+    assert.match(result.out, /✔ the app hangs up busy: busy-object/);
+    assert.match(result.out, /✔ the app hangs up busy: busy-path/);
+    assert.match(result.out, /✖ a wrong cause fails with expected and actual/);
+    assert.match(result.out, /expected: NORMAL_CLEARING\n\s+actual: {3}USER_BUSY\n\s+at fsapps\/echo\.calltest\.ts:25:\d+/);
+    assert.match(result.out, /last events of call .* when it failed:\n\s+CHANNEL_/);
+    assert.match(result.out, /- not yet \(skipped\)/);
+    assert.match(result.out, /^4 passed, 1 failed, 1 skipped$/m);
+    assert.match(result.out, /wall time .*; 0 session\(s\) left on the server/);
+    const xml = readFileSync(join(dir, 'results.xml'), 'utf8');
+    assert.match(xml, /<testsuites name="fsdev call tests" tests="6" failures="1" errors="0" skipped="1">/);
+    assert.match(xml, /<testcase classname="fsapps\/echo.calltest.ts" name="a wrong cause fails with expected and actual"[^>]*>\s*<failure message="expected call 9196 \([0-9a-f]+\) to end with NORMAL_CLEARING, but it ended with USER_BUSY" type="ExpectationFailed">/);
+    await server.whenIdle();
+  });
+
+  test('every test fails or throws: each is reported and the server is left with 0 calls', async () => {
+    const result = await runCli(cliScript, dir, ['failing/allFail.calltest.ts', '--server', `127.0.0.1:${server.port}`]);
+    assert.equal(result.code, 1, result.out);
+    assert.match(result.out, /✖ throws with two calls up[\s\S]*boom/);
+    assert.match(result.out, /✖ times out with a call up[\s\S]*time limit of 300 ms[\s\S]*at failing\/allFail\.calltest\.ts:9:1/);
+    assert.match(result.out, /✖ an expectation fails[\s\S]*expected call 9196 \([0-9a-f]+\) to end within 200 ms/);
+    assert.match(result.out, /✖ a call to nowhere[\s\S]*NO_ROUTE_DESTINATION|✖ a call to nowhere[\s\S]*UNALLOCATED_NUMBER/);
+    assert.match(result.out, /✖ a failing hook › passes but its hook throws[\s\S]*afterEach broke/);
+    assert.match(result.out, /^0 passed, 5 failed, 0 skipped$/m);
+    assert.match(result.out, /0 session\(s\) left on the server/);
+    // The server's own view, once its channel table caught up: nothing left.
+    server.syncChannelTable();
+    assert.deepEqual(server.channels, []);
+  });
+
+  test('a file that does not compile is an error at its line, and the exit code says so', async () => {
+    const result = await runCli(cliScript, dir, ['failing/broken.calltest.ts', '--server', `127.0.0.1:${server.port}`]);
+    assert.equal(result.code, 1, result.out);
+    assert.match(result.out, /✖ failing\/broken\.calltest\.ts: does not compile/);
+    assert.match(result.out, /failing\/broken\.calltest\.ts:3:\d+: Unexpected ";"/);
+  });
+
+  test('50 call tests: wall time printed', async () => {
+    const apps = appDir();
+    const body = Array.from(
+      { length: 50 },
+      (_, i) => `callTest('call ${i}', async ({ originate }) => {
+  const call = await originate('9196', { endpoint: 'loopback', app: 'park' });
+  await expect(call).toBeAnswered({ within: 2000 });
+  await call.hangup();
+  await expect(call).toHaveEnded({ cause: 'NORMAL_CLEARING' });
+});`,
+    ).join('\n');
+    apps.write('fifty.calltest.ts', `import { callTest, expect } from 'freeswitch-dev/test';\n${body}\n`);
+    const started = performance.now();
+    const run = await runCli(cliScript, apps.dir, ['fifty.calltest.ts', '--server', `127.0.0.1:${server.port}`], 120_000);
+    assert.equal(run.code, 0, run.out);
+    assert.match(run.out, /^50 passed, 0 failed, 0 skipped$/m);
+    const wall = /wall time ([\d.]+ m?s)/.exec(run.out)?.[1];
+    console.log(`# 50 call tests against the test server: wall time ${wall} (the run, in the test host); ${Math.round(performance.now() - started)} ms with process start and bundling`);
+  });
+});
