@@ -18,6 +18,7 @@ import {
 import { openConsole } from '../console/openConsole';
 import { streamLogs } from './logs';
 import { openCallTimeline, openEventStream, showEventsForCall } from '../webviews/panels';
+import { lostRow } from './lostRow';
 import { Cancelled } from './pickers';
 import { addServer, connectServer, disconnectServer, editServer, forgetPassword, removeServer, selectServer } from './servers';
 
@@ -69,9 +70,16 @@ function asNode(arg: unknown): TreeNode | undefined {
 
 export function registerCommands(services: Services): vscode.Disposable[] {
   return Object.entries(COMMANDS).map(([id, handler]) =>
-    vscode.commands.registerCommand(id, async (arg: unknown) => {
+    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+      if (lostRow(id, args)) {
+        // Guessing would act on the wrong call, and a picker of every call is no better under
+        // heavy traffic: say what happened and let the user click again.
+        services.log.info(`${id}: the tree was redrawing the row as it was clicked; nothing was done`);
+        void vscode.window.showInformationMessage('The Servers tree was redrawing that row as you clicked it, so nothing was done. Please click again.');
+        return;
+      }
       try {
-        await handler(services, asNode(arg));
+        await handler(services, asNode(args[0]));
       } catch (err) {
         if (err instanceof Cancelled) return;
         const message = err instanceof Error ? err.message : String(err);
