@@ -1,50 +1,190 @@
 import * as vscode from 'vscode';
 import type { Call, LoadedApp, Session } from '../../core';
 import type { AppStatus } from '../../shared/protocol/appHost';
+import type { AppManager } from '../apps/appManager';
 export { callLabel, callState, formatDuration } from './format';
+import { neutralise, sessionTooltipRows } from './format';
 import type { ServerConnection } from '../servers/serverConnection';
 
-/** Tree nodes are thin handles on live data; the provider turns them into TreeItems. */
+/**
+ * Tree nodes are thin handles on live data; the provider turns them into TreeItems. There is one
+ * node object per row for as long as the row exists (see TreeNodes): VS Code finds a row to refresh
+ * by the identity of the object fired, and hands commands the object it was given.
+ */
 export type TreeNode = ServerNode | CallsNode | AppsNode | CallNode | SessionNode | AppNode | HostAppNode | ErrorNode;
 
 export interface ServerNode {
-  kind: 'server';
-  server: ServerConnection;
+  readonly kind: 'server';
+  readonly server: ServerConnection;
 }
 export interface CallsNode {
-  kind: 'calls';
-  server: ServerConnection;
+  readonly kind: 'calls';
+  readonly server: ServerConnection;
 }
 export interface AppsNode {
-  kind: 'apps';
-  server: ServerConnection;
+  readonly kind: 'apps';
+  readonly server: ServerConnection;
 }
 export interface CallNode {
-  kind: 'call';
-  server: ServerConnection;
-  call: Call;
+  readonly kind: 'call';
+  readonly server: ServerConnection;
+  readonly call: Call;
 }
 export interface SessionNode {
-  kind: 'session';
-  server: ServerConnection;
-  session: Session;
+  readonly kind: 'session';
+  readonly server: ServerConnection;
+  readonly session: Session;
 }
 export interface AppNode {
-  kind: 'app';
-  server: ServerConnection;
-  app: LoadedApp;
+  readonly kind: 'app';
+  readonly server: ServerConnection;
+  readonly app: LoadedApp;
 }
 /** An app running in the server's app host (src/apphost), as the host last reported it. */
 export interface HostAppNode {
-  kind: 'hostApp';
-  server: ServerConnection;
-  app: AppStatus;
+  readonly kind: 'hostApp';
+  readonly server: ServerConnection;
+  readonly app: AppStatus;
 }
 /** A connection failure, shown as a child of its server with a way to fix it. */
 export interface ErrorNode {
-  kind: 'error';
-  server: ServerConnection;
-  message: string;
+  readonly kind: 'error';
+  readonly server: ServerConnection;
+  readonly message: string;
+}
+
+interface ServerRows {
+  server: ServerNode;
+  calls: CallsNode;
+  apps: AppsNode;
+  error: { kind: 'error'; server: ServerConnection; message: string };
+  hostApps: Map<string, { kind: 'hostApp'; server: ServerConnection; app: AppStatus }>;
+}
+
+/**
+ * The one node object per row: per server its row, Calls, Apps and error rows; per call, session
+ * and app a row, kept as long as the live object is (weakly, so ended calls are collected).
+ */
+export class TreeNodes {
+  private readonly servers = new WeakMap<ServerConnection, ServerRows>();
+  private readonly calls = new WeakMap<Call, CallNode>();
+  private readonly sessions = new WeakMap<Session, SessionNode>();
+  private readonly apps = new WeakMap<LoadedApp, AppNode>();
+
+  private rows(server: ServerConnection): ServerRows {
+    let rows = this.servers.get(server);
+    if (!rows) {
+      rows = {
+        server: { kind: 'server', server },
+        calls: { kind: 'calls', server },
+        apps: { kind: 'apps', server },
+        error: { kind: 'error', server, message: '' },
+        hostApps: new Map(),
+      };
+      this.servers.set(server, rows);
+    }
+    return rows;
+  }
+
+  server(server: ServerConnection): ServerNode {
+    return this.rows(server).server;
+  }
+
+  callsOf(server: ServerConnection): CallsNode {
+    return this.rows(server).calls;
+  }
+
+  appsOf(server: ServerConnection): AppsNode {
+    return this.rows(server).apps;
+  }
+
+  /** The server's error row, showing `message`. */
+  error(server: ServerConnection, message: string): ErrorNode {
+    const node = this.rows(server).error;
+    node.message = message;
+    return node;
+  }
+
+  call(server: ServerConnection, call: Call): CallNode {
+    let node = this.calls.get(call);
+    if (!node) this.calls.set(call, (node = { kind: 'call', server, call }));
+    return node;
+  }
+
+  session(server: ServerConnection, session: Session): SessionNode {
+    let node = this.sessions.get(session);
+    if (!node) this.sessions.set(session, (node = { kind: 'session', server, session }));
+    return node;
+  }
+
+  app(server: ServerConnection, app: LoadedApp): AppNode {
+    let node = this.apps.get(app);
+    if (!node) this.apps.set(app, (node = { kind: 'app', server, app }));
+    return node;
+  }
+
+  /** The row of a host app (by id), holding the status the host reported last. */
+  hostApp(server: ServerConnection, app: AppStatus): HostAppNode {
+    const byId = this.rows(server).hostApps;
+    let node = byId.get(app.id);
+    if (!node) byId.set(app.id, (node = { kind: 'hostApp', server, app }));
+    node.app = app;
+    return node;
+  }
+
+  /** Host app rows of the server no longer reported are forgotten. */
+  keepHostApps(server: ServerConnection, ids: ReadonlySet<string>): void {
+    const byId = this.rows(server).hostApps;
+    for (const id of byId.keys()) if (!ids.has(id)) byId.delete(id);
+  }
+
+  /** The rows under a node now, as stable objects. */
+  children(node: TreeNode | undefined, servers: readonly ServerConnection[], apps: AppManager | undefined): TreeNode[] {
+    if (!node) return servers.map((server) => this.server(server));
+    const server = node.server;
+    switch (node.kind) {
+      case 'server': {
+        const state = server.state;
+        if (state.kind === 'authFailed' || state.kind === 'accessDenied' || state.kind === 'unreachable') return [this.error(server, state.error)];
+        if (state.kind === 'reconnecting' && state.error) return [this.error(server, state.error)];
+        if (!server.listener || state.kind === 'disconnected' || state.kind === 'connecting') return [];
+        return [this.callsOf(server), this.appsOf(server)];
+      }
+      case 'calls':
+        return [...(server.listener?.calls.values() ?? [])].map((call) => this.call(server, call));
+      case 'call':
+        return node.call.sessions.map((session) => this.session(server, session));
+      case 'apps': {
+        // Apps in the server's app host first, then any loaded in-process on its own listener.
+        const hosted = apps?.host(server)?.apps ?? [];
+        this.keepHostApps(server, new Set(hosted.map((a) => a.id)));
+        return [...hosted.map((app) => this.hostApp(server, app)), ...[...(server.listener?.loadedApps.values() ?? [])].map((app) => this.app(server, app))];
+      }
+      default:
+        return [];
+    }
+  }
+
+  /** The parent row, as the same object getChildren returned it under. */
+  parent(node: TreeNode): TreeNode | undefined {
+    switch (node.kind) {
+      case 'server':
+        return undefined;
+      case 'calls':
+      case 'apps':
+      case 'error':
+        return this.server(node.server);
+      case 'call':
+        return this.callsOf(node.server);
+      case 'session': {
+        const call = node.session.call;
+        return call ? this.call(node.server, call) : this.callsOf(node.server);
+      }
+      case 'app':
+      case 'hostApp':
+        return this.appsOf(node.server);
+    }
+  }
 }
 
 const SERVER_STATE_TEXT: Record<ServerConnection['state']['kind'], string> = {
@@ -81,25 +221,23 @@ export function serverIcon(server: ServerConnection): vscode.ThemeIcon {
   }
 }
 
-/** Key headers for a session tooltip; values are shown as text, never as markdown. */
+/** Key headers for a session tooltip; values are shown as text, never as markdown, and neutralised. */
 export function sessionTooltip(session: Session): vscode.MarkdownString {
-  const rows: Array<[string, string | undefined]> = [
-    ['UUID', session.uuid],
-    ['Channel', session.channelName],
-    ['Direction', session.direction],
-    ['State', `${session.state} / ${session.callState}`],
-    ['Caller ID', `${session.callerIdName} <${session.callerIdNumber}>`],
-    ['Destination', session.destination],
-    ['Context', session.get('Caller-Context')],
-    ['Application', session.get('Application') ?? session.get('variable_current_application')],
-    ['Hangup cause', session.hangupCause],
-  ];
   const md = new vscode.MarkdownString();
-  for (const [name, value] of rows) {
-    if (!value) continue;
+  for (const [name, value] of sessionTooltipRows(session)) {
     md.appendMarkdown(`**${name}:** `);
     md.appendText(value);
     md.appendMarkdown('  \n');
   }
+  return md;
+}
+
+/** Lines of text as a tooltip: each line as text (never markdown), neutralised. */
+export function textTooltip(lines: readonly string[]): vscode.MarkdownString {
+  const md = new vscode.MarkdownString();
+  lines.forEach((line, i) => {
+    if (i > 0) md.appendMarkdown('  \n');
+    md.appendText(neutralise(line));
+  });
   return md;
 }

@@ -1,67 +1,72 @@
 import * as vscode from 'vscode';
-import type { Call } from '../../core';
 import type { AppManager } from '../apps/appManager';
 import { hostAppDescription } from '../apps/appsPure';
 import type { ServerManager } from '../servers/serverManager';
 import { Disposable } from '../util/disposable';
-import {
-  callLabel,
-  callState,
-  formatDuration,
-  serverIcon,
-  serverStateText,
-  sessionTooltip,
-  type CallNode,
-  type TreeNode,
-} from './nodes';
-
-/** At most this many refreshes a second, however fast events arrive. */
-const MAX_REFRESH_PER_SECOND = 10;
+import { callDescription, callLabel, callState, callTooltipLines, formatAge, neutralise, sessionDescription, sessionLabel } from './format';
+import { serverIcon, serverStateText, sessionTooltip, textTooltip, TreeNodes, type TreeNode } from './nodes';
+import { RefreshPlanner, type RefreshPlan, type RowLook } from './refreshPlanner';
 
 /**
- * Servers → Calls → Call → Sessions, and Servers → Apps. Refresh is driven by the servers' events,
- * coalesced to at most 10 a second, and does no work while the view is hidden.
+ * Least time between two refreshes handed to VS Code. VS Code debounces onDidChangeTreeData by
+ * 200 ms and restarts that wait on every event (Event.debounce in ExtHostTreeView), so events less
+ * than 200 ms apart are never applied while they keep coming; 250 ms apart, each is applied at once.
+ */
+const MIN_REFRESH_INTERVAL_MS = 250;
+/** How long the next refresh waits for VS Code to fetch the rows the last one refreshed. */
+const MAX_FETCH_WAIT_MS = 500;
+/** How often call ages (and stale hover tooltips) are checked while the view is visible. */
+const CLOCK_CHECK_MS = 1_000;
+
+/**
+ * Servers → Calls → Call → Sessions, and Servers → Apps. One node object per row (TreeNodes) with
+ * a stable `id`; a RefreshPlanner decides from what VS Code was given which rows to refresh, and
+ * refreshes go out at most every 250 ms, none while the view is hidden.
  */
 export class ServersTreeProvider extends Disposable implements vscode.TreeDataProvider<TreeNode> {
   private readonly _onDidChangeTreeData = this._register(new vscode.EventEmitter<TreeNode | TreeNode[] | undefined | void>());
   readonly onDidChangeTreeData = this._onDidChangeTreeData.event;
   private view: vscode.TreeView<TreeNode> | undefined;
-  private dirty = false;
+  private readonly nodes = new TreeNodes();
+  private readonly planner: RefreshPlanner<TreeNode>;
   private timer: NodeJS.Timeout | undefined;
+  private clock: NodeJS.Timeout | undefined;
   private lastRefresh = 0;
-  /** While calls are up and the view is visible, durations tick once a second. */
-  private ticker: NodeJS.Timeout | undefined;
-  /** Refreshes done, for tests and diagnostics. */
+  /** The timer is holding a change back until VS Code fetched the last refresh's rows. */
+  private waiting = false;
+  /** Refreshes handed to VS Code, for tests and diagnostics. */
   refreshCount = 0;
-  /**
-   * The call rows last handed to VS Code, one object per call: a partial refresh names elements
-   * by identity, so a row must be the same object from one getChildren to the next.
-   */
-  private callNodes = new Map<Call, CallNode>();
-  private readonly expandedCalls = new WeakSet<Call>();
 
   constructor(
     private readonly manager: ServerManager,
     private readonly apps?: AppManager,
   ) {
     super();
+    this.planner = new RefreshPlanner<TreeNode>({
+      children: (parent) => this.nodes.children(parent, this.manager.servers, this.apps),
+      look: (node, now) => this.render(node, now).look,
+    });
     this._register(manager.onDidChangeServers(() => this.schedule()));
     if (apps) this._register(apps.onDidChange(() => this.schedule()));
     this._register(manager.onDidChangeCalls(() => this.schedule()));
     this._register({ dispose: () => this.stopTimers() });
   }
 
-  /** Binds the TreeView so refresh can pause while it is hidden. */
+  /** Binds the TreeView: expand state for the planner, and no refreshes while it is hidden. */
   attach(view: vscode.TreeView<TreeNode>): void {
     this.view = view;
-    this._register(view.onDidExpandElement((e) => e.element.kind === 'call' && this.expandedCalls.add(e.element.call)));
-    this._register(view.onDidCollapseElement((e) => e.element.kind === 'call' && this.expandedCalls.delete(e.element.call)));
+    this._register(view.onDidExpandElement((e) => this.planner.noteExpanded(e.element, true)));
+    this._register(
+      view.onDidCollapseElement((e) => {
+        this.planner.noteExpanded(e.element, false);
+        // A collapsed call shows its age again.
+        this.schedule();
+      }),
+    );
     this._register(
       view.onDidChangeVisibility((e) => {
-        if (e.visible) {
-          if (this.dirty) this.schedule();
-          this.updateTicker();
-        } else this.stopTimers();
+        if (e.visible) this.schedule();
+        else this.stopTimers();
       }),
     );
   }
@@ -70,196 +75,205 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
     return this.view?.visible ?? true;
   }
 
-  /** Marks the tree stale; refreshes it within 1/10 s if visible, or when it is shown again. */
+  /** Something changed: plan and fire a refresh as soon as the pacing allows. */
   schedule(): void {
-    this.dirty = true;
     if (!this.visible || this.timer) return;
-    const wait = Math.max(0, this.lastRefresh + 1000 / MAX_REFRESH_PER_SECOND - Date.now());
+    const now = Date.now();
+    const wait = Math.max(0, this.lastRefresh + MIN_REFRESH_INTERVAL_MS - now);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      if (!this.visible) return;
-      this.dirty = false;
-      this.lastRefresh = Date.now();
-      this.refreshCount++;
-      this._onDidChangeTreeData.fire();
-      this.updateTicker();
+      this.flush();
     }, wait);
   }
 
-  private updateTicker(): void {
-    const anyCalls = this.manager.servers.some((s) => s.callCount > 0);
-    if (anyCalls && this.visible && !this.ticker) {
-      this.ticker = setInterval(() => this.tickDurations(), 1000);
-    } else if ((!anyCalls || !this.visible) && this.ticker) {
-      clearInterval(this.ticker);
-      this.ticker = undefined;
+  private flush(): void {
+    if (!this.visible) return;
+    const now = Date.now();
+    // The last refresh is still being applied (VS Code has not fetched its rows yet): the next
+    // one goes out when it has (getChildren calls schedule()) or after MAX_FETCH_WAIT_MS.
+    if (this.planner.awaitingFetch(now, MAX_FETCH_WAIT_MS)) {
+      this.waiting = true;
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.waiting = false;
+        this.flush();
+      }, MAX_FETCH_WAIT_MS);
+      return;
     }
+    const plan = this.planner.plan(now);
+    this.fire(plan, now);
+    this.updateClock();
   }
 
-  /**
-   * Durations change every second: refresh only the collapsed call rows. Refreshing a row makes
-   * VS Code drop and re-fetch its children, and an inline action clicked on a child in that
-   * moment reaches its command without its row; so an expanded call (whose sessions the user is
-   * working on) keeps its duration until the next real change, and resumes ticking when collapsed.
-   */
-  private tickDurations(): void {
-    if (this.timer) return;
-    const collapsed = [...this.callNodes.values()].filter((node) => !this.expandedCalls.has(node.call));
-    if (collapsed.length > 0) this._onDidChangeTreeData.fire(collapsed);
+  private fire(plan: RefreshPlan<TreeNode>, now: number): void {
+    if (plan.kind === 'none') return;
+    this.lastRefresh = now;
+    this.refreshCount++;
+    this.planner.fired(plan, now);
+    this._onDidChangeTreeData.fire(plan.kind === 'root' ? undefined : [...plan.rows]);
+  }
+
+  /** While a row shows an age, check once a second whether one changed (it changes once a minute). */
+  private updateClock(): void {
+    const needed = this.visible && this.planner.ticking;
+    if (needed && !this.clock) this.clock = setInterval(() => this.schedule(), CLOCK_CHECK_MS);
+    else if (!needed && this.clock) {
+      clearInterval(this.clock);
+      this.clock = undefined;
+    }
   }
 
   private stopTimers(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.ticker) clearInterval(this.ticker);
-    this.ticker = undefined;
+    this.waiting = false;
+    if (this.clock) clearInterval(this.clock);
+    this.clock = undefined;
   }
 
   getChildren(node?: TreeNode): TreeNode[] {
-    if (!node) return this.manager.servers.map((server) => ({ kind: 'server', server }));
-    const server = node.server;
-    switch (node.kind) {
-      case 'server': {
-        const state = server.state;
-        if (state.kind === 'authFailed' || state.kind === 'accessDenied' || state.kind === 'unreachable') return [{ kind: 'error', server, message: state.error }];
-        if (state.kind === 'reconnecting' && state.error) return [{ kind: 'error', server, message: state.error }];
-        if (!server.listener || state.kind === 'disconnected' || state.kind === 'connecting') return [];
-        return [
-          { kind: 'calls', server },
-          { kind: 'apps', server },
-        ];
-      }
-      case 'calls': {
-        const rows = [...(server.listener?.calls.values() ?? [])].map((call): CallNode => this.callNodes.get(call) ?? { kind: 'call', server, call });
-        // Keep the rows of other servers; replace this server's.
-        const next = new Map([...this.callNodes].filter(([, n]) => n.server !== server));
-        for (const row of rows) next.set(row.call, row);
-        this.callNodes = next;
-        return rows;
-      }
-      case 'call':
-        return node.call.sessions.map((session) => ({ kind: 'session', server, session }));
-      case 'apps':
-        // Apps in the server's app host first, then any loaded in-process on its own listener.
-        return [
-          ...(this.apps?.host(server)?.apps ?? []).map((app): TreeNode => ({ kind: 'hostApp', server, app })),
-          ...[...(server.listener?.loadedApps.values() ?? [])].map((app): TreeNode => ({ kind: 'app', server, app })),
-        ];
-      default:
-        return [];
+    const children = this.nodes.children(node, this.manager.servers, this.apps);
+    const awaited = node !== undefined && this.planner.awaits(node);
+    this.planner.noteChildren(node, children);
+    // VS Code has fetched what the last refresh asked for: a change held back can go out now.
+    if (awaited && this.waiting && !this.planner.awaitingFetch(Date.now(), MAX_FETCH_WAIT_MS)) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.waiting = false;
+      this.schedule();
     }
+    return children;
   }
 
   getParent(node: TreeNode): TreeNode | undefined {
-    switch (node.kind) {
-      case 'server':
-        return undefined;
-      case 'calls':
-      case 'apps':
-      case 'error':
-        return { kind: 'server', server: node.server };
-      case 'call':
-        return { kind: 'calls', server: node.server };
-      case 'session': {
-        const call = node.session.call;
-        return call ? (this.callNodes.get(call) ?? { kind: 'call', server: node.server, call }) : { kind: 'calls', server: node.server };
-      }
-      case 'app':
-      case 'hostApp':
-        return { kind: 'apps', server: node.server };
-    }
+    return this.nodes.parent(node);
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
+    const { item, look } = this.render(node, Date.now());
+    this.planner.noteItem(node, look, item.collapsibleState === vscode.TreeItemCollapsibleState.Expanded);
+    if (look.clock !== '' && !this.clock && this.visible) this.updateClock();
+    return item;
+  }
+
+  /**
+   * Tooltips of call and session rows are computed when hovered: a call's shows its exact
+   * duration at that moment, and a thousand rows cost nothing until one is hovered.
+   */
+  resolveTreeItem(item: vscode.TreeItem, node: TreeNode): vscode.TreeItem {
+    const now = Date.now();
+    if (node.kind === 'call') {
+      item.tooltip = textTooltip(callTooltipLines(node.call, now));
+      // Its duration goes stale: the row is refreshed once later, so the next hover computes it again.
+      this.planner.noteResolved(node, now);
+    } else if (node.kind === 'session') item.tooltip = sessionTooltip(node.session);
+    return item;
+  }
+
+  /** The TreeItem of a row and what the planner compares: its content, and its clock part. */
+  private render(node: TreeNode, now: number): { item: vscode.TreeItem; look: RowLook } {
     const serverId = `${node.server.config.name}@${node.server.config.host}:${node.server.config.port}`;
+    let clock = '';
+    let tooltipKey = '';
+    let item: vscode.TreeItem;
     switch (node.kind) {
       case 'server': {
         const s = node.server;
         // Always expandable: VS Code keeps an item's first collapsible state for its id, so one that
         // started as a leaf (disconnected) would stay collapsed once it has children.
-        const item = new vscode.TreeItem(s.config.name, vscode.TreeItemCollapsibleState.Expanded);
+        item = new vscode.TreeItem(neutralise(s.config.name), vscode.TreeItemCollapsibleState.Expanded);
         item.id = `server:${serverId}`;
         item.description = serverStateText(s);
         item.iconPath = serverIcon(s);
-        item.tooltip = `${s.config.name}: ${s.config.host}:${s.config.port}${s.config.user ? ` as ${s.config.user}` : ''}\n${serverStateText(s)}`;
+        item.tooltip = neutralise(`${s.config.name}: ${s.config.host}:${s.config.port}${s.config.user ? ` as ${s.config.user}` : ''}\n${serverStateText(s)}`);
         item.contextValue = `server ${s.state.kind}`;
-        return item;
+        break;
       }
       case 'calls': {
-        const count = node.server.callCount;
-        const item = new vscode.TreeItem('Calls', vscode.TreeItemCollapsibleState.Expanded);
+        item = new vscode.TreeItem('Calls', vscode.TreeItemCollapsibleState.Expanded);
         item.id = `calls:${serverId}`;
-        item.description = String(count);
+        item.description = String(node.server.callCount);
         item.iconPath = new vscode.ThemeIcon('call-outgoing');
         item.contextValue = 'calls';
-        return item;
+        break;
       }
       case 'apps': {
         const count = (node.server.listener?.loadedApps.size ?? 0) + (this.apps?.host(node.server)?.apps.length ?? 0);
-        const item = new vscode.TreeItem('Apps', vscode.TreeItemCollapsibleState.Collapsed);
+        item = new vscode.TreeItem('Apps', vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `apps:${serverId}`;
         item.description = String(count);
         item.iconPath = new vscode.ThemeIcon('extensions');
         item.contextValue = 'apps';
-        return item;
+        break;
       }
       case 'call': {
         const call = node.call;
-        const item = new vscode.TreeItem(callLabel(call), vscode.TreeItemCollapsibleState.Collapsed);
+        item = new vscode.TreeItem(callLabel(call), vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `call:${serverId}:${call.uuid}`;
-        item.description = `${callState(call)} · ${formatDuration(Date.now() - call.createdAt)}`;
+        clock = formatAge(now - call.createdAt);
+        item.description = callDescription(call, now);
         item.iconPath = new vscode.ThemeIcon(call.first.direction === 'inbound' ? 'call-incoming' : 'call-outgoing');
-        item.tooltip = `${call.sessions.length} session(s)\nCall ${call.uuid}${call.appId ? `\nApp ${call.appId}` : ''}`;
         item.contextValue = 'call';
-        return item;
+        // The tooltip is resolved on hover; these are what it shows besides the duration.
+        tooltipKey = [callState(call), call.appId ?? '', ...call.sessions.map((s) => `${s.uuid}=${s.channelName}:${s.answeredAt ?? ''}`)].join('\n');
+        break;
       }
       case 'session': {
         const s = node.session;
-        const item = new vscode.TreeItem(s.channelName || s.uuid, vscode.TreeItemCollapsibleState.None);
+        item = new vscode.TreeItem(sessionLabel(s), vscode.TreeItemCollapsibleState.None);
         item.id = `session:${serverId}:${s.uuid}`;
-        item.description = `${s.direction} · ${s.callState}${s.hangupCause ? ` · ${s.hangupCause}` : ''}`;
+        item.description = sessionDescription(s);
         item.iconPath = new vscode.ThemeIcon(s.direction === 'inbound' ? 'arrow-left' : 'arrow-right');
-        item.tooltip = sessionTooltip(s);
         item.contextValue = s.answered ? 'session answered' : 'session';
-        return item;
+        tooltipKey = [s.state, s.callerIdName, s.callerIdNumber, s.destination, s.get('Caller-Context') ?? '', s.get('Application') ?? s.get('variable_current_application') ?? ''].join('\n');
+        break;
       }
       case 'app': {
         const app = node.app;
-        const item = new vscode.TreeItem(app.name, vscode.TreeItemCollapsibleState.None);
+        item = new vscode.TreeItem(neutralise(app.name), vscode.TreeItemCollapsibleState.None);
         item.id = `app:${serverId}:${app.id}`;
         const runs = [...app.runs.values()].reduce((a, b) => a + b, 0);
-        item.description = `${app.id} · ${app.calls.size} calls · ${runs} callbacks${app.errors ? ` · ${app.errors} errors` : ''}`;
+        item.description = neutralise(`${app.id} · ${app.calls.size} calls · ${runs} callbacks${app.errors ? ` · ${app.errors} errors` : ''}`);
         item.iconPath = new vscode.ThemeIcon(app.lastError ? 'warning' : 'symbol-event', app.lastError ? new vscode.ThemeColor('list.warningForeground') : undefined);
-        const tooltip = new vscode.MarkdownString();
-        tooltip.appendText(`${app.name} (${app.id})\nLoaded ${new Date(app.loadedAt).toLocaleTimeString()}\nCallbacks: ${app.callbacks.join(', ')}`);
-        if (app.lastError) tooltip.appendText(`\nLast error (${app.lastError.eventName}): ${app.lastError.error.message}`);
-        item.tooltip = tooltip;
+        const lines = [`${app.name} (${app.id})`, `Loaded ${new Date(app.loadedAt).toLocaleTimeString()}`, `Callbacks: ${app.callbacks.join(', ')}`];
+        if (app.lastError) lines.push(`Last error (${app.lastError.eventName}): ${app.lastError.error.message}`);
+        item.tooltip = textTooltip(lines);
         item.contextValue = 'app';
-        return item;
+        break;
       }
       case 'hostApp': {
         const app = node.app;
-        const item = new vscode.TreeItem(app.name, vscode.TreeItemCollapsibleState.None);
+        item = new vscode.TreeItem(neutralise(app.name), vscode.TreeItemCollapsibleState.None);
         item.id = `hostApp:${serverId}:${app.id}`;
-        item.description = hostAppDescription(app);
+        item.description = neutralise(hostAppDescription(app));
         item.iconPath = new vscode.ThemeIcon(app.lastError ? 'warning' : 'symbol-event', app.lastError ? new vscode.ThemeColor('list.warningForeground') : undefined);
-        const tooltip = new vscode.MarkdownString();
-        tooltip.appendText(`${app.name} (${app.id}) in the app host\n${app.entry}\nVersion ${app.version}, loaded ${new Date(app.loadedAt).toLocaleString()}\nCallbacks: ${app.callbacks.join(', ')}`);
-        if (app.lastError) tooltip.appendText(`\nLast error (${app.lastError.eventName}): ${app.lastError.message}`);
-        item.tooltip = tooltip;
+        const lines = [`${app.name} (${app.id}) in the app host`, app.entry, `Version ${app.version}, loaded ${new Date(app.loadedAt).toLocaleString()}`, `Callbacks: ${app.callbacks.join(', ')}`];
+        if (app.lastError) lines.push(`Last error (${app.lastError.eventName}): ${app.lastError.message}`);
+        item.tooltip = textTooltip(lines);
         item.contextValue = app.lastError ? 'hostApp error' : 'hostApp';
         item.command = { command: 'freeswitch.app.openSource', title: 'Open Source', arguments: [node] };
-        return item;
+        break;
       }
       case 'error': {
-        const item = new vscode.TreeItem(node.message, vscode.TreeItemCollapsibleState.None);
+        item = new vscode.TreeItem(neutralise(node.message), vscode.TreeItemCollapsibleState.None);
         item.id = `error:${serverId}`;
         item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
-        item.tooltip = `${node.message}\n\nClick to edit the server.`;
+        item.tooltip = `${neutralise(node.message)}\n\nClick to edit the server.`;
         item.contextValue = 'error';
-        item.command = { command: 'freeswitch.server.edit', title: 'Edit Server…', arguments: [{ kind: 'server', server: node.server }] };
-        return item;
+        item.command = { command: 'freeswitch.server.edit', title: 'Edit Server…', arguments: [this.nodes.server(node.server)] };
+        break;
       }
     }
+    const description = typeof item.description === 'string' ? item.description : '';
+    const content = [
+      typeof item.label === 'string' ? item.label : (item.label?.label ?? ''),
+      clock === '' ? description : description.slice(0, description.length - clock.length),
+      // ThemeIcon and ThemeColor are plain data (id, color id).
+      JSON.stringify(item.iconPath ?? null),
+      item.contextValue ?? '',
+      item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : (item.tooltip ?? ''),
+      tooltipKey,
+    ].join('\u0000');
+    return { item, look: { content, clock } };
   }
 }
