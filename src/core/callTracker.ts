@@ -97,7 +97,7 @@ export class CallTracker implements Disposable {
         if (ENDING_EVENTS.has(name)) this.rememberEnded(uuid);
         return undefined;
       }
-      session = this.createSession(uuid, event.headers);
+      session = this.createSession(uuid, event);
       created = true;
     }
     // A session built from this event already holds its headers: do not merge them twice.
@@ -126,7 +126,7 @@ export class CallTracker implements Disposable {
     return call.sessions.every((s) => s.ended || !this.sessions.has(s.uuid));
   }
 
-  private createSession(uuid: string, headers: Readonly<Record<string, string>>): Session {
+  private createSession(uuid: string, headers: EslEvent | Readonly<Record<string, string>>): Session {
     const session = new Session(uuid, headers, this.host);
     this.sessions.set(uuid, session);
     this.stats.sessionsCreated++;
@@ -141,11 +141,10 @@ export class CallTracker implements Disposable {
    * or as the first session of a new call.
    */
   private groupIntoCall(session: Session): void {
-    const h = session.headers;
-    const trackingId = h[CALL_ID_HEADER];
+    const trackingId = session.get(CALL_ID_HEADER);
     let call: Call | undefined;
     for (const name of GROUPING_HEADERS) {
-      const key = h[name];
+      const key = session.get(name);
       if (key && key !== session.uuid) call = this.callIndex.get(key);
       if (call) break;
     }
@@ -169,9 +168,8 @@ export class CallTracker implements Disposable {
    */
   private regroup(session: Session): void {
     const own = session.call;
-    const h = session.headers;
     for (const name of PARTNER_HEADERS) {
-      const key = h[name];
+      const key = session.get(name);
       const call = key && key !== session.uuid ? this.callIndex.get(key) : undefined;
       if (call && own && call !== own) {
         this.mergeCalls(call, own);

@@ -170,6 +170,42 @@ describe('plain events from the captures', () => {
   });
 });
 
+describe('plain events are decoded as they are read', () => {
+  const plainEvents = (prefix: string): EslEvent[] =>
+    new FrameParser()
+      .push(loadCapture(prefix).server)
+      .filter((f) => f.headers['Content-Type'] === 'text/event-plain')
+      .map((f) => decodePlainEvent(f.body!));
+
+  it('get(name) equals headers[name] for every header of every plain event (04, 18), before and after headers is built', () => {
+    let checked = 0;
+    for (const prefix of ['04', '18']) {
+      for (const event of plainEvents(prefix)) {
+        // A second, untouched copy answers get() from the raw block; the first is compared after.
+        const lazy = decodePlainEvent(Buffer.from(`${Object.entries(event.headers).map(([n, v]) => `${n}: ${encodeURIComponent(v)}`).join('\n')}\n\n`));
+        for (const [name, value] of Object.entries(event.headers)) {
+          assert.equal(lazy.get(name), value, name);
+          assert.equal(event.get(name), value, name);
+          checked++;
+        }
+        for (const absent of ['variable_fsdev_call_id', 'Event', 'Name', 'event-name', '', ':', 'Event-Name:']) assert.equal(lazy.get(absent), event.headers[absent]);
+      }
+    }
+    assert.ok(checked > 50_000, `${checked} headers checked`);
+  });
+
+  it('the edges read alike both ways: the first line, a later duplicate, a colon in a value, a line without a colon, an empty value', () => {
+    const raw = 'Event-Name: FIRST\nX: a:b: c\nNo colon here\nEmpty:\nSpace: \nEvent-Name: LAST\nY:%41%zz\n\n';
+    const lazy = decodePlainEvent(Buffer.from(raw));
+    const eager = decodePlainEvent(Buffer.from(raw)).headers;
+    for (const name of ['Event-Name', 'X', 'X: a', 'No colon here', 'Empty', 'Space', 'Y', 'a']) assert.equal(lazy.get(name), eager[name], name);
+    assert.equal(lazy.name, 'LAST', 'a later duplicate wins');
+    assert.equal(lazy.get('X'), 'a:b: c');
+    assert.equal(lazy.get('Y'), 'A%zz');
+    assert.equal(eager['No colon here'], undefined, 'a line without a colon is no header');
+  });
+});
+
 describe('BACKGROUND_JOB in both formats', () => {
   for (const prefix of ['04', '05', '09', '10', '11']) {
     it(`${prefix}: one job per bgapi, matched by the client's Job-UUID, with the exact result body`, () => {

@@ -10,48 +10,74 @@ export type EventFormat = 'json' | 'plain' | 'xml';
 
 /** A decoded FreeSWITCH event: header values are text (URL-decoding done), the body is text. */
 export class EslEvent {
+  private decoded: Readonly<Record<string, string>> | undefined;
+  /**
+   * A plain event's header block, kept as FreeSWITCH sent it: its headers are decoded one by one
+   * when read, and all at once only when `headers` is asked for. A listener reads a dozen of an
+   * event's ~100 headers; decoding every one and keeping each as a string of its own costs more
+   * than everything else it does with the event.
+   */
+  private plain: string | undefined;
+
   constructor(
     /** Every header, decoded, in the order FreeSWITCH sent them. */
-    readonly headers: Readonly<Record<string, string>>,
+    headers: Readonly<Record<string, string>>,
     /** The event body (`_body` in JSON), e.g. a BACKGROUND_JOB result; '' when there is none. */
     readonly body: string = '',
-  ) {}
+  ) {
+    this.decoded = headers;
+  }
+
+  /** A plain event whose header block is decoded as it is read (see decodePlainEvent). */
+  static fromPlainHeaderBlock(text: string, body: string): EslEvent {
+    const event = new EslEvent(NO_HEADERS, body);
+    event.decoded = undefined;
+    event.plain = text;
+    return event;
+  }
+
+  /** Every header, decoded, in the order FreeSWITCH sent them (a later duplicate wins). */
+  get headers(): Readonly<Record<string, string>> {
+    return (this.decoded ??= parsePlainHeaders(this.plain ?? ''));
+  }
 
   /** `Event-Name`, e.g. `CHANNEL_CREATE`. */
   get name(): string {
-    return this.headers['Event-Name'] ?? '';
+    return this.get('Event-Name') ?? '';
   }
 
   /** `Event-Subclass` of a CUSTOM event, e.g. `sofia::register`. */
   get subclass(): string | undefined {
-    return this.headers['Event-Subclass'];
+    return this.get('Event-Subclass');
   }
 
   /** `Unique-ID`: the session (channel) this event is about, if any. */
   get uuid(): string | undefined {
-    return this.headers['Unique-ID'];
+    return this.get('Unique-ID');
   }
 
   /** `Job-UUID` of a BACKGROUND_JOB. */
   get jobUuid(): string | undefined {
-    return this.headers['Job-UUID'];
+    return this.get('Job-UUID');
   }
 
   /** `Event-Date-Timestamp`: when FreeSWITCH fired the event, in microseconds since the epoch. */
   get timestampUs(): number {
-    return Number(this.headers['Event-Date-Timestamp'] ?? 0);
+    return Number(this.get('Event-Date-Timestamp') ?? 0);
   }
 
   /** A header by exact name. */
   get(name: string): string | undefined {
-    return this.headers[name];
+    return this.decoded !== undefined || this.plain === undefined ? this.headers[name] : plainHeader(this.plain, name);
   }
 
   /** A channel variable carried by a channel event (`variable_<name>`). */
   getVar(name: string): string | undefined {
-    return this.headers[`variable_${name}`];
+    return this.get(`variable_${name}`);
   }
 }
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze(Object.create(null) as Record<string, string>);
 
 /** Content types of frames that carry events. */
 export const EVENT_CONTENT_TYPES: ReadonlySet<string> = new Set(['text/event-plain', 'text/event-json', 'text/event-xml']);
@@ -71,47 +97,83 @@ export function decodeEventFrame(frame: EslFrame): DecodedEvent {
 
 /**
  * Decodes a `text/event-plain` body: URL-encoded `Name: value` lines, a blank line, and, when the
- * last header is `Content-Length`, exactly that many body bytes.
+ * last header is `Content-Length`, exactly that many body bytes. The header values are decoded as
+ * they are read (see PlainHeaderBlock).
  */
 export function decodePlainEvent(buf: Buffer): EslEvent {
-  // Built as a plain object and given a null prototype at the end: an object born from
-  // Object.create(null) is a V8 dictionary, and every copy of it (Session, Object.assign) is slow.
-  const headers: Record<string, string> = {};
   // One toString for the header block, then string operations: a Buffer call per header (indexOf,
   // toString) costs far more than the work it does.
   const blank = buf.indexOf('\n\n');
   const headerEnd = blank < 0 ? buf.length : blank;
   const text = buf.toString('utf8', 0, headerEnd);
+  let body = '';
+  const bodyStart = headerEnd + 2;
+  const length = blank >= 0 && bodyStart < buf.length ? plainHeader(text, 'Content-Length') : undefined;
+  if (length !== undefined) {
+    const n = Number(length);
+    const end = Number.isSafeInteger(n) && n >= 0 ? Math.min(buf.length, bodyStart + n) : buf.length;
+    body = buf.toString('utf8', bodyStart, end);
+  }
+  return EslEvent.fromPlainHeaderBlock(text, body);
+}
+
+/**
+ * Every `Name: value` line of a plain header block, values URL-decoded; a later duplicate wins, a
+ * line without a colon is no header. Built as a plain object and given a null prototype at the end:
+ * an object born from Object.create(null) is a V8 dictionary, and every copy of it is slow.
+ */
+function parsePlainHeaders(text: string): Readonly<Record<string, string>> {
+  const headers: Record<string, string> = {};
   const len = text.length;
   let pos = 0;
   while (pos < len) {
     let nl = text.indexOf('\n', pos);
     if (nl < 0) nl = len;
-    if (nl > pos) {
-      const colon = text.indexOf(':', pos);
-      let name: string;
-      let value = '';
-      if (colon < 0 || colon > nl) name = text.slice(pos, nl);
-      else {
-        name = text.slice(pos, colon);
-        const valueStart = text.charCodeAt(colon + 1) === 0x20 ? colon + 2 : colon + 1;
-        const raw = text.slice(Math.min(valueStart, nl), nl);
-        value = raw.indexOf('%') < 0 ? raw : decodeText(raw);
-      }
+    const colon = text.indexOf(':', pos);
+    if (colon >= 0 && colon < nl) {
+      const name = text.slice(pos, colon);
+      const value = plainValue(text, colon + 1, nl);
       if (name === '__proto__') Object.defineProperty(headers, name, { value, enumerable: true, writable: true, configurable: true });
       else headers[name] = value;
     }
     pos = nl + 1;
   }
-  Object.setPrototypeOf(headers, null);
-  let body = '';
-  const bodyStart = headerEnd + 2;
-  if (blank >= 0 && bodyStart < buf.length && headers['Content-Length'] !== undefined) {
-    const n = Number(headers['Content-Length']);
-    const end = Number.isSafeInteger(n) && n >= 0 ? Math.min(buf.length, bodyStart + n) : buf.length;
-    body = buf.toString('utf8', bodyStart, end);
+  return Object.setPrototypeOf(headers, null) as Record<string, string>;
+}
+
+/** `\n<name>:` for each name looked up, built once. */
+const NEEDLES = new Map<string, string>();
+
+/**
+ * One header of a plain header block, as parsePlainHeaders would give it: the value of the last line
+ * whose name (the text before its first colon) is `name`.
+ */
+function plainHeader(text: string, name: string): string | undefined {
+  // A name holding a colon or line break can never be a line's name.
+  if (name.includes(':') || name.includes('\n')) return undefined;
+  let needle = NEEDLES.get(name);
+  if (needle === undefined) {
+    needle = `\n${name}:`;
+    if (NEEDLES.size < 4096) NEEDLES.set(name, needle);
   }
-  return new EslEvent(headers, body);
+  let at = text.indexOf(needle);
+  let start: number;
+  if (at >= 0) {
+    // A later line of the same name wins.
+    for (let next = text.indexOf(needle, at + 1); next >= 0; next = text.indexOf(needle, next + 1)) at = next;
+    start = at + needle.length;
+  } else if (text.startsWith(name) && text.charCodeAt(name.length) === 0x3a) start = name.length + 1;
+  else return undefined;
+  let nl = text.indexOf('\n', start);
+  if (nl < 0) nl = text.length;
+  return plainValue(text, start, nl);
+}
+
+/** The value after a header's colon: one space dropped, URL-decoded. */
+function plainValue(text: string, afterColon: number, end: number): string {
+  const start = text.charCodeAt(afterColon) === 0x20 ? Math.min(afterColon + 1, end) : afterColon;
+  const raw = text.slice(start, end);
+  return raw.indexOf('%') < 0 ? raw : decodeText(raw);
 }
 
 /** Decodes a `text/event-json` body: one object of string values, with the body in `_body`. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { assertSingleLine } from '../esl/command';
 import { EslError } from '../esl/errors';
-import type { EslEvent } from '../esl/event';
+import { EslEvent } from '../esl/event';
 import { APP_ID_VAR } from '../dialString';
 import type { ChannelEventName, ChannelVariable } from '../apps/app';
 import type { Call } from './call';
@@ -39,12 +39,13 @@ const DEFAULT_EVENT_TIMEOUT_MS = 30_000;
  * and settle on FreeSWITCH's reply or on the event that shows the effect.
  */
 export class Session {
-  private _headers: Record<string, string>;
   /**
-   * Until the first merge, `_headers` is the creating event's own object, shared and never written:
-   * most sessions of a busy switch are created and gone before a copy pays for itself.
+   * The event that created the session, read through until the first change: most sessions of a
+   * busy switch are created and gone before a copy of their ~100 headers would pay for itself.
    */
-  private ownsHeaders = false;
+  private origin: EslEvent | undefined;
+  /** Headers of the events merged so far, our own copy (made at the first change). */
+  private merged: Record<string, string> | undefined;
   private _call: Call | undefined;
   /** Time of creation, answer and hangup, in ms since the epoch (from FreeSWITCH's event times). */
   createdAt: number;
@@ -59,45 +60,38 @@ export class Session {
 
   constructor(
     readonly uuid: string,
-    headers: Record<string, string>,
+    /** The headers it starts from: the event that created it (shared, never written), or a copy of a map. */
+    headers: EslEvent | Readonly<Record<string, string>>,
     private readonly host: SessionHost,
   ) {
-    // Decoded events have no prototype; anything else is copied so `get('constructor')` is undefined.
-    this._headers = Object.getPrototypeOf(headers) === null ? headers : copyHeaders(headers);
-    this.ownsHeaders = this._headers !== headers;
-    this.createdAt = microsToMs(headers['Caller-Channel-Created-Time']) ?? microsToMs(headers['Event-Date-Timestamp']) ?? Date.now();
+    if (headers instanceof EslEvent) this.origin = headers;
+    else this.merged = copyHeaders(headers);
+    this.createdAt = microsToMs(this.get('Caller-Channel-Created-Time')) ?? microsToMs(this.get('Event-Date-Timestamp')) ?? Date.now();
   }
 
   /** Folds an event about this session into its state. Called by the listener only. */
   update(event: EslEvent, merge = true): void {
-    const h = event.headers;
     // Merge: later events carry the freshest channel state and variables.
-    if (merge) {
-      if (!this.ownsHeaders) {
-        this._headers = copyHeaders(this._headers);
-        this.ownsHeaders = true;
-      }
-      Object.assign(this._headers, h);
-    }
-    const at = microsToMs(h['Event-Date-Timestamp']) ?? Date.now();
+    if (merge) Object.assign(this.writable(), event.headers);
+    const at = microsToMs(event.get('Event-Date-Timestamp')) ?? Date.now();
     switch (event.name) {
       case 'CHANNEL_ANSWER':
         this.answeredAt ??= at;
         break;
       case 'CHANNEL_BRIDGE':
-        this.bridgedTo = h['Other-Leg-Unique-ID'] ?? h['Bridge-B-Unique-ID'];
+        this.bridgedTo = event.get('Other-Leg-Unique-ID') ?? event.get('Bridge-B-Unique-ID');
         break;
       case 'CHANNEL_UNBRIDGE':
         this.bridgedTo = undefined;
         break;
       case 'CHANNEL_HANGUP':
         this.hungupAt ??= at;
-        this.hangupCause ??= h['Hangup-Cause'];
+        this.hangupCause ??= event.get('Hangup-Cause');
         break;
       case 'CHANNEL_HANGUP_COMPLETE':
       case 'CHANNEL_DESTROY':
         this.hungupAt ??= at;
-        this.hangupCause ??= h['Hangup-Cause'];
+        this.hangupCause ??= event.get('Hangup-Cause');
         this.ended = true;
         break;
     }
@@ -105,17 +99,26 @@ export class Session {
 
   /** Headers of the latest events merged, decoded. */
   get headers(): Readonly<Record<string, string>> {
-    return this._headers;
+    return this.merged ?? this.origin!.headers;
   }
 
   /** A header of the latest event that carried it. */
   get(name: string): string | undefined {
-    return this._headers[name];
+    return this.merged !== undefined ? this.merged[name] : this.origin!.get(name);
   }
 
   /** A channel variable as last seen in an event (`variable_<name>`); see `getVar` to ask FreeSWITCH. */
   var(name: ChannelVariable): string | undefined {
-    return this._headers[`variable_${name}`];
+    return this.get(`variable_${name}`);
+  }
+
+  /** Our own copy of the headers, made at the first change. */
+  private writable(): Record<string, string> {
+    if (this.merged === undefined) {
+      this.merged = copyHeaders(this.origin!.headers);
+      this.origin = undefined;
+    }
+    return this.merged;
   }
 
   /** The call this session belongs to. */
@@ -130,34 +133,34 @@ export class Session {
 
   /** `inbound` or `outbound`, from FreeSWITCH's point of view. */
   get direction(): 'inbound' | 'outbound' {
-    return this._headers['Call-Direction'] === 'inbound' ? 'inbound' : 'outbound';
+    return this.get('Call-Direction') === 'inbound' ? 'inbound' : 'outbound';
   }
 
   /** Channel state, e.g. `CS_EXECUTE`. */
   get state(): string {
-    return this._headers['Channel-State'] ?? 'CS_NEW';
+    return this.get('Channel-State') ?? 'CS_NEW';
   }
 
   /** Call state, e.g. `RINGING`, `ACTIVE`, `HANGUP`. */
   get callState(): string {
-    return this._headers['Channel-Call-State'] ?? 'DOWN';
+    return this.get('Channel-Call-State') ?? 'DOWN';
   }
 
   /** e.g. `loopback/9196-a`, `sofia/internal/1000@example.com`. */
   get channelName(): string {
-    return this._headers['Channel-Name'] ?? '';
+    return this.get('Channel-Name') ?? '';
   }
 
   get callerIdName(): string {
-    return this._headers['Caller-Caller-ID-Name'] ?? '';
+    return this.get('Caller-Caller-ID-Name') ?? '';
   }
 
   get callerIdNumber(): string {
-    return this._headers['Caller-Caller-ID-Number'] ?? '';
+    return this.get('Caller-Caller-ID-Number') ?? '';
   }
 
   get destination(): string {
-    return this._headers['Caller-Destination-Number'] ?? '';
+    return this.get('Caller-Destination-Number') ?? '';
   }
 
   get answered(): boolean {
@@ -249,7 +252,7 @@ export class Session {
     assertVarName(name);
     assertSingleLine(`channel variable ${name}`, value);
     await this.host.cmd(`uuid_setvar ${this.uuid} ${name} ${value}`);
-    this._headers[`variable_${name}`] = value;
+    this.writable()[`variable_${name}`] = value;
   }
 
   /** Reads a channel variable from FreeSWITCH (`uuid_getvar`); `undefined` when unset. */
