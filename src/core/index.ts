@@ -74,6 +74,7 @@ export {
 export { Emitter, DisposableStore, toDisposable, type Disposable, type Event } from './util/lifecycle';
 export {
   CALL_RECORD_COLUMNS,
+  ClockOffset,
   FileRecordSink,
   LatencyHistogram,
   LoadMetrics,

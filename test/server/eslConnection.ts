@@ -84,7 +84,7 @@ export class EslConnection implements SwitchSink {
   /** While > 0, events and logs wait in `held` (an `api` command is running). */
   private holdDepth = 0;
   private held: Buffer[] = [];
-  /** The socket is corked until the end of this pass of the event loop (see send). */
+  /** The socket is corked until the end of this turn (see send). */
   private corked = false;
 
   constructor(
@@ -144,12 +144,12 @@ export class EslConnection implements SwitchSink {
 
   private send(bytes: Buffer): void {
     if (this.closing || this.socket.destroyed) return;
-    // Frames written in one pass of the event loop leave in one write (writev), as a busy switch
+    // Frames written in one turn of the event loop leave in one write (writev), as a busy switch
     // fills its socket buffer; one syscall per event would cost more than making the event.
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
-      setImmediate(() => {
+      process.nextTick(() => {
         this.corked = false;
         this.socket.uncork();
       });

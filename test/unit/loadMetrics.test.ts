@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  ClockOffset,
   LatencyHistogram,
   LoadMetrics,
   ThresholdError,
@@ -60,6 +61,26 @@ describe('Call records: derived latencies', () => {
   it('writes CSV with empty fields for what did not happen and quotes where needed', () => {
     const line = recordToCsv(record({ target: 'a,b', answeredMs: 3 }));
     assert.match(line, /^0,u,fs1,"a,b",answered,NORMAL_CLEARING,duration,false,0,0,0,,,,,,,3,/);
+  });
+});
+
+describe('ClockOffset: event times on the generator’s clock', () => {
+  it('maps a switch time through the quickest delivery seen, so queueing stays out', () => {
+    const c = new ClockOffset(10_000);
+    // The switch's clock is 5000 ms ahead; deliveries take 0.2 ms, or 30 ms when the generator was busy.
+    c.observe(5100, 100.2);
+    c.observe(5200, 230);
+    c.observe(5300, 300.2);
+    assert.ok(Math.abs(c.toLocal(5200) - 200.2) < 1e-9);
+  });
+
+  it('follows a clock that steps: the minimum is kept over the current and previous window only', () => {
+    const c = new ClockOffset(1000);
+    c.observe(5000, 0.5);
+    c.observe(7000, 1000.5); // the switch's clock stepped 1 s ahead
+    c.observe(8000, 2000.5);
+    c.observe(9000, 3000.5);
+    assert.ok(Math.abs(c.toLocal(9000) - 3000.5) < 1e-9);
   });
 });
 

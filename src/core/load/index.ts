@@ -3,6 +3,7 @@
  * scheduler, per-call records, aggregates with HdrHistogram percentiles, and thresholds.
  */
 export { systemClock, type LoadClock, type TimerHandle } from './clock';
+export { ClockOffset } from './clockOffset';
 export { dueAt, slotsAt, rateAt, type RateSegment } from './schedule';
 export { Pacer, type PacerOptions, type Slot } from './pacer';
 export { TargetMix, targetLabel, type CallTarget } from './mix';

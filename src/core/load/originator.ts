@@ -7,6 +7,7 @@ import type { Job } from '../models/job';
 import { DisposableStore, Emitter, type Disposable, type Event } from '../util/lifecycle';
 import { deriveLatencies, type CallRecord, type HangupBy, type NotOfferedReason } from './callRecord';
 import { systemClock, type LoadClock, type TimerHandle } from './clock';
+import { ClockOffset } from './clockOffset';
 import { LoadMetrics, type LoadSummary, type SecondSample } from './metrics';
 import { TargetMix, targetLabel, type CallTarget } from './mix';
 import { Pacer } from './pacer';
@@ -38,8 +39,8 @@ export interface OriginatorOptions {
   /**
    * How long an answered call is held before this run hangs it up, in ms, or `'auto'`: the hold
    * that makes the offered load `limit` erlangs, as switchio's auto_duration (limit / rate), less
-   * the setup and teardown times measured so far and half a gap between calls, so the limit is
-   * reached but does not refuse calls. Changes live (for calls answered afterwards).
+   * the setup and teardown times measured so far and a margin for their jitter (2 %, at least half
+   * a gap between calls), so the limit is reached but does not refuse calls. Changes live (for calls answered afterwards).
    */
   durationMs: number | 'auto';
   /** Time to reach `rate` from 0 at the start, ms. Default 0. */
@@ -115,6 +116,8 @@ interface ActiveCall {
 }
 
 interface MemberState {
+  /** Maps the server's event times onto the load clock. */
+  clock: ClockOffset;
   inFlight: number;
   active: number;
   up: boolean;
@@ -224,7 +227,7 @@ export class Originator implements Disposable {
     this._limit = options.limit;
     this._durationMs = options.durationMs;
     for (const m of pool.members) {
-      this.members.set(m, { inFlight: 0, active: 0, up: isMemberReady(m), pendingKills: [] });
+      this.members.set(m, { clock: new ClockOffset(), inFlight: 0, active: 0, up: isMemberReady(m), pendingKills: [] });
       const watch = (change: StatusChange): void => this.onMemberStatus(m, change);
       this.store.add(m.listener.onDidChangeStatus(watch));
       this.store.add(m.client.onDidChangeStatus(watch));
@@ -248,10 +251,16 @@ export class Originator implements Disposable {
   get durationMs(): number {
     if (this._durationMs !== 'auto') return this._durationMs;
     // Each call holds a place from its originate to its end, not only while answered: take the
-    // measured setup and teardown off, and half a gap, so the busiest moment still fits the limit.
+    // measured setup and teardown off, and a margin for their jitter (2 %, at least half a gap),
+    // so the busiest moment still fits the limit.
     const offeredLoadMs = (this._limit / this._rate) * 1000;
-    const margin = 500 / this._rate;
+    const margin = Math.max(500 / this._rate, offeredLoadMs * 0.02);
     return Math.max(0, Math.round(offeredLoadMs - this.setupEwmaMs - this.teardownEwmaMs - margin));
+  }
+
+  /** When the run started, on the load clock (record times are ms after it). */
+  get startedAtMs(): number | undefined {
+    return this.metrics ? this.startMs : undefined;
   }
 
   /** Calls sent and not yet ended. */
@@ -594,8 +603,10 @@ export class Originator implements Disposable {
     if (!call || call.member !== member) return;
     const uuid = e.uuid ?? id;
     const now = this.clock.now();
+    // When the switch fired the event, on our clock (never later than its arrival, never before the originate).
+    const at = this.eventTime(this.members.get(member)!, e, now, call.record.sentMs + this.startMs);
     const r = call.record;
-    const t = this.rel(now);
+    const t = this.rel(at);
     const isA = uuid === r.uuid;
     switch (name) {
       case 'CHANNEL_CREATE':
@@ -610,7 +621,7 @@ export class Originator implements Disposable {
         r.earlyMediaMs ??= t;
         break;
       case 'CHANNEL_ANSWER':
-        if (isA) this.answered(call, now);
+        if (isA) this.answered(call, now, at);
         else r.legBAnsweredMs ??= t;
         break;
       case 'CHANNEL_BRIDGE':
@@ -629,17 +640,18 @@ export class Originator implements Disposable {
     }
   }
 
-  private answered(call: ActiveCall, now: number): void {
+  /** The call's originated leg answered at `at` (learnt at `now`): its hold starts at `at`. */
+  private answered(call: ActiveCall, now: number, at = now): void {
     const r = call.record;
     if (r.answeredMs !== undefined) return;
-    r.answeredMs = this.rel(now);
-    this.metrics!.answeredCall(now);
+    r.answeredMs = this.rel(at);
+    this.metrics!.answeredCall(at);
     this.setupEwmaMs = ewma(this.setupEwmaMs, r.answeredMs - r.sentMs, this.metrics!.answered);
     if (call.hangupRequested === 'hupall') {
       this.kill(call);
       return;
     }
-    const hold = this.durationMs;
+    const hold = Math.max(0, this.durationMs - (now - at));
     call.timer = this.clock.setTimeout(() => {
       call.timer = undefined;
       if (!this.active.has(r.uuid) || call.hangupRequested) return;
@@ -647,6 +659,15 @@ export class Originator implements Disposable {
       r.hangupSentMs = this.rel(this.clock.now());
       this.kill(call);
     }, hold);
+  }
+
+  /** An event's time on the load clock: its Event-Date-Timestamp mapped through the server's offset. */
+  private eventTime(state: MemberState, e: EslEvent, now: number, notBefore: number): number {
+    const us = e.timestampUs;
+    if (!(us > 0)) return now;
+    const serverMs = us / 1000;
+    state.clock.observe(serverMs, now);
+    return Math.min(now, Math.max(notBefore, state.clock.toLocal(serverMs)));
   }
 
   private kill(call: ActiveCall): void {
