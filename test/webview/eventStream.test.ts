@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { EslEvent } from '../../src/core/esl/event';
+import { FrameParser, decodeEventFrame } from '../../src/core';
 import { EventStreamModel } from '../../src/extension/webviews/eventStreamModel';
+import { loadCapture } from '../support/captures';
 import { launchBrowser, openWebview, waitFor, type ThemeName, type WebviewPage } from './pageHarness';
 import type { BrowserHandle } from '../e2e/harness';
 
@@ -287,6 +289,69 @@ describe('event stream webview in Chromium', { timeout: 60_000 }, () => {
       await wv.page.locator('#rows .row').nth(5).click();
       await wv.page.locator('#detail-body table').waitFor();
       await wv.screenshot(`stream-${theme}`);
+      await wv.page.close();
+    }
+  });
+  test('details pane: values get the room, wrap at spaces, uuids stay whole; a narrow pane stacks; three themes', async () => {
+    // A real CHANNEL_PARK (capture 05), plus a long sentence holding a uuid.
+    const frames = new FrameParser().push(loadCapture('05').server);
+    const park = frames.map((f) => decodeEventFrame(f)).flatMap((d) => (d.ok && d.event.name === 'CHANNEL_PARK' ? [d.event] : []))[0]!;
+    const note = `The caller asked for a callback after the survey; see ticket ${park.uuid} and the notes from the last three calls, which were all dropped during the transfer to the billing queue.`;
+    const measure = `(() => {
+      const tops = (range) => new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size;
+      const lines = (el) => { const r = document.createRange(); r.selectNodeContents(el); return tops(r); };
+      const table = document.querySelector('#detail-body table.headers');
+      const rows = [...table.querySelectorAll('tbody tr')].map((tr) => {
+        const value = tr.querySelector('.hvalue');
+        let broken = 0;
+        const walker = document.createTreeWalker(value, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          for (const m of node.data.matchAll(/\\S+/g)) {
+            const r = document.createRange();
+            r.setStart(node, m.index);
+            r.setEnd(node, m.index + m[0].length);
+            if (tops(r) > 1) broken++;
+          }
+        }
+        return {
+          name: tr.querySelector('.hname').textContent,
+          lines: lines(value),
+          broken,
+          uuids: [...value.querySelectorAll('.uuid')].map((u) => u.getClientRects().length),
+          nameWidth: tr.querySelector('.hname').getBoundingClientRect().width,
+        };
+      });
+      return { tableWidth: table.getBoundingClientRect().width, stacked: getComputedStyle(table.querySelector('tbody tr')).display === 'block', rows };
+    })()`;
+    type Measured = { tableWidth: number; stacked: boolean; rows: Array<{ name: string; lines: number; broken: number; uuids: number[]; nameWidth: number }> };
+    for (const theme of ['dark', 'light', 'highContrast'] as const) {
+      const { wv, model } = await open(browser, { theme });
+      model.ingest(new EslEvent({ ...park.headers, variable_fsdev_note: note }, park.body));
+      await wv.page.locator('#rows .row .c-name', { hasText: 'CHANNEL_PARK' }).click();
+      await wv.page.locator('#detail-body table.headers').waitFor({ timeout: 5000 });
+      for (const width of [1280, 1000, 760]) {
+        await wv.page.setViewportSize({ width, height: 720 });
+        await wv.page.waitForFunction((w) => (globalThis as unknown as { innerWidth: number }).innerWidth === w, width, { timeout: 5000 });
+        const m = (await wv.page.evaluate(measure)) as Measured;
+        const row = (name: string): Measured['rows'][number] => {
+          const found = m.rows.find((r) => r.name === name);
+          assert.ok(found, `${name} in ${m.rows.map((r) => r.name).join(', ')}`);
+          return found;
+        };
+        const where = `${theme}, ${width} px`;
+        assert.equal(row('Event-Name').lines, 1, `CHANNEL_PARK on one line (${where})`);
+        assert.equal(row('variable_current_application').lines, 1, `park on one line (${where})`);
+        assert.ok(row('variable_fsdev_note').lines > 1, `the note wraps (${where})`);
+        assert.equal(row('variable_fsdev_note').broken, 0, `the note wraps at spaces only (${where})`);
+        const uuids = m.rows.flatMap((r) => r.uuids);
+        assert.ok(uuids.length > 5, 'uuids found');
+        assert.ok(uuids.every((n) => n === 1), `no uuid is broken (${where}): ${uuids.join(',')}`);
+        // Two columns when the pane is wide, names above values when it is narrow (below 64 characters).
+        if (width !== 1000) assert.equal(m.stacked, width === 760, `stacked only when narrow (${where})`);
+        assert.ok((await wv.page.locator('#detail-title').boundingBox())!.width > 80, `the title keeps room next to the buttons (${where})`);
+        if (!m.stacked) assert.ok(Math.max(...m.rows.map((r) => r.nameWidth)) <= 0.42 * m.tableWidth + 1, `names take at most 42 % (${where}): ${Math.max(...m.rows.map((r) => r.nameWidth))} of ${m.tableWidth}`);
+        await wv.screenshot(`stream-details-pane-${theme}-${width}`);
+      }
       await wv.page.close();
     }
   });

@@ -73,7 +73,8 @@ const listPane = h('div', { class: 'list-pane' }, header, list, emptyNote, jumpB
 
 const detailTitle = h('span', { class: 'detail-title', id: 'detail-title' });
 const copyButton = button('copy', 'Copy as JSON', { showLabel: true, id: 'copy-json' });
-const timelineButton = button('timeline-view-icon', 'Open Call Timeline', { showLabel: true, id: 'open-timeline' });
+// The codicon font has no timeline-view-icon (a VS Code product icon): milestone draws marks on a line.
+const timelineButton = button('milestone', 'Open Call Timeline', { showLabel: true, id: 'open-timeline' });
 const closeDetail = button('close', 'Close details', { id: 'close-detail' });
 const detailBody = h('div', { class: 'detail-body', id: 'detail-body' });
 const detailPane = h(
