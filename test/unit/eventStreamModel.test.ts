@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { EslEvent } from '../../src/core/esl/event';
 import { EventMatcher, EventStreamModel, RingBuffer, StreamSubscriptions, eventJson, toRow } from '../../src/extension/webviews/eventStreamModel';
-import type { AppendNotification, EventStreamNotification, SnapshotNotification } from '../../src/shared/protocol/eventStream';
+import type { AppendNotification, EventStreamNotification, GapRowsResponse, SnapshotNotification } from '../../src/shared/protocol/eventStream';
 
 let clock = 1_700_000_000_000_000;
 function ev(name: string, headers: Record<string, string> = {}, body = ''): EslEvent {
@@ -55,7 +55,7 @@ describe('EventStreamModel', () => {
     const { model, posts } = harness(5);
     model.handle({ type: 'ready' });
     for (let i = 0; i < 12; i++) model.ingest(ev('HEARTBEAT'));
-    assert.deepEqual(model.stats, { received: 12, buffered: 5, dropped: 7, arrivedWhilePaused: 0, matching: 5 });
+    assert.deepEqual(model.stats, { received: 12, buffered: 5, dropped: 7, arrivedWhilePaused: 0, matching: 5, notShown: 0, oldestSeq: 8 });
     model.postSnapshot();
     const snap = lastSnapshot(posts);
     assert.deepEqual(
@@ -174,6 +174,191 @@ describe('EventStreamModel', () => {
     model.handle({ type: 'ready' });
     model.flush();
     assert.equal(posts.length, 1);
+  });
+});
+
+describe('EventStreamModel flow control: the view is never more than a fraction of a second behind', () => {
+  /** A model on a hand-driven clock; nothing is posted by timers (flushMs and statsMs are huge). */
+  function driven(opts: { bufferSize?: number; maxLagMs?: number; keepRows?: number; maxBatchRows?: number; ackTimeoutMs?: number } = {}) {
+    const clock = { t: 1000 };
+    const posts: EventStreamNotification[] = [];
+    const model = new EventStreamModel({
+      bufferSize: opts.bufferSize ?? 100,
+      server: 'Test FS',
+      post: (m) => posts.push(m),
+      flushMs: 1_000_000,
+      statsMs: 1_000_000,
+      maxLagMs: opts.maxLagMs ?? 200,
+      keepRows: opts.keepRows ?? 3,
+      maxBatchRows: opts.maxBatchRows ?? 10,
+      ackTimeoutMs: opts.ackTimeoutMs ?? 1000,
+      now: () => clock.t,
+    });
+    model.handle({ type: 'ready' });
+    const snap = lastSnapshot(posts);
+    model.handle({ type: 'rendered', batch: snap.batch });
+    const batches = (): AppendNotification[] => appends(posts);
+    return { model, posts, clock, batches, lastBatch: (): AppendNotification => batches().at(-1)! };
+  }
+  const ingest = (model: EventStreamModel, n: number, name = 'CHANNEL_STATE'): void => {
+    for (let i = 0; i < n; i++) model.ingest(ev(name, { 'Unique-ID': 'u1' }));
+  };
+
+  test('at most two batches wait for the view; its answer posts what piled up, in one batch', () => {
+    const { model, batches, lastBatch } = driven();
+    ingest(model, 2);
+    model.flush();
+    ingest(model, 2);
+    model.flush();
+    assert.equal(batches().length, 2);
+    ingest(model, 4);
+    model.flush();
+    assert.equal(batches().length, 2, 'two batches unanswered: the third waits');
+    const [first, second] = batches();
+    assert.ok(first!.batch < second!.batch);
+    model.handle({ type: 'rendered', batch: first!.batch });
+    assert.equal(batches().length, 3, 'the answer posts at once');
+    assert.deepEqual(
+      lastBatch().rows.map((r) => r.seq),
+      [5, 6, 7, 8],
+    );
+    assert.equal(lastBatch().gap, undefined, 'nothing waited long: nothing is skipped');
+    // An answer for an older batch, or a repeated one, changes nothing.
+    model.handle({ type: 'rendered', batch: first!.batch });
+    assert.equal(batches().length, 3);
+    model.dispose();
+  });
+
+  test('rows that waited past maxLagMs become one gap; the newest keepRows are always posted; nothing leaves the buffer', () => {
+    const { model, batches, lastBatch, clock, posts } = driven({ maxLagMs: 200, keepRows: 3 });
+    ingest(model, 1);
+    model.flush();
+    ingest(model, 1);
+    model.flush();
+    const blocking = batches().at(-1)!.batch;
+    // The view is stuck: 5 events now, 300 ms later 4 more.
+    ingest(model, 5);
+    clock.t += 300;
+    ingest(model, 4);
+    model.handle({ type: 'rendered', batch: blocking });
+    const b = lastBatch();
+    assert.deepEqual(b.gap, { fromSeq: 3, toSeq: 7, count: 5 });
+    assert.deepEqual(
+      b.rows.map((r) => r.seq),
+      [8, 9, 10, 11],
+    );
+    assert.equal(b.stats.notShown, 5);
+    assert.equal(model.stats.notShown, 5);
+    // Every event is still kept: details, export and the gap's rows.
+    assert.equal(model.detail(3)?.seq, 3);
+    assert.equal(model.exportLines().length, 11);
+    model.handle({ type: 'fillGap', requestId: 4, fromSeq: 3, toSeq: 7 });
+    const filled = posts.at(-1) as GapRowsResponse;
+    assert.equal(filled.type, 'gapRows');
+    assert.equal(filled.requestId, 4);
+    assert.deepEqual(
+      filled.rows.map((r) => r.seq),
+      [3, 4, 5, 6, 7],
+    );
+    // All pending rows old: the newest keepRows (3) are still posted, so the view is current.
+    model.handle({ type: 'rendered', batch: b.batch });
+    ingest(model, 6);
+    model.flush();
+    ingest(model, 1);
+    model.flush();
+    ingest(model, 8);
+    clock.t += 1000;
+    model.handle({ type: 'rendered', batch: lastBatch().batch });
+    assert.equal(lastBatch().gap?.count, 5);
+    assert.deepEqual(
+      lastBatch().rows.map((r) => r.seq),
+      [24, 25, 26],
+    );
+    model.dispose();
+  });
+
+  test('a post carries at most maxBatchRows rows (the older ones go into the gap)', () => {
+    const { model, lastBatch } = driven({ maxBatchRows: 10, keepRows: 3 });
+    ingest(model, 1);
+    model.flush();
+    ingest(model, 1);
+    model.flush();
+    ingest(model, 25);
+    model.handle({ type: 'rendered', batch: lastBatch().batch });
+    assert.equal(lastBatch().rows.length, 10);
+    assert.deepEqual(lastBatch().gap, { fromSeq: 3, toSeq: 17, count: 15 });
+    model.dispose();
+  });
+
+  test('rows of events that left the buffer while waiting are dropped (counted as dropped), not a gap', () => {
+    const { model, lastBatch } = driven({ bufferSize: 5, maxBatchRows: 50, keepRows: 50 });
+    ingest(model, 1);
+    model.flush();
+    ingest(model, 1);
+    model.flush();
+    ingest(model, 12);
+    model.handle({ type: 'rendered', batch: lastBatch().batch });
+    assert.equal(lastBatch().gap, undefined);
+    assert.deepEqual(
+      lastBatch().rows.map((r) => r.seq),
+      [10, 11, 12, 13, 14],
+    );
+    assert.equal(lastBatch().stats.oldestSeq, 10);
+    assert.equal(lastBatch().stats.notShown, 0);
+    model.dispose();
+  });
+
+  test('an answer that never comes holds posts back for ackTimeoutMs only', () => {
+    const { model, batches, clock } = driven({ ackTimeoutMs: 1000 });
+    ingest(model, 1);
+    model.flush();
+    ingest(model, 1);
+    model.flush();
+    ingest(model, 1);
+    model.flush();
+    assert.equal(batches().length, 2);
+    clock.t += 1000;
+    model.flush();
+    assert.equal(batches().length, 3);
+    model.dispose();
+  });
+
+  test('a snapshot restarts flow control; clear resets the counters', () => {
+    const { model, batches, posts, clock } = driven();
+    ingest(model, 1);
+    model.flush();
+    ingest(model, 1);
+    model.flush();
+    ingest(model, 3);
+    clock.t += 500;
+    model.handle({ type: 'setPaused', paused: true });
+    model.handle({ type: 'setPaused', paused: false });
+    const snap = lastSnapshot(posts);
+    assert.equal(snap.rows.length, 5, 'the snapshot has every buffered row; nothing was skipped');
+    model.handle({ type: 'rendered', batch: snap.batch });
+    ingest(model, 1);
+    model.flush();
+    assert.equal(batches().at(-1)!.rows.length, 1);
+    model.handle({ type: 'clear' });
+    assert.equal(model.stats.notShown, 0);
+    assert.equal(model.stats.oldestSeq, 0);
+    model.dispose();
+  });
+
+  test('fillGap answers only the matching events still in the buffer', () => {
+    const { model, posts } = driven({ bufferSize: 6 });
+    model.handle({ type: 'setFilter', filter: { names: ['CHANNEL_CREATE'], uuids: [], text: '' } });
+    model.handle({ type: 'rendered', batch: lastSnapshot(posts).batch });
+    for (let i = 0; i < 8; i++) model.ingest(ev(i % 2 ? 'CHANNEL_CREATE' : 'HEARTBEAT'));
+    model.handle({ type: 'fillGap', requestId: 1, fromSeq: 1, toSeq: 8 });
+    const filled = posts.at(-1) as GapRowsResponse;
+    assert.deepEqual(
+      filled.rows.map((r) => r.seq),
+      [4, 6, 8],
+    );
+    model.handle({ type: 'fillGap', requestId: 2, fromSeq: 100, toSeq: 200 });
+    assert.deepEqual((posts.at(-1) as GapRowsResponse).rows, []);
+    model.dispose();
   });
 });
 

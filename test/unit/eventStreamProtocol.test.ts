@@ -17,6 +17,8 @@ describe('parseEventStreamCommand', () => {
     assert.deepEqual(parseEventStreamCommand({ type: 'getDetail', requestId: 3, seq: 7 }), { type: 'getDetail', requestId: 3, seq: 7 });
     assert.deepEqual(parseEventStreamCommand({ type: 'copyEvent', seq: 0 }), { type: 'copyEvent', seq: 0 });
     assert.deepEqual(parseEventStreamCommand({ type: 'openTimeline', uuid: 'u-1' }), { type: 'openTimeline', uuid: 'u-1' });
+    assert.deepEqual(parseEventStreamCommand({ type: 'rendered', batch: 12 }), { type: 'rendered', batch: 12 });
+    assert.deepEqual(parseEventStreamCommand({ type: 'fillGap', requestId: 1, fromSeq: 3, toSeq: 9, all: true }), { type: 'fillGap', requestId: 1, fromSeq: 3, toSeq: 9 });
   });
 
   test('drops extra fields (nothing unvalidated reaches the host)', () => {
@@ -69,6 +71,12 @@ describe('parseEventStreamCommand', () => {
       { type: 'openTimeline', uuid: '' },
       { type: 'openTimeline', uuid: 5 },
       { type: 'openTimeline', uuid: 'u'.repeat(FILTER_LIMITS.uuid + 1) },
+      { type: 'rendered' },
+      { type: 'rendered', batch: -1 },
+      { type: 'rendered', batch: '3' },
+      { type: 'fillGap', requestId: 1, fromSeq: 9, toSeq: 3 },
+      { type: 'fillGap', requestId: 1, fromSeq: 3 },
+      { type: 'fillGap', fromSeq: 3, toSeq: 4 },
       { type: 'setFilter' },
       { type: 'setFilter', filter: null },
       { type: 'setFilter', filter: [] },

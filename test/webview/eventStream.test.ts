@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { EslEvent } from '../../src/core/esl/event';
 import { FrameParser, decodeEventFrame } from '../../src/core';
-import { EventStreamModel } from '../../src/extension/webviews/eventStreamModel';
+import { EventStreamModel, type EventStreamModelOptions } from '../../src/extension/webviews/eventStreamModel';
 import { loadCapture } from '../support/captures';
 import { launchBrowser, openWebview, waitFor, type ThemeName, type WebviewPage } from './pageHarness';
 import type { BrowserHandle } from '../e2e/harness';
@@ -25,6 +25,8 @@ interface Harness {
   model: EventStreamModel;
   copied: string[];
   exported: string[][];
+  /** While `held` is set, the view's `rendered` answers wait here (a view that is slow to draw). */
+  answers: { held: boolean; queue: unknown[]; release(): void };
 }
 
 let clock = Date.now() * 1000;
@@ -37,22 +39,35 @@ function call(uuid: string, caller: string, dest = '9196'): Record<string, strin
   return { 'Unique-ID': uuid, 'Caller-Caller-ID-Number': caller, 'Caller-Caller-ID-Name': caller, 'Caller-Destination-Number': dest, 'Channel-Name': `loopback/${dest}-a` };
 }
 
-async function open(browser: BrowserHandle, opts: { bufferSize?: number; theme?: ThemeName } = {}): Promise<Harness> {
+async function open(browser: BrowserHandle, opts: { bufferSize?: number; theme?: ThemeName; model?: Partial<EventStreamModelOptions> } = {}): Promise<Harness> {
   const copied: string[] = [];
   const exported: string[][] = [];
   // Assigned once the page exists; the page's messages reach it through this box.
   const box: { model?: EventStreamModel } = {};
-  const wv = await openWebview(browser, 'eventStream', { theme: opts.theme ?? 'dark', onMessage: (m) => box.model?.handle(m) });
+  const answers = {
+    held: false,
+    queue: [] as unknown[],
+    release(): void {
+      answers.held = false;
+      for (const m of answers.queue.splice(0)) box.model?.handle(m);
+    },
+  };
+  const onMessage = (m: unknown): void => {
+    if (answers.held && (m as { type?: string }).type === 'rendered') answers.queue.push(m);
+    else box.model?.handle(m);
+  };
+  const wv = await openWebview(browser, 'eventStream', { theme: opts.theme ?? 'dark', onMessage });
   const model = (box.model = new EventStreamModel({
     bufferSize: opts.bufferSize ?? 10_000,
     server: 'Test FS (127.0.0.1:8021)',
     post: (m) => void wv.post(m),
     actions: { copy: (j) => copied.push(j), exportJsonl: (l) => exported.push(l) },
+    ...opts.model,
   }));
   // The webview said ready before the model existed: replay it.
   for (const m of wv.received) model.handle(m);
-  await wv.page.locator('#stats').filter({ hasText: 'buffered' }).waitFor();
-  return { wv, model, copied, exported };
+  await wv.page.locator('#stats').filter({ hasText: 'buffered' }).waitFor({ timeout: 5000 });
+  return { wv, model, copied, exported, answers };
 }
 
 const rowCount = (wv: WebviewPage): Promise<number> => wv.page.locator('#rows .row').count();
@@ -292,6 +307,88 @@ describe('event stream webview in Chromium', { timeout: 60_000 }, () => {
       await wv.page.close();
     }
   });
+  test('a view that falls behind: one row counts what it skipped, Show brings it back from the buffer', async () => {
+    // The model's clock is ours, so "waited 300 ms" needs no sleep.
+    const clock = { t: 0 };
+    const { wv, model, answers } = await open(browser, { model: { now: () => clock.t, keepRows: 20, maxLagMs: 200 } });
+    const uuid = randomUUID();
+    for (let i = 0; i < 30; i++) model.ingest(event('CHANNEL_STATE', call(uuid, `before-${i}`)));
+    await wv.page.locator('#stats', { hasText: '30 shown' }).waitFor({ timeout: 5000 });
+    await waitFor(() => model.unanswered === 0, 'the view to answer every batch');
+    // The view stops answering (slow to draw): two batches go out unanswered, then the host holds rows.
+    answers.held = true;
+    const posts = model.posts;
+    model.ingest(event('CHANNEL_STATE', call(uuid, 'in-flight-0')));
+    await waitFor(() => model.posts === posts + 1, 'the first unanswered batch');
+    model.ingest(event('CHANNEL_STATE', call(uuid, 'in-flight-1')));
+    await waitFor(() => model.posts === posts + 2, 'the second unanswered batch');
+    for (let i = 0; i < 100; i++) model.ingest(event('CHANNEL_STATE', call(uuid, `behind-${i}`)));
+    clock.t += 300;
+    for (let i = 0; i < 10; i++) model.ingest(event('CHANNEL_STATE', call(uuid, `fresh-${i}`)));
+    await wv.page.locator('#stats', { hasText: '32 shown' }).waitFor({ timeout: 5000 });
+    assert.equal(model.posts, posts + 2, 'nothing more is posted while the view has not answered');
+    // The view answers: the 90 rows that waited 300 ms become one gap row; the newest 20 are shown.
+    answers.release();
+    const gap = wv.page.locator('#rows .row.gap');
+    await gap.filter({ hasText: '90 events not shown while you were behind; all are in the buffer' }).waitFor({ timeout: 5000 });
+    await wv.page.locator('#behind', { hasText: '90 not shown while the view was behind' }).waitFor({ timeout: 5000 });
+    await wv.page.locator('#stats', { hasText: '52 shown · 142 of 10,000 buffered · 142 received' }).waitFor({ timeout: 5000 });
+    await wv.page.locator('#rows .row .c-party', { hasText: 'fresh-9 → 9196' }).waitFor({ timeout: 5000 });
+    // In order: the last row posted before, the gap, the first row posted after it.
+    const order = await wv.page.locator('#rows .row').evaluateAll((els) => els.map((e) => (e.classList.contains('gap') ? 'gap' : (e.querySelector('.c-party')?.textContent ?? ''))));
+    const at = order.indexOf('gap');
+    assert.deepEqual(order.slice(at - 1, at + 2), ['in-flight-1 → 9196', 'gap', 'behind-90 → 9196']);
+    await wv.screenshot('stream-behind-dark');
+    // The arrow keys step over the gap row.
+    await wv.page.locator('#rows .row .c-party', { hasText: 'behind-90 → 9196' }).click();
+    await wv.page.keyboard.press('ArrowUp');
+    await wv.page.locator('#rows .row.selected .c-party', { hasText: 'in-flight-1 → 9196' }).waitFor({ timeout: 5000 });
+    // Show: the skipped rows come from the host's buffer and take the gap's place.
+    await gap.locator('.gap-show', { hasText: 'Show them' }).click();
+    await wv.page.locator('#stats', { hasText: '142 shown' }).waitFor({ timeout: 5000 });
+    await gap.waitFor({ state: 'detached', timeout: 5000 });
+    await wv.page.locator('#rows .row .c-party', { hasText: 'behind-0 → 9196' }).click();
+    await wv.page.locator('#detail-body .hvalue', { hasText: 'behind-0' }).first().waitFor({ timeout: 5000 });
+    assert.deepEqual(wv.received.filter((m) => typeof m === 'object' && m !== null && 'pageerror' in m), []);
+    await wv.page.close();
+  });
+
+  test('a gap whose events age out of the buffer says so, then goes', async () => {
+    const clock = { t: 0 };
+    const { wv, model, answers } = await open(browser, { bufferSize: 150, theme: 'light', model: { now: () => clock.t, keepRows: 20, maxLagMs: 200 } });
+    const uuid = randomUUID();
+    for (let i = 0; i < 30; i++) model.ingest(event('CHANNEL_STATE', call(uuid, `before-${i}`)));
+    await wv.page.locator('#stats', { hasText: '30 shown' }).waitFor({ timeout: 5000 });
+    await waitFor(() => model.unanswered === 0, 'the view to answer every batch');
+    answers.held = true;
+    const posts = model.posts;
+    model.ingest(event('CHANNEL_STATE', call(uuid, 'in-flight-0')));
+    await waitFor(() => model.posts === posts + 1, 'the first unanswered batch');
+    model.ingest(event('CHANNEL_STATE', call(uuid, 'in-flight-1')));
+    await waitFor(() => model.posts === posts + 2, 'the second unanswered batch');
+    for (let i = 0; i < 100; i++) model.ingest(event('CHANNEL_STATE', call(uuid, `behind-${i}`)));
+    clock.t += 300;
+    for (let i = 0; i < 10; i++) model.ingest(event('CHANNEL_STATE', call(uuid, `fresh-${i}`)));
+    answers.release();
+    const gap = wv.page.locator('#rows .row.gap');
+    await gap.filter({ hasText: 'all are in the buffer' }).waitFor({ timeout: 5000 });
+    // Scrolled up to the gap (the view stops following the newest).
+    await wv.page.evaluate(() => {
+      (globalThis as unknown as { document: { getElementById(id: string): { scrollTop: number } } }).document.getElementById('list').scrollTop = 0;
+    });
+    await wv.page.locator('#jump').waitFor({ timeout: 5000 });
+    // 50 more events: the buffer of 150 drops the oldest 42, among them the gap's first 10.
+    for (let i = 0; i < 50; i++) model.ingest(event('CHANNEL_STATE', call(uuid, `later-${i}`)));
+    await gap.filter({ hasText: '90 events not shown while you were behind; the older ones have left the buffer' }).waitFor({ timeout: 5000 });
+    await gap.locator('.gap-show', { hasText: 'Show the rest' }).waitFor({ timeout: 5000 });
+    await wv.screenshot('stream-behind-aged-light');
+    // 100 more: the whole gap has left the buffer, and so has its row; what is shown is what is kept.
+    for (let i = 0; i < 100; i++) model.ingest(event('CHANNEL_STATE', call(uuid, `last-${i}`)));
+    await wv.page.locator('#stats', { hasText: '150 shown · 150 of 150 buffered · 292 received' }).waitFor({ timeout: 5000 });
+    await gap.waitFor({ state: 'detached', timeout: 5000 });
+    await wv.page.close();
+  });
+
   test('details pane: values get the room, wrap at spaces, uuids stay whole; a narrow pane stacks; three themes', async () => {
     // A real CHANNEL_PARK (capture 05), plus a long sentence holding a uuid.
     const frames = new FrameParser().push(loadCapture('05').server);

@@ -1,7 +1,13 @@
 /**
  * The host side of the event stream, without vscode: a bounded buffer of events, the filter, and the
- * batching that turns thousands of events a second into at most ~30 posts a second. The panel
- * (eventStreamPanel.ts) wires it to a webview; the benchmark and the tests drive it directly.
+ * batching that turns thousands of events a second into a few posts per frame the view draws. The
+ * panel (panels.ts) wires it to a webview; the benchmark and the tests drive it directly.
+ *
+ * Latency is bounded by flow control, not by a timer: a batch is posted as soon as fewer than
+ * `maxInFlight` batches wait for the view's `rendered` answer. While the view is behind, rows pile
+ * up here; rows that waited longer than `maxLagMs` are not posted but counted in a gap, which the
+ * view shows as one row ("N events not shown while you were behind"). Every event stays in the
+ * buffer: details, export and `fillGap` still have it. Nothing queues between here and the screen.
  */
 import type { EslEvent } from '../../core';
 import { callerText, clip, destinationOf, summarize } from '../../shared/eventSummary';
@@ -9,6 +15,7 @@ import {
   eventKey,
   parseEventStreamCommand,
   type EventDetail,
+  type EventGap,
   type EventRow,
   type EventStreamCommand,
   type EventStreamFilter,
@@ -216,8 +223,20 @@ export interface EventStreamModelOptions {
   server: string;
   /** Posts to the webview. */
   post(message: EventStreamNotification): void;
-  /** Longest wait between an event and the post that carries it. Default 32 ms (~30 posts/s). */
+  /** Least time between two posts of rows. Default 0: post as soon as flow control allows. */
   flushMs?: number;
+  /** Batches posted and not yet answered with `rendered` before the host waits. Default 2. */
+  maxInFlight?: number;
+  /** A batch not answered within this long no longer holds posts back (a lost answer). Default 1,000 ms. */
+  ackTimeoutMs?: number;
+  /** Rows that waited longer than this for the view are not posted but counted in a gap. Default 200 ms. */
+  maxLagMs?: number;
+  /** The newest rows are always posted, however long they waited: the view stays current. Default 200. */
+  keepRows?: number;
+  /** Most rows in one post; older pending rows go into the gap. Default 1,000. */
+  maxBatchRows?: number;
+  /** Clock in ms (tests). Default `performance.now()`. */
+  now?(): number;
   /** Stats-only posts (nothing matching arrived) at most this often. Default 250 ms. */
   statsMs?: number;
   /** Called when the names filter changes, to narrow the server's subscriptions. */
@@ -243,21 +262,38 @@ export class EventStreamModel {
   private callLabel: string | undefined;
   private readonly knownNames = new Set<string>(COMMON_EVENT_NAMES);
   private newNames: string[] = [];
+  /** Rows not posted yet, oldest first, and when each arrived (ms of `now()`). */
   private pending: EventRow[] = [];
+  private pendingAt: number[] = [];
   private statsDirty = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private lastFlush = 0;
+  private lastFlush = -Infinity;
+  /** Batches posted and not answered yet, oldest first. */
+  private inFlight: Array<{ batch: number; at: number }> = [];
+  private batch = 0;
   private readonly flushMs: number;
   private readonly statsMs: number;
+  private readonly maxInFlight: number;
+  private readonly ackTimeoutMs: number;
+  private readonly maxLagMs: number;
+  private readonly keepRows: number;
+  private readonly maxBatchRows: number;
+  private readonly now: () => number;
   private disposed = false;
-  readonly stats: EventStreamStats = { received: 0, buffered: 0, dropped: 0, arrivedWhilePaused: 0, matching: 0 };
+  readonly stats: EventStreamStats = { received: 0, buffered: 0, dropped: 0, arrivedWhilePaused: 0, matching: 0, notShown: 0, oldestSeq: 0 };
   /** Posts made (snapshots + batches), for the benchmark. */
   posts = 0;
 
   constructor(private readonly options: EventStreamModelOptions) {
     this.buffer = new RingBuffer(Math.max(1, Math.floor(options.bufferSize)));
-    this.flushMs = options.flushMs ?? 32;
+    this.flushMs = options.flushMs ?? 0;
     this.statsMs = options.statsMs ?? 250;
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 2);
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 1000;
+    this.maxLagMs = options.maxLagMs ?? 200;
+    this.keepRows = Math.max(1, options.keepRows ?? 200);
+    this.maxBatchRows = Math.max(this.keepRows, options.maxBatchRows ?? 1000);
+    this.now = options.now ?? (() => performance.now());
   }
 
   /** Takes one event from the read path: O(1) plus the filter; never posts synchronously. */
@@ -277,40 +313,108 @@ export class EventStreamModel {
       if (this.matcher.isEmpty || this.matcher.matches(dropped.event)) this.stats.matching = Math.max(0, this.stats.matching - 1);
     }
     this.stats.buffered = this.buffer.length;
+    this.stats.oldestSeq = this.buffer.at(0)!.seq;
     const match = this.matcher.matches(event);
     if (match) this.stats.matching++;
     if (this.paused) {
       this.stats.arrivedWhilePaused++;
-    } else if (match) {
+    } else if (match && this.ready && this.visible) {
       this.pending.push(stored.row);
-      if (this.pending.length > this.buffer.capacity) this.pending.splice(0, this.pending.length - this.buffer.capacity);
+      this.pendingAt.push(this.now());
+      // Rows older than the buffer are gone; a view this far behind gets a snapshot's worth at most.
+      if (this.pending.length > 2 * this.buffer.capacity) this.dropPending(this.pending.length - this.buffer.capacity);
     }
     this.statsDirty = true;
     this.schedule();
   }
 
+  private dropPending(n: number): void {
+    this.pending.splice(0, n);
+    this.pendingAt.splice(0, n);
+  }
+
+  /** True while `maxInFlight` batches wait for the view's answer (answers that never came expire). */
+  private blocked(now: number): boolean {
+    while (this.inFlight.length > 0 && now - this.inFlight[0]!.at >= this.ackTimeoutMs) this.inFlight.shift();
+    return this.inFlight.length >= this.maxInFlight;
+  }
+
   private schedule(): void {
-    if (this.timer || !this.ready || !this.visible) return;
-    const interval = this.pending.length > 0 ? this.flushMs : this.statsMs;
-    const wait = Math.max(0, this.lastFlush + interval - Date.now());
+    if (this.timer || !this.ready || !this.visible || this.disposed) return;
+    const rows = this.pending.length > 0 || this.newNames.length > 0;
+    if (!rows && !this.statsDirty) return;
+    const now = this.now();
+    let wait = Math.max(0, this.lastFlush + (rows ? this.flushMs : this.statsMs) - now);
+    // Blocked: the view's answer flushes (handle 'rendered'); this timer only covers a lost answer.
+    if (this.blocked(now)) wait = Math.max(wait, this.inFlight[0]!.at + this.ackTimeoutMs - now);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.flush();
     }, wait);
   }
 
-  /** Posts what is pending (rows and stats) as one message. */
+  /**
+   * Posts what is pending (rows, a gap for rows that waited too long, and stats) as one batch,
+   * unless `maxInFlight` batches still wait for the view's answer.
+   */
   flush(): void {
     if (!this.ready || !this.visible || this.disposed) return;
     if (this.pending.length === 0 && !this.statsDirty && this.newNames.length === 0) return;
-    const rows = this.pending;
+    const now = this.now();
+    if (this.blocked(now)) {
+      this.schedule();
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    // Rows of events that already left the buffer are gone (counted as dropped).
+    let gone = 0;
+    while (gone < this.pending.length && this.pending[gone]!.seq < this.stats.oldestSeq) gone++;
+    if (gone > 0) this.dropPending(gone);
+    // Rows that waited past maxLagMs are not painted (the newest keepRows always are).
+    let cut = Math.max(0, this.pending.length - this.maxBatchRows);
+    const lastOld = this.pending.length - this.keepRows;
+    while (cut < lastOld && now - this.pendingAt[cut]! > this.maxLagMs) cut++;
+    let gap: EventGap | undefined;
+    if (cut > 0) {
+      gap = { fromSeq: this.pending[0]!.seq, toSeq: this.pending[cut - 1]!.seq, count: cut };
+      this.stats.notShown += cut;
+    }
+    const rows = cut > 0 ? this.pending.slice(cut) : this.pending;
     this.pending = [];
+    this.pendingAt = [];
     this.statsDirty = false;
     const newNames = this.newNames;
     this.newNames = [];
-    this.lastFlush = Date.now();
+    this.lastFlush = now;
     this.posts++;
-    this.options.post({ type: 'append', rows, stats: { ...this.stats }, newNames });
+    const batch = ++this.batch;
+    this.inFlight.push({ batch, at: now });
+    const message: EventStreamNotification = { type: 'append', batch, rows, stats: { ...this.stats }, newNames };
+    if (gap) message.gap = gap;
+    this.options.post(message);
+  }
+
+  /** The view drew every batch up to `batch`: post what waited for it. */
+  private rendered(batch: number): void {
+    const before = this.inFlight.length;
+    this.inFlight = this.inFlight.filter((b) => b.batch > batch);
+    if (this.inFlight.length === before) return;
+    if (this.pending.length > 0 || this.newNames.length > 0) this.flush();
+    else this.schedule();
+  }
+
+  /** The matching events from `fromSeq` to `toSeq` still in the buffer, as rows (a gap's rows). */
+  rowsBetween(fromSeq: number, toSeq: number): EventRow[] {
+    const first = this.buffer.at(0);
+    if (!first) return [];
+    const rows: EventRow[] = [];
+    const end = Math.min(this.buffer.length - 1, toSeq - first.seq);
+    for (let i = Math.max(0, fromSeq - first.seq); i <= end; i++) {
+      const s = this.buffer.at(i)!;
+      if (this.matcher.isEmpty || this.matcher.matches(s.event)) rows.push(s.row);
+    }
+    return rows;
   }
 
   /** The complete state and every matching row in the buffer, oldest first. */
@@ -320,7 +424,7 @@ export class EventStreamModel {
     for (const s of this.buffer) if (matcher.matches(s.event)) rows.push(s.row);
     this.matcher = matcher;
     this.stats.matching = rows.length;
-    return { type: 'snapshot', state: this.state(), rows };
+    return { type: 'snapshot', batch: ++this.batch, state: this.state(), rows };
   }
 
   private state(): EventStreamState {
@@ -341,13 +445,18 @@ export class EventStreamModel {
   postSnapshot(): void {
     if (!this.ready || !this.visible || this.disposed) return;
     this.pending = [];
+    this.pendingAt = [];
     this.newNames = [];
     this.statsDirty = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.lastFlush = Date.now();
+    const now = this.now();
+    this.lastFlush = now;
     this.posts++;
-    this.options.post(this.snapshot());
+    const snapshot = this.snapshot();
+    // The snapshot replaces whatever the view had: only its answer matters now.
+    this.inFlight = [{ batch: snapshot.type === 'snapshot' ? snapshot.batch : this.batch, at: now }];
+    this.options.post(snapshot);
   }
 
   /** Hidden: stop posting. Visible again: one complete snapshot, no pile of deltas. */
@@ -357,6 +466,7 @@ export class EventStreamModel {
     if (visible) this.postSnapshot();
     else {
       this.pending = [];
+      this.pendingAt = [];
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
     }
@@ -383,6 +493,11 @@ export class EventStreamModel {
 
   get isPaused(): boolean {
     return this.paused;
+  }
+
+  /** Batches posted that the view has not answered yet. */
+  get unanswered(): number {
+    return this.inFlight.length;
   }
 
   /** Every header and the body of a buffered event. */
@@ -416,11 +531,14 @@ export class EventStreamModel {
   clear(): void {
     this.buffer.clear();
     this.pending = [];
+    this.pendingAt = [];
     this.stats.received = 0;
     this.stats.buffered = 0;
     this.stats.dropped = 0;
     this.stats.arrivedWhilePaused = 0;
     this.stats.matching = 0;
+    this.stats.notShown = 0;
+    this.stats.oldestSeq = 0;
     this.postSnapshot();
   }
 
@@ -444,6 +562,7 @@ export class EventStreamModel {
           this.postSnapshot();
         } else {
           this.pending = [];
+          this.pendingAt = [];
           this.options.post({ type: 'status', connected: this.connected, stats: { ...this.stats } });
         }
         break;
@@ -465,6 +584,12 @@ export class EventStreamModel {
         break;
       case 'openTimeline':
         this.options.actions?.openTimeline?.(command.uuid);
+        break;
+      case 'rendered':
+        this.rendered(command.batch);
+        break;
+      case 'fillGap':
+        this.options.post({ type: 'gapRows', requestId: command.requestId, fromSeq: command.fromSeq, toSeq: command.toSeq, rows: this.rowsBetween(command.fromSeq, command.toSeq) });
         break;
     }
     return command;

@@ -6,6 +6,12 @@
  * Host → webview: notifications ({@link EventStreamNotification}), including responses to requests.
  * Webview → host: commands and requests ({@link EventStreamCommand}); the host runs every inbound
  * message through {@link parseEventStreamCommand} and ignores what does not match.
+ *
+ * Flow control keeps the view current: every snapshot and append is a numbered batch, and the
+ * webview answers `rendered` once it has drawn it. The host keeps at most two batches unanswered;
+ * rows that wait longer than a fraction of a second meanwhile are not posted but counted in a gap
+ * ({@link EventGap}): the view shows "N events not shown while you were behind", and the events stay
+ * in the host's buffer (details, export, `fillGap`).
  */
 import { isBoolean, isInteger, isObject, isString, isStringArray } from './validate';
 
@@ -51,6 +57,20 @@ export interface EventStreamStats {
   arrivedWhilePaused: number;
   /** Events matching the filter (in the buffer). */
   matching: number;
+  /** Matching events not posted to the view because it was behind (still buffered until they age out). */
+  notShown: number;
+  /** Sequence number of the oldest event in the buffer (0 when it is empty): older rows are gone. */
+  oldestSeq: number;
+}
+
+/** Matching events between two posted rows that were not posted because the view was behind. */
+export interface EventGap {
+  /** Sequence number of the first event not posted. */
+  fromSeq: number;
+  /** Sequence number of the last event not posted. */
+  toSeq: number;
+  /** How many matching events that is. */
+  count: number;
 }
 
 /** The complete state of the view, sent after `ready`, when shown again, on resume and on filter change. */
@@ -81,12 +101,18 @@ export interface EventDetail {
 
 export interface SnapshotNotification {
   type: 'snapshot';
+  /** Batch number, answered with `rendered`. */
+  batch: number;
   state: EventStreamState;
   /** The matching rows, oldest first (at most `bufferSize`). */
   rows: EventRow[];
 }
 export interface AppendNotification {
   type: 'append';
+  /** Batch number, answered with `rendered` (increasing; a snapshot's counts too). */
+  batch: number;
+  /** Matching events older than `rows` that were not posted because the view was behind. */
+  gap?: EventGap;
   /** New matching rows, oldest first. */
   rows: EventRow[];
   stats: EventStreamStats;
@@ -104,6 +130,15 @@ export interface DetailResponse {
   /** Undefined when the event already left the buffer. */
   detail?: EventDetail;
 }
+export interface GapRowsResponse {
+  type: 'gapRows';
+  requestId: number;
+  /** The gap asked for. */
+  fromSeq: number;
+  toSeq: number;
+  /** Its matching events that are still in the buffer, oldest first. */
+  rows: EventRow[];
+}
 export interface ExportedNotification {
   type: 'exported';
   /** Where the file was written, or undefined when cancelled. */
@@ -112,7 +147,7 @@ export interface ExportedNotification {
   error?: string;
 }
 
-export type EventStreamNotification = SnapshotNotification | AppendNotification | StatusNotification | DetailResponse | ExportedNotification;
+export type EventStreamNotification = SnapshotNotification | AppendNotification | StatusNotification | DetailResponse | GapRowsResponse | ExportedNotification;
 
 // ---- webview → host ----
 
@@ -142,6 +177,18 @@ export interface CopyEventCommand {
 export interface ExportCommand {
   type: 'export';
 }
+/** The webview has applied and drawn every batch up to `batch`. */
+export interface RenderedCommand {
+  type: 'rendered';
+  batch: number;
+}
+/** Asks for the rows of a gap (answered with `gapRows`). */
+export interface FillGapRequest {
+  type: 'fillGap';
+  requestId: number;
+  fromSeq: number;
+  toSeq: number;
+}
 export interface OpenTimelineCommand {
   type: 'openTimeline';
   /** A session uuid of the call. */
@@ -156,7 +203,9 @@ export type EventStreamCommand =
   | GetDetailRequest
   | CopyEventCommand
   | ExportCommand
-  | OpenTimelineCommand;
+  | OpenTimelineCommand
+  | RenderedCommand
+  | FillGapRequest;
 
 /** Longest free-text filter accepted, and most names or uuids in a filter. */
 export const FILTER_LIMITS = { text: 1000, names: 500, uuids: 100, uuid: 200 } as const;
@@ -187,6 +236,12 @@ export function parseEventStreamCommand(raw: unknown): EventStreamCommand | unde
       return isInteger(raw.requestId) && isInteger(raw.seq) ? { type: 'getDetail', requestId: raw.requestId, seq: raw.seq } : undefined;
     case 'copyEvent':
       return isInteger(raw.seq) ? { type: 'copyEvent', seq: raw.seq } : undefined;
+    case 'rendered':
+      return isInteger(raw.batch) ? { type: 'rendered', batch: raw.batch } : undefined;
+    case 'fillGap':
+      return isInteger(raw.requestId) && isInteger(raw.fromSeq) && isInteger(raw.toSeq) && raw.fromSeq <= raw.toSeq
+        ? { type: 'fillGap', requestId: raw.requestId, fromSeq: raw.fromSeq, toSeq: raw.toSeq }
+        : undefined;
     case 'openTimeline':
       return isString(raw.uuid, FILTER_LIMITS.uuid) && raw.uuid !== '' ? { type: 'openTimeline', uuid: raw.uuid } : undefined;
     default:

@@ -36,6 +36,9 @@ export function formatTime(us: number): string {
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
 }
 
+const COUNT = new Intl.NumberFormat('en-US');
+
+/** `12,345`. */
 export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
+  return COUNT.format(n);
 }
