@@ -1,0 +1,105 @@
+// Trace a Call end to end without VS Code: TraceRun against the test ESL server (which routes
+// loopback calls through capture 19's default context with capture 20's trace lines), mapped onto
+// the fixture configuration tree and onto the server's own assembled dialplan (xml_locate).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Client, EventListener } from '../../src/core';
+import { mapTrace, traceSteps } from '../../src/extension/dialplan/trace';
+import { TraceRun } from '../../src/extension/dialplan/traceRun';
+import { attr, childrenNamed, parseXml } from '../../src/extension/dialplan/xml';
+import { TestEslServer } from '../server/eslServer';
+import { fixtureModel } from '../support/confTree';
+
+const PASSWORD = 'ClueCon';
+describe('Trace a Call against the test ESL server', () => {
+  let server: TestEslServer;
+  let listener: EventListener;
+  let client: Client;
+
+  before(async () => {
+    server = new TestEslServer({ password: PASSWORD });
+    await server.start();
+    listener = new EventListener({ host: '127.0.0.1', port: server.port, password: PASSWORD });
+    await listener.connect();
+    client = new Client({ host: '127.0.0.1', port: server.port, password: PASSWORD, listener });
+    await client.connect();
+  });
+
+  after(async () => {
+    await client.disconnect();
+    await listener.disconnect();
+    await server.stop();
+  });
+
+  test('9664: the routed leg walks the context, hold_music matches on its anti-actions; the log level is restored', async () => {
+    const run = new TraceRun(client, listener);
+    const result = await run.run({ destination: '9664', context: 'default', callerIdName: 'Trace', callerIdNumber: '1000', idleMs: 400 });
+    assert.equal(result.noLines, undefined);
+    assert.equal(result.legs.length, 1, 'one leg went through the dialplan (the b-leg)');
+    const steps = traceSteps(result.legs[0]!.lines);
+    assert.deepEqual(steps[0], { kind: 'processing', callerName: 'Trace', callerNumber: '1000', destination: '9664', context: 'default' });
+
+    const { model } = fixtureModel();
+    const mapped = mapTrace(steps, (ctx) => (model.contexts.get(ctx)?.extensions ?? []).map((e) => ({ key: e.file, element: e.element, name: e.name })), { live: result.live });
+    assert.equal(mapped.matched, 'hold_music');
+    const holdMusic = model.contexts.get('default')!.extensions.find((e) => e.name === 'hold_music')!;
+    const marks = mapped.marks.filter((m) => m.key === holdMusic.file);
+    const kindOf = (el: unknown): string[] => marks.filter((m) => m.element === el).map((m) => m.kind);
+    assert.deepEqual(kindOf(holdMusic.element), ['matched']);
+    const [destination, crypto] = childrenNamed(holdMusic.element, 'condition');
+    assert.deepEqual(kindOf(destination), ['pass']);
+    assert.deepEqual(kindOf(crypto), ['fail']);
+    const anti = childrenNamed(crypto!, 'anti-action');
+    // The server's anti-actions are answer, a 2 s silence and the tone: the fixture's extra `set`
+    // is not among them; the tone waits for the silence, which outlasts the trace.
+    assert.deepEqual(
+      anti.map((a) => kindOf(a)),
+      [[], ['ran'], ['ran'], ['notRun']],
+    );
+    // Extensions after hold_music were never reached; the included files' extensions come after it.
+    const unreached = mapped.marks.filter((m) => m.kind === 'unreached').map((m) => attr(m.element, 'name'));
+    assert.ok(unreached.includes('support_hours') && unreached.includes('local.example.com'), unreached.join(', '));
+    // The fixture has fewer extensions than the server: the others are named, not guessed.
+    assert.ok(mapped.missing.includes('Local_Extension_Skinny'), mapped.missing.join(', '));
+    assert.equal(result.live, true, 'the tone still plays: the call is up');
+    await client.api(`uuid_kill ${result.uuid}`);
+    await server.whenIdle();
+    // The connection's log level is back to none: another call logs nothing to it.
+    let logged = 0;
+    const sub = client.connection.onDidReceiveLog(() => logged++);
+    server.originateDirect('9196');
+    await server.whenIdle();
+    server.hangupAll('NORMAL_CLEARING');
+    await server.whenIdle();
+    sub.dispose();
+    assert.equal(logged, 0, 'nolog after the trace');
+  });
+
+  test('a destination nothing matches: NO_ROUTE_DESTINATION, and every extension tested shows FAIL', async () => {
+    const run = new TraceRun(client, listener);
+    const result = await run.run({ destination: '7777777', context: 'default', idleMs: 400 });
+    assert.deepEqual(result.originate, { ok: false, cause: 'NO_ROUTE_DESTINATION' });
+    const steps = traceSteps(result.legs[0]!.lines);
+    assert.ok(steps.filter((s) => s.kind === 'regex' && s.pass).length <= 1, 'only unloop\'s first test passes');
+    assert.equal(result.live, false);
+    await server.whenIdle();
+  });
+
+  test('onto the server\'s own dialplan (Show Effective Dialplan): every extension is there, Local_Extension\'s actions ran in order', async () => {
+    const xml = await client.api('xml_locate dialplan context name default');
+    const doc = parseXml(xml);
+    const extensions = childrenNamed(doc.roots[0]!, 'extension').map((e) => ({ key: 'effective', element: e, name: attr(e, 'name') ?? '' }));
+    const run = new TraceRun(client, listener);
+    const result = await run.run({ destination: '1000', context: 'default', idleMs: 1500 });
+    const steps = traceSteps(result.legs.flatMap((l) => l.lines));
+    const mapped = mapTrace(steps, () => extensions);
+    assert.deepEqual(mapped.missing, []);
+    assert.equal(mapped.matched, 'Local_Extension');
+    const ran = mapped.marks.filter((m) => m.kind === 'ran').sort((a, b) => a.order! - b.order!);
+    assert.deepEqual(ran.slice(0, 3).map((m) => attr(m.element, 'application')), ['export', 'bind_meta_app', 'bind_meta_app']);
+    // The bridge to loopback/app=voicemail fails on a leg of its own: the call's errors name it.
+    assert.deepEqual(result.errors, ['Invalid Application voicemail']);
+    if (result.live) await client.api(`uuid_kill ${result.uuid}`);
+    await server.whenIdle();
+  });
+});
