@@ -7,6 +7,7 @@ import { ReadonlyDocuments } from './readonlyDocuments';
 import { ServerManager } from './servers/serverManager';
 import { LogStreamers } from './commands/logs';
 import { Consoles } from './console/openConsole';
+import { DialplanFeatures } from './dialplan/dialplanFeatures';
 import type { BaseServices, Services } from './services';
 import { ServerStatusBar } from './statusBar';
 import { ServersTreeProvider } from './tree/serversTree';
@@ -44,7 +45,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const webviews = new WebviewHub(base);
   const apps = new AppManager(manager, context.extensionPath);
   context.subscriptions.push(consoles, logStreams, webviews, apps);
-  const services: Services = { ...base, consoles, logStreams, webviews, apps };
+  const dialplan = new DialplanFeatures(context.extensionUri, manager, base.activeServer, documents, log);
+  context.subscriptions.push(dialplan);
+  const services: Services = { ...base, consoles, logStreams, webviews, apps, dialplan };
   const codeLenses = new AppCodeLensProvider(apps);
   context.subscriptions.push(codeLenses, vscode.languages.registerCodeLensProvider({ scheme: 'file', language: 'typescript' }, codeLenses));
 

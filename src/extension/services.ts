@@ -2,6 +2,7 @@ import type * as vscode from 'vscode';
 import type { AppManager } from './apps/appManager';
 import type { LogStreamers } from './commands/logs';
 import type { Consoles } from './console/openConsole';
+import type { DialplanFeatures } from './dialplan/dialplanFeatures';
 import type { ReadonlyDocuments } from './readonlyDocuments';
 import type { WebviewHub } from './webviews/panels';
 import type { ServerManager } from './servers/serverManager';
@@ -17,6 +18,8 @@ export interface Services extends BaseServices {
   readonly webviews: WebviewHub;
   /** App hosts (one per server), workspace apps, their Problems and log. */
   readonly apps: AppManager;
+  /** Configuration XML: language features, Reload XML, effective dialplan, dialplan traces. */
+  readonly dialplan: DialplanFeatures;
 }
 
 /** The services the long-lived owners (consoles, log streams) are built from. */

@@ -16,13 +16,15 @@ import {
   showChannelDetails,
 } from './calls';
 import { openConsole } from '../console/openConsole';
+import { clearTrace, hangupTraceCall, openTraceTimeline, reloadXml, showEffectiveDialplan, traceCall, traceThisCall } from './dialplan';
 import { streamLogs } from './logs';
 import { openCallTimeline, openEventStream, showEventsForCall } from '../webviews/panels';
 import { lostRow } from './lostRow';
 import { Cancelled } from './pickers';
 import { addServer, connectServer, disconnectServer, editServer, forgetPassword, removeServer, selectServer } from './servers';
 
-type Handler = (services: Services, node?: TreeNode) => Promise<void>;
+/** `args` are the command's arguments as given (a lens passes a URI and an offset, say). */
+type Handler = (services: Services, node?: TreeNode, args?: readonly unknown[]) => Promise<void>;
 
 /**
  * Every command the extension registers. A test holds this table and package.json's
@@ -60,6 +62,13 @@ export const COMMANDS: Readonly<Record<string, Handler>> = {
   'freeswitch.events.open': openEventStream,
   'freeswitch.events.showForCall': showEventsForCall,
   'freeswitch.call.timeline': openCallTimeline,
+  'freeswitch.dialplan.reloadXml': reloadXml,
+  'freeswitch.dialplan.showEffective': showEffectiveDialplan,
+  'freeswitch.dialplan.traceCall': traceCall,
+  'freeswitch.dialplan.traceThisCall': traceThisCall,
+  'freeswitch.dialplan.clearTrace': clearTrace,
+  'freeswitch.dialplan.hangupTraceCall': hangupTraceCall,
+  'freeswitch.dialplan.openTraceTimeline': openTraceTimeline,
 };
 
 /** Tree nodes arrive as the first argument from menus; anything else (palette, keybinding) is ignored. */
@@ -79,7 +88,7 @@ export function registerCommands(services: Services): vscode.Disposable[] {
         return;
       }
       try {
-        await handler(services, asNode(args[0]));
+        await handler(services, asNode(args[0]), args);
       } catch (err) {
         if (err instanceof Cancelled) return;
         const message = err instanceof Error ? err.message : String(err);

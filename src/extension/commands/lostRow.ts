@@ -5,7 +5,15 @@
  * no row is focused. package.json's `view/title` menu names exactly these (a unit test holds them
  * to it).
  */
-export const VIEW_TITLE_COMMANDS: ReadonlySet<string> = new Set(['freeswitch.server.add', 'freeswitch.call.originate']);
+export const VIEW_TITLE_COMMANDS: ReadonlySet<string> = new Set([
+  'freeswitch.server.add',
+  'freeswitch.call.originate',
+  // The Dialplan Trace view's title bar.
+  'freeswitch.dialplan.traceCall',
+  'freeswitch.dialplan.openTraceTimeline',
+  'freeswitch.dialplan.hangupTraceCall',
+  'freeswitch.dialplan.clearTrace',
+]);
 
 /**
  * Whether a command arrived from a row's inline or context-menu action without its row. VS Code
