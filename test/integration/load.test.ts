@@ -116,7 +116,8 @@ describe('load testing against the test server', () => {
     assert.deepEqual(states, ['originating', 'paused', 'originating', 'stopping', 'stopped']);
     assert.equal(runCalls(server, o.runId), 0);
     const late = ended.filter((r) => r.index > paused && r.durationMs !== undefined);
-    assert.ok(late.every((r) => r.durationMs! >= 300), 'calls answered after the change are held 300 ms');
+    // Held 300 ms from the answer; the answer and the hangup are switch times mapped onto ours, each to within a few ms.
+    assert.ok(late.length > 0 && late.every((r) => r.durationMs! >= 290), `calls answered after the change are held 300 ms: ${late.map((r) => r.durationMs).join(' ')}`);
     o.dispose();
   });
 
