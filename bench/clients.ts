@@ -39,6 +39,12 @@ function connectionOptions(port: number, format: EventFormat | undefined): Conne
   return { host: '127.0.0.1', port, password: PASSWORD, eventFormat: format ?? 'json', reconnect: false };
 }
 
+/** The heap in use after a full collection (the measuring children run with --expose-gc). */
+function heapAfterGc(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().heapUsed;
+}
+
 /** Routes our EslEvents to the sink: what an app that reads two headers per event does. */
 function deliver(sink: EventSink, ev: EslEvent): void {
   const name = ev.name;
@@ -71,13 +77,15 @@ const listener: ClientDriver = {
   label: 'ours (EventListener)',
   unavailable: () => undefined,
   async open(port, format, sink) {
+    const heapBefore = heapAfterGc();
     const l = new EventListener(connectionOptions(port, format));
     l.onDidReceiveEvent((ev) => deliver(sink, ev));
     await l.connect();
     if (format) await l.connection.subscribe(['CHANNEL_CREATE']);
     return {
       api: (command) => l.connection.api(command, { timeoutMs: 120_000 }),
-      describe: () => `sessions=${l.sessions.size} calls=${l.calls.size}`,
+      // What tracking costs: the heap the listener holds per live session (each with its call).
+      describe: () => `sessions=${l.sessions.size} calls=${l.calls.size}, ${((heapAfterGc() - heapBefore) / 1024 / Math.max(1, l.sessions.size)).toFixed(1)} KB heap/session`,
       close: async () => {
         await l.disconnect();
         l.dispose();

@@ -37,7 +37,7 @@ function wanted(key: string): boolean {
 }
 
 function childExecArgv(): string[] {
-  return ['--import', 'tsx', ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [])];
+  return ['--import', 'tsx', '--expose-gc', ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [])];
 }
 
 type ChildResult = { ok: true; outcome: Outcome } | { ok: false; error: string; timedOut: boolean };
