@@ -25,6 +25,8 @@ export class FakeMember {
   /** Calls up (answered or ringing) by uuid, with their tag. */
   readonly up = new Map<string, { vars: Record<string, string>; job?: Job | undefined }>();
   plan: (n: number) => FakeCallPlan = () => ({ answerMs: 10 });
+  /** Hangups that happen but whose events are lost. */
+  loseHangupEvents = false;
   private readonly events = new Emitter<EslEvent>();
   private readonly statusEmitter = new Emitter<StatusChange>();
 
@@ -126,6 +128,7 @@ export class FakeMember {
     const call = this.up.get(uuid);
     if (!call) return;
     this.up.delete(uuid);
+    if (this.loseHangupEvents) return;
     this.clock.setTimeout(() => {
       this.emit('CHANNEL_HANGUP_COMPLETE', uuid, call.vars, cause);
       this.emit('CHANNEL_HANGUP_COMPLETE', `${uuid}-b`, call.vars, cause);

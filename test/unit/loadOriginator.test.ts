@@ -231,6 +231,23 @@ describe('Originator: failures and servers', () => {
     o.dispose();
   });
 
+  it('a call whose hangup never shows is ended 30 s after its uuid_kill, with a warning, so it does not hold the limit', async () => {
+    const { clock, members, o, ended } = setup({ rate: 10, maxOffered: 3, durationMs: 100 });
+    const warnings: string[] = [];
+    o.onDidWarn((w) => warnings.push(w));
+    members[0]!.loseHangupEvents = true;
+    o.start();
+    await clock.run(1000);
+    assert.equal(ended.length, 0);
+    await clock.run(30_000);
+    await o.whenStopped();
+    assert.equal(ended.length, 3);
+    assert.ok(ended.every((r) => r.outcome === 'answered' && r.hangupBy === 'duration'));
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /no hangup seen 30 s after uuid_kill/);
+    o.dispose();
+  });
+
   it('least-loaded sends to the server with the fewest calls in progress', async () => {
     const { clock, members, o } = setup({ rate: 100, durationMs: 10_000, balance: 'least-loaded' }, ['a', 'b']);
     members[0]!.up.set('x', { vars: {} });

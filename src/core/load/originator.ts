@@ -112,6 +112,7 @@ interface ActiveCall {
   jobError: string | undefined;
   timer: TimerHandle | undefined;
   graceTimer: TimerHandle | undefined;
+  killTimer: TimerHandle | undefined;
   hangupRequested: HangupBy | undefined;
 }
 
@@ -129,6 +130,8 @@ const CAUSE = /^[A-Z_0-9]+$/;
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 /** How long a call waits for a leg's hangup after its originated leg's (events can go missing). */
 const LEG_GRACE_MS = 5000;
+/** How long a call may take to show its hangup after this run's uuid_kill. */
+const HANGUP_WAIT_MS = 30_000;
 
 /**
  * Drives calls into a pool at a rate, up to a concurrency limit, for a hold time, as switchio's
@@ -171,6 +174,7 @@ export class Originator implements Disposable {
   private readonly hangupCause: string;
   private readonly backstopSec: number;
   private readonly warnings: string[] = [];
+  private warnedHangupWait = false;
   private setupEwmaMs = 0;
   private teardownEwmaMs = 0;
   private stopped: Promise<void> | undefined;
@@ -399,6 +403,7 @@ export class Originator implements Disposable {
       call.timer = undefined;
       call.hangupRequested = 'hupall';
       call.record.hangupSentMs ??= this.rel(now);
+      if (call.record.legACreatedMs !== undefined) this.watchHangup(call);
     }
     const results = await this.pool.evalAll(`hupall ${cause} ${LOAD_RUN_VAR} ${this.runId}`);
     return results.map((r) => ({ server: r.server, reply: r.ok ? r.result : `error: ${r.error.message}` }));
@@ -483,7 +488,7 @@ export class Originator implements Disposable {
       outcome: 'failed',
       refusedByLimits: false,
     };
-    const call: ActiveCall = { record, member, legs: new Set(), legsDone: new Set(), jobSettled: false, jobError: undefined, timer: undefined, graceTimer: undefined, hangupRequested: undefined };
+    const call: ActiveCall = { record, member, legs: new Set(), legsDone: new Set(), jobSettled: false, jobError: undefined, timer: undefined, graceTimer: undefined, killTimer: undefined, hangupRequested: undefined };
     this.active.set(uuid, call);
     state.inFlight++;
     state.active++;
@@ -674,6 +679,18 @@ export class Originator implements Disposable {
     const m = call.member;
     if (!this.members.get(m)!.up) return;
     m.client.api(`uuid_kill ${call.record.uuid} ${this.hangupCause}`).catch(() => undefined);
+    this.watchHangup(call);
+  }
+
+  /** A call whose hangup never shows (its events lost) must not hold a place under the limit for ever. */
+  private watchHangup(call: ActiveCall): void {
+    call.killTimer ??= this.clock.setTimeout(() => {
+      call.killTimer = undefined;
+      if (!this.active.has(call.record.uuid)) return;
+      if (!this.warnedHangupWait) this.warn(`no hangup seen ${HANGUP_WAIT_MS / 1000} s after uuid_kill for call ${call.record.uuid} (and maybe others): ended without it`);
+      this.warnedHangupWait = true;
+      this.finish(call, this.clock.now());
+    }, HANGUP_WAIT_MS);
   }
 
   /**
@@ -707,8 +724,10 @@ export class Originator implements Disposable {
     if (!this.active.delete(r.uuid)) return;
     if (call.timer !== undefined) this.clock.clearTimeout(call.timer);
     if (call.graceTimer !== undefined) this.clock.clearTimeout(call.graceTimer);
+    if (call.killTimer !== undefined) this.clock.clearTimeout(call.killTimer);
     call.timer = undefined;
     call.graceTimer = undefined;
+    call.killTimer = undefined;
     const state = this.members.get(call.member)!;
     state.active = Math.max(0, state.active - 1);
     r.hangupCause = cause;
@@ -832,7 +851,7 @@ export class Originator implements Disposable {
     this.pacer?.stop();
     if (this.tickTimer !== undefined) this.clock.clearTimeout(this.tickTimer);
     if (this.runTimer !== undefined) this.clock.clearTimeout(this.runTimer);
-    for (const call of this.active.values()) if (call.timer !== undefined) this.clock.clearTimeout(call.timer);
+    for (const call of this.active.values()) for (const t of [call.timer, call.graceTimer, call.killTimer]) if (t !== undefined) this.clock.clearTimeout(t);
     for (const t of this.orphanTimers) this.clock.clearTimeout(t);
     this.orphanTimers.clear();
     this.active.clear();
