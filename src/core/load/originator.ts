@@ -581,8 +581,10 @@ export class Originator implements Disposable {
     call.record.jobMs = this.rel(now);
     if (err === undefined) {
       call.record.jobOk = true;
-      // FreeSWITCH's originate returns once the leg is answered: the job is the answer when its event is not in yet.
-      this.answered(call, now);
+      // The job comes on the client's connection, the answer on the listener's, and either may be
+      // first: the answer's time is its CHANNEL_ANSWER's. Only a listener that does not receive
+      // CHANNEL_ANSWER takes the job (FreeSWITCH's originate returns once the leg answered) instead.
+      if (!listensFor(call.member, 'CHANNEL_ANSWER')) this.answered(call, now);
       this.maybeEnd(call, now);
       return;
     }
@@ -858,6 +860,12 @@ export class Originator implements Disposable {
     this.metrics?.dispose();
     this.store.dispose();
   }
+}
+
+/** Whether a member's listener receives an event (a pool of fakes without a connection: yes). */
+function listensFor(m: PoolMember, name: string): boolean {
+  const subscriptions = (m.listener as { connection?: { subscriptions?: ReadonlySet<string> } }).connection?.subscriptions;
+  return !subscriptions || subscriptions.has(name) || subscriptions.has('ALL');
 }
 
 function isMemberReady(m: PoolMember): boolean {
