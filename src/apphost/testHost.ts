@@ -46,9 +46,14 @@ process.on('message', (raw: unknown) => {
     ...(message.only ? { only: new Set(message.only) } : {}),
     timeoutMs: message.timeoutMs,
     debug: message.debug,
-    waitForDebugger: () => {
-      // Blocks until the debugger has set its breakpoints and says run.
-      if (inspectorUrl()) waitForDebugger();
+    waitForDebugger: async () => {
+      const url = inspectorUrl();
+      if (!url) return;
+      report({ kind: 'debuggerWaiting', inspectorUrl: url });
+      // The message must be out before the event loop blocks.
+      await lastSent;
+      // Blocks until the debugger has set its breakpoints and says run (Runtime.runIfWaitingForDebugger).
+      waitForDebugger();
     },
     outDir,
     report,

@@ -12,6 +12,7 @@ import type { BaseServices, Services } from './services';
 import { ServerStatusBar } from './statusBar';
 import { ServersTreeProvider } from './tree/serversTree';
 import { WebviewHub } from './webviews/panels';
+import { CallTestController } from './testing/callTestController';
 
 /** What activate() returns: the extension's API for tests and diagnostics. */
 export interface ExtensionApi {
@@ -45,6 +46,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const webviews = new WebviewHub(base);
   const apps = new AppManager(manager, context.extensionPath);
   context.subscriptions.push(consoles, logStreams, webviews, apps);
+  // Call tests in the Test Explorer; they run in a test host process, never here.
+  context.subscriptions.push(new CallTestController(manager, webviews, context.extensionPath, log));
   const dialplan = new DialplanFeatures(context.extensionUri, manager, base.activeServer, documents, log);
   context.subscriptions.push(dialplan);
   const services: Services = { ...base, consoles, logStreams, webviews, apps, dialplan };

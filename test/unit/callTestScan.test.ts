@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { scanCallTests } from '../../src/core/testing/scan';
 import { discoverFiles } from '../../src/extension/testing/discovery';
-import { globToRegExp } from '../../src/apphost/testing/testCommand';
+import { globToRegExp } from '../../src/shared/glob';
 
 describe('call test discovery without running the file', () => {
   test('finds callTest and describe with literal names; skips comments, strings, templates and regexes', () => {

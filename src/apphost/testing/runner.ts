@@ -30,7 +30,7 @@ export interface TestRunOptions {
   timeoutMs: number;
   /** Time limits off; `waitForDebugger` is called once the bundles are written. */
   debug: boolean;
-  waitForDebugger?(): void;
+  waitForDebugger?(): Promise<void>;
   /** Where bundles are written. */
   outDir: string;
   report(message: TestHostToParent): void;
@@ -90,7 +90,7 @@ export async function runTests(options: TestRunOptions): Promise<TestRunSummary>
     bundles.push({ file, bundle: out.file, inputs: out.inputs });
   }
   await Promise.all(bundlers.map((b) => b.dispose()));
-  if (options.debug) options.waitForDebugger?.();
+  if (options.debug) await options.waitForDebugger?.();
 
   // 2. Collect each file's declarations.
   const loaded: LoadedFile[] = [];

@@ -9,7 +9,10 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import junit from 'junit-report-builder';
 import type { FileReport, TestFailure, TestFinished, TestInfo, TestRunSummary } from '../../shared/protocol/testHost';
+import { globToRegExp } from '../../shared/glob';
 import { TestHostRun } from './testHostClient';
+
+export { globToRegExp };
 
 export const TEST_USAGE = `usage: fsdev test [globs or files…] [--server host:port | --host H --port P] [--user U] [--password P]
                   [--reporter spec|junit] [--out results.xml] [--timeout ms]
@@ -22,33 +25,6 @@ export const TEST_USAGE = `usage: fsdev test [globs or files…] [--server host:
 `;
 
 export const DEFAULT_TEST_GLOB = 'fsapps/**/*.calltest.ts';
-
-/** A glob (`**`, `*`, `?`, `{a,b}`) as a RegExp over `/`-separated relative paths. */
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*' && glob[i + 1] === '*') {
-      const slash = glob[i + 2] === '/';
-      re += slash ? '(?:.*/)?' : '.*';
-      i += slash ? 2 : 1;
-    } else if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '{') {
-      const end = glob.indexOf('}', i);
-      if (end < 0) re += '\\{';
-      else {
-        re += `(?:${glob
-          .slice(i + 1, end)
-          .split(',')
-          .map((p) => p.replace(/[.+^$()|[\]\\]/g, '\\$&'))
-          .join('|')})`;
-        i = end;
-      }
-    } else re += c.replace(/[.+^$()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
 
 /** Files under `root` matching any of `patterns` (globs, or plain paths), sorted; node_modules skipped. */
 export function expandGlobs(patterns: readonly string[], root: string): string[] {

@@ -6,20 +6,20 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseTestHostMessage, type RunMessage, type TestHostHello, type TestHostToParent, type TestRunSummary } from '../../shared/protocol/testHost';
+import { parseTestHostMessage, type RunMessage, type TestHostToParent, type TestRunSummary } from '../../shared/protocol/testHost';
 
 export interface TestHostRunOptions {
   run: Omit<RunMessage, 'kind'>;
   /** The host script. Default: testhost.js next to this bundle. */
   hostScript?: string;
-  /** Start with the inspector on 127.0.0.1 (a free port); `onHello` gets its URL before the run starts. */
+  /** Start with the inspector on 127.0.0.1 (a free port); attach in `onDebuggerWaiting`. */
   inspect?: boolean;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   /** Every message, in order (hello first). */
   onMessage(message: TestHostToParent): void;
-  /** Called with the hello; the run is sent once this resolves (attach a debugger here). */
-  onHello?(hello: TestHostHello): void | Promise<void>;
+  /** The host wrote its bundles and waits for a debugger (`run.debug`): attach it here. */
+  onDebuggerWaiting?(inspectorUrl: string): void | Promise<void>;
   /** Lines the host printed outside the protocol (its own stderr, say). */
   onStderr?(line: string): void;
 }
@@ -50,14 +50,12 @@ export class TestHostRun {
           stderr(`ignored a malformed message from the test host: ${JSON.stringify(raw).slice(0, 200)}`);
           return;
         }
-        if (message.kind === 'hello') {
-          void Promise.resolve(options.onHello?.(message)).then(
-            () => this.child.connected && this.child.send({ kind: 'run', ...options.run } satisfies RunMessage),
-            (err: unknown) => {
-              this.fatal = `could not start the run: ${err instanceof Error ? err.message : String(err)}`;
-              this.child.kill();
-            },
-          );
+        if (message.kind === 'hello' && this.child.connected) this.child.send({ kind: 'run', ...options.run } satisfies RunMessage);
+        if (message.kind === 'debuggerWaiting') {
+          void Promise.resolve(options.onDebuggerWaiting?.(message.inspectorUrl)).catch((err: unknown) => {
+            this.fatal = `could not attach a debugger: ${err instanceof Error ? err.message : String(err)}`;
+            this.child.kill();
+          });
         }
         if (message.kind === 'done') this.summary = message.summary;
         if (message.kind === 'fatal') this.fatal = message.message;

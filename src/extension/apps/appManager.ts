@@ -383,7 +383,7 @@ export class AppManager extends Disposable {
   }
 }
 
-/** A TypeScript source that can be an app (not a declaration file). */
+/** A TypeScript source that can be an app (not a declaration file, not a call test). */
 export function isAppSource(file: string): boolean {
-  return /\.(ts|mts|cts)$/.test(file) && !/\.d\.[mc]?ts$/.test(file);
+  return /\.(ts|mts|cts)$/.test(file) && !/\.d\.[mc]?ts$/.test(file) && !/\.calltest\.[mc]?ts$/.test(file);
 }

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
-import type { Call, EslEvent, EventListener } from '../../core';
+import { EventListener, type Call, type EslEvent } from '../../core';
 import type { EventStreamNotification } from '../../shared/protocol/eventStream';
 import { parseTimelineCommand, type TimelineNotification } from '../../shared/protocol/timeline';
 import { webviewHtml } from '../../shared/webviewHtml';
@@ -134,22 +134,25 @@ export class TimelinePanel extends Disposable {
 
   constructor(
     private readonly hub: WebviewHub,
-    readonly server: ServerConnection,
+    /** The live server, or undefined for a timeline of events kept elsewhere (a test failure, a recording). */
+    readonly server: ServerConnection | undefined,
     readonly call: Call,
+    offline?: { source: string; events: readonly EslEvent[] },
   ) {
     super();
     const extensionUri = hub.services.context.extensionUri;
     const title = `Timeline: ${callLabel(call)}`;
     this.panel = this._register(vscode.window.createWebviewPanel('freeswitch.callTimeline', title, vscode.ViewColumn.Active, webviewOptions(extensionUri)));
-    this.model = new TimelineModel(call, server.label);
-    const stream = hub.streamFor(server);
-    this.model.replay(stream ? stream.recorded() : [], stream ? stream.startedUs : Date.now() * 1000);
+    this.model = new TimelineModel(call, offline?.source ?? server?.label ?? '');
+    const stream = server && hub.streamFor(server);
+    if (offline) this.model.replay(offline.events, offline.events[0]?.timestampUs ?? 0);
+    else this.model.replay(stream ? stream.recorded() : [], stream ? stream.startedUs : Date.now() * 1000);
     this._register(this.panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)));
     this._register(this.panel.onDidChangeViewState((e) => e.webviewPanel.visible && this.post()));
     this._register(this.panel.onDidDispose(() => this.dispose()));
-    const listener = server.listener;
-    if (listener) this.listenerSub = toVscode(listener.onDidReceiveEvent((e) => this.ingest(e)));
-    this._register(server.onDidChangeCalls(() => this.schedule()));
+    const listener = server?.listener;
+    if (listener && !offline) this.listenerSub = toVscode(listener.onDidReceiveEvent((e) => this.ingest(e)));
+    if (server && !offline) this._register(server.onDidChangeCalls(() => this.schedule()));
     this.panel.webview.html = html(this.panel.webview, extensionUri, 'timeline', title);
   }
 
@@ -190,7 +193,7 @@ export class TimelinePanel extends Disposable {
         break;
       }
       case 'showInStream':
-        void this.hub.openStream(this.server, { uuids: [m.uuid, ...this.call.sessions.map((s) => s.uuid)], label: callLabel(this.call) });
+        if (this.server) void this.hub.openStream(this.server, { uuids: [m.uuid, ...this.call.sessions.map((s) => s.uuid)], label: callLabel(this.call) });
         break;
     }
   }
@@ -247,6 +250,25 @@ export class WebviewHub extends Disposable {
     const call = findCall(server.listener, uuid);
     if (!call) throw new Error(`No call with session ${uuid} is known on ${server.config.name} (it may have ended long ago).`);
     this.openTimeline(server, call);
+  }
+
+  /**
+   * A timeline drawn from events kept elsewhere (a failed call test's call, a recording), with no
+   * server: the events are folded into sessions and calls by a listener that never connects.
+   */
+  openOfflineTimeline(source: string, events: readonly EslEvent[], uuid?: string): TimelinePanel {
+    const listener = new EventListener({ host: 'offline', reconnect: false });
+    try {
+      for (const e of events) listener.ingest(e);
+      const first = uuid ?? events.find((e) => e.uuid)?.uuid;
+      const call = first ? findCall(listener, first) : undefined;
+      if (!call) throw new Error(`No call${first ? ` with session ${first}` : ''} in those ${events.length} events.`);
+      const t = new TimelinePanel(this, undefined, call, { source, events });
+      this.timelines.add(t);
+      return t;
+    } finally {
+      listener.dispose();
+    }
   }
 
   timelineClosed(t: TimelinePanel): void {

@@ -4,8 +4,8 @@
  * Node's `child_process` IPC channel; both directions are validated, because test files are
  * untrusted, in-development code.
  *
- * Flow: the host says `hello` (with its inspector URL when started for debugging); the parent sends
- * one `run`; the host reports each file (`file`: its tests, or why it did not compile or load),
+ * Flow: the host says `hello`; the parent sends one `run`; when debugging, the host bundles the
+ * files, says `debuggerWaiting` and blocks until the parent's debugger attaches; the host reports each file (`file`: its tests, or why it did not compile or load),
  * then `testStarted` / `testFinished` per test, `output` lines, and `done`. `cancel` stops after
  * the running test (its calls are still cleaned up).
  */
@@ -100,6 +100,11 @@ export interface TestHostHello {
   pid: number;
   inspectorUrl: string | undefined;
 }
+/** Bundles written; the host now blocks until a debugger attaches and says run. Attach now. */
+export interface DebuggerWaiting {
+  kind: 'debuggerWaiting';
+  inspectorUrl: string;
+}
 export interface FileReport {
   kind: 'file';
   file: string;
@@ -133,7 +138,7 @@ export interface TestHostFatal {
   kind: 'fatal';
   message: string;
 }
-export type TestHostToParent = TestHostHello | FileReport | TestStarted | TestFinished | TestOutput | TestRunDone | TestHostFatal;
+export type TestHostToParent = TestHostHello | DebuggerWaiting | FileReport | TestStarted | TestFinished | TestOutput | TestRunDone | TestHostFatal;
 
 // ---- validation ----
 
@@ -190,6 +195,8 @@ export function parseTestHostMessage(v: unknown): TestHostToParent | undefined {
   switch (v['kind']) {
     case 'hello':
       return isInteger(v['protocol']) && isInteger(v['pid']) && (v['inspectorUrl'] === undefined || isString(v['inspectorUrl'], 1000)) ? (v as unknown as TestHostHello) : undefined;
+    case 'debuggerWaiting':
+      return isString(v['inspectorUrl'], 1000) ? { kind: 'debuggerWaiting', inspectorUrl: v['inspectorUrl'] } : undefined;
     case 'file': {
       if (!isString(v['file'], 4096) || !Array.isArray(v['tests']) || !v['tests'].every(isTestInfo)) return undefined;
       const error = v['error'];

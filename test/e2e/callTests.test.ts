@@ -1,0 +1,202 @@
+// Call tests in a real VS Code's Test Explorer (code-server + Playwright in Debian's chromium),
+// against the test ESL server: discovery, a run where one test passes and one fails with a
+// readable message and a timeline link, a file that does not compile, and Debug stopping at a
+// breakpoint in the test. Screenshots go to test-results/e2e/calltests-*.png.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { TestEslServer } from '../server/eslServer';
+import {
+  REPO_ROOT,
+  launchBrowser,
+  makeTempDir,
+  openViewContainer,
+  openWorkbench,
+  removeTempDir,
+  runCommand,
+  screenshot,
+  startCodeServer,
+  treeRow,
+  webviewFrame,
+  type BrowserHandle,
+  type CodeServerHandle,
+} from './harness';
+
+const PASSWORD = 'ClueCon';
+const VSIX = join(REPO_ROOT, 'dist', 'freeswitch-dev.vsix');
+const STEP_TIMEOUT = 30_000;
+
+const TESTS = `import { callTest, expect } from 'freeswitch-dev/test';
+
+callTest('echo answers and returns my digits', async ({ originate }) => {
+  const call = await originate('9196', { endpoint: 'loopback', app: 'park' });
+  await expect(call).toBeAnswered({ within: 2000 });
+  await call.sessions[1].sendDtmf('1234');
+  await expect(call.sessions[0]).toReceiveDtmf('1234', { within: 3000 });
+  await call.hangup();
+  await expect(call).toHaveEnded({ cause: 'NORMAL_CLEARING' });
+});
+
+callTest('busy is not normal clearing', async ({ originate }) => {
+  const call = await originate('9196', { endpoint: 'loopback', app: 'park' });
+  await call.hangup('USER_BUSY');
+  await expect(call).toHaveEnded({ cause: 'NORMAL_CLEARING' });
+});
+`;
+/** Line (1-based) of `await call.hangup('USER_BUSY');`: the debug breakpoint. */
+const BREAKPOINT_LINE = 14;
+
+/** The newest modification time under a path (files only). */
+function newest(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(0, ...readdirSync(path).map((n) => newest(join(path, n))));
+}
+
+/** Packages the vsix unless the one in dist is newer than every source (the main e2e suite packages too). */
+function ensurePackaged(): void {
+  let fresh = false;
+  try {
+    const built = statSync(VSIX).mtimeMs;
+    fresh = ['src', 'package.json', 'scripts/build.mjs', '.vscodeignore'].every((p) => newest(join(REPO_ROOT, p)) < built);
+  } catch {
+    fresh = false;
+  }
+  if (fresh) return;
+  const built = spawnSync('npm', ['run', 'package'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  assert.equal(built.status, 0, `npm run package failed:\n${built.stdout}\n${built.stderr}`);
+}
+
+let currentPage: Page | undefined;
+
+/** Opens a workspace file with Quick Open and waits for its tab. */
+async function openFile(page: Page, name: string): Promise<void> {
+  await page.locator('.monaco-workbench').focus();
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+  await input.fill(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().click();
+  await page.locator('.tab.active', { hasText: name }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+}
+
+function step(name: string, body: () => Promise<void>): void {
+  test(name, async () => {
+    try {
+      await body();
+    } catch (err) {
+      const shot = await screenshot(currentPage!, `FAILED-calltests-${name.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
+      if (shot) console.log(`# failure screenshot: ${shot}`);
+      throw err;
+    }
+  });
+}
+
+describe('call tests in the Test Explorer of a real VS Code', { timeout: 240_000 }, () => {
+  let esl: TestEslServer;
+  let code: CodeServerHandle;
+  let browser: BrowserHandle;
+  let page: Page;
+  let tmp: string;
+  let workspace: string;
+
+  before(async () => {
+    ensurePackaged();
+    esl = new TestEslServer({ password: PASSWORD, channelTableLag: 150 });
+    await esl.start();
+    tmp = makeTempDir('fsdev-e2e-calltests-');
+    workspace = join(tmp, 'workspace');
+    mkdirSync(join(workspace, 'fsapps'), { recursive: true });
+    writeFileSync(join(workspace, 'fsapps', 'echo.calltest.ts'), TESTS);
+    writeFileSync(join(workspace, 'fsapps', 'broken.calltest.ts'), "import { callTest } from 'freeswitch-dev/test';\ncallTest('never runs', async () => {\n  const a = ;\n});\n");
+    code = await startCodeServer({
+      workspaceDir: workspace,
+      extensionVsix: VSIX,
+      env: { FSDEV_E2E_PASSWORD: PASSWORD },
+      userSettings: {
+        'freeswitch.servers': [{ name: 'Test FS', host: '127.0.0.1', port: esl.port, passwordEnv: 'FSDEV_E2E_PASSWORD' }],
+        'freeswitch.autoConnect': true,
+        // The failure's peek opens in the test file's editor.
+        'testing.automaticallyOpenPeekView': 'failureAnywhere',
+      },
+    });
+    browser = await launchBrowser({ viewport: { width: 1400, height: 900 } });
+    page = await browser.newPage();
+    currentPage = page;
+    await openWorkbench(code, page, workspace);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await code?.stop();
+    await esl?.stop();
+    if (tmp) removeTempDir(tmp);
+  });
+
+  step('the tests appear in the Test Explorer without running; the file that does not compile is an error', async () => {
+    await openViewContainer(page, 'FreeSWITCH');
+    await treeRow(page, /Test FS.*connected/).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await openViewContainer(page, 'Testing');
+    const file = treeRow(page, 'echo.calltest.ts');
+    await file.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    if ((await file.getAttribute('aria-expanded')) === 'false') await file.locator('.monaco-tl-twistie').click();
+    await treeRow(page, 'echo answers and returns my digits').waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await treeRow(page, 'busy is not normal clearing').waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    // The broken file: an error in the explorer (not an empty list) and in Problems.
+    const broken = treeRow(page, 'broken.calltest.ts');
+    await broken.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    // (The explorer renders the message as markdown: spaces may arrive as no-break spaces.)
+    await treeRow(page, /does\s+not\s+compile:\s+Unexpected/).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    assert.equal(esl.channels.length, 0, 'discovery runs nothing');
+    await screenshot(page, 'calltests-01-discovered');
+    await runCommand(page, 'View: Toggle Problems');
+    await page.locator('.part.panel .monaco-list-row', { hasText: /Unexpected ";"/ }).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await screenshot(page, 'calltests-02-broken-file-in-problems');
+  });
+
+  step('Run: one passes, one fails with expected vs happened, the call events and a timeline link', async () => {
+    // From the palette, with the test file open: its tests run and the failure's peek opens in it.
+    await openFile(page, 'echo.calltest.ts');
+    await runCommand(page, 'Test: Run Tests in Current File');
+    await treeRow(page, 'echo answers and returns my digits').locator('.codicon-testing-passed-icon').first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await treeRow(page, 'busy is not normal clearing').locator('.codicon-testing-failed-icon').first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    // The failure's peek: the message says what was expected and what happened.
+    const peek = page.locator('.test-output-peek, .peekview-widget').first();
+    await peek.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await peek.getByText(/expected call 9196 \([0-9a-f]+\) to end with NORMAL_CLEARING, but it ended with USER_BUSY/).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await peek.getByText(/happened: USER_BUSY/).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await peek.getByText(/CHANNEL_HANGUP USER_BUSY/).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await screenshot(page, 'calltests-03-run-one-failed');
+    // The link opens the call's timeline, drawn from the events the test host kept.
+    const link = peek.locator('a', { hasText: "Open the call's timeline" }).first();
+    await link.click();
+    await page.locator('.tab', { hasText: /Timeline: / }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await webviewFrame(page).locator('.lane-sub', { hasText: 'USER_BUSY' }).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await screenshot(page, 'calltests-04-failure-timeline');
+    assert.equal(esl.channels.filter((c) => !c.hangupCause).length, 0, 'every call of the run hung up');
+    await page.keyboard.press('Escape');
+  });
+
+  step('Debug: a breakpoint in the test stops the run there', async () => {
+    // A breakpoint on the hangup line of the failing test.
+    await openFile(page, 'echo.calltest.ts');
+    const editor = page.locator('.editor-group-container.active .monaco-editor').first();
+    await editor.click();
+    await page.keyboard.press('Control+G');
+    await page.locator('.quick-input-widget input').fill(`:${BREAKPOINT_LINE}`);
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('F9');
+    await page.locator('.monaco-editor .codicon-debug-breakpoint').first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await runCommand(page, 'Test: Debug All Tests');
+    await page.locator('.debug-toolbar .codicon-debug-continue').waitFor({ state: 'visible', timeout: 60_000 });
+    await page.locator('.monaco-editor .codicon-debug-stackframe').first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await screenshot(page, 'calltests-06-debug-paused-in-test');
+    await page.locator('.debug-toolbar .codicon-debug-continue').click();
+    // The run ends (the debug session with it) and its calls are hung up.
+    await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
+    await page.locator('.statusbar-item', { hasText: 'Test FS: 0 calls' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+  });
+});
