@@ -5,9 +5,10 @@
  *
  * Latency is bounded by flow control, not by a timer: a batch is posted as soon as fewer than
  * `maxInFlight` batches wait for the view's `rendered` answer. While the view is behind, rows pile
- * up here; rows that waited longer than `maxLagMs` are not posted but counted in a gap, which the
- * view shows as one row ("N events not shown while you were behind"). Every event stays in the
- * buffer: details, export and `fillGap` still have it. Nothing queues between here and the screen.
+ * up here; once the oldest waited longer than `maxLagMs`, only the newest `keepRows` are posted and
+ * the rest is counted in a gap, which the view shows as one row ("N events not shown while you were
+ * behind"). Every event stays in the buffer: details, export and `fillGap` still have it. Nothing
+ * queues between here and the screen.
  */
 import type { EslEvent } from '../../core';
 import { callerText, clip, destinationOf, summarize } from '../../shared/eventSummary';
@@ -229,9 +230,12 @@ export interface EventStreamModelOptions {
   maxInFlight?: number;
   /** A batch not answered within this long no longer holds posts back (a lost answer). Default 1,000 ms. */
   ackTimeoutMs?: number;
-  /** Rows that waited longer than this for the view are not posted but counted in a gap. Default 200 ms. */
+  /**
+   * When the oldest pending row waited longer than this for the view, the view is behind: only the
+   * newest `keepRows` rows are posted, the older ones are counted in a gap. Default 200 ms.
+   */
   maxLagMs?: number;
-  /** The newest rows are always posted, however long they waited: the view stays current. Default 200. */
+  /** Rows posted when the view is behind (the newest; more than a screenful). Default 200. */
   keepRows?: number;
   /** Most rows in one post; older pending rows go into the gap. Default 1,000. */
   maxBatchRows?: number;
@@ -262,9 +266,9 @@ export class EventStreamModel {
   private callLabel: string | undefined;
   private readonly knownNames = new Set<string>(COMMON_EVENT_NAMES);
   private newNames: string[] = [];
-  /** Rows not posted yet, oldest first, and when each arrived (ms of `now()`). */
+  /** Rows not posted yet, oldest first, and when the oldest arrived (ms of `now()`). */
   private pending: EventRow[] = [];
-  private pendingAt: number[] = [];
+  private pendingSince = 0;
   private statsDirty = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private lastFlush = -Infinity;
@@ -319,8 +323,8 @@ export class EventStreamModel {
     if (this.paused) {
       this.stats.arrivedWhilePaused++;
     } else if (match && this.ready && this.visible) {
+      if (this.pending.length === 0) this.pendingSince = this.now();
       this.pending.push(stored.row);
-      this.pendingAt.push(this.now());
       // Rows older than the buffer are gone; a view this far behind gets a snapshot's worth at most.
       if (this.pending.length > 2 * this.buffer.capacity) this.dropPending(this.pending.length - this.buffer.capacity);
     }
@@ -330,7 +334,6 @@ export class EventStreamModel {
 
   private dropPending(n: number): void {
     this.pending.splice(0, n);
-    this.pendingAt.splice(0, n);
   }
 
   /** True while `maxInFlight` batches wait for the view's answer (answers that never came expire). */
@@ -371,10 +374,11 @@ export class EventStreamModel {
     let gone = 0;
     while (gone < this.pending.length && this.pending[gone]!.seq < this.stats.oldestSeq) gone++;
     if (gone > 0) this.dropPending(gone);
-    // Rows that waited past maxLagMs are not painted (the newest keepRows always are).
+    // Rows that waited past maxLagMs mean the view is behind: only the newest keepRows are posted,
+    // so a slow view gets less to do and catches up. A burst of fresh rows is only capped.
     let cut = Math.max(0, this.pending.length - this.maxBatchRows);
     const lastOld = this.pending.length - this.keepRows;
-    while (cut < lastOld && now - this.pendingAt[cut]! > this.maxLagMs) cut++;
+    if (lastOld > cut && now - this.pendingSince > this.maxLagMs) cut = lastOld;
     let gap: EventGap | undefined;
     if (cut > 0) {
       gap = { fromSeq: this.pending[0]!.seq, toSeq: this.pending[cut - 1]!.seq, count: cut };
@@ -382,7 +386,6 @@ export class EventStreamModel {
     }
     const rows = cut > 0 ? this.pending.slice(cut) : this.pending;
     this.pending = [];
-    this.pendingAt = [];
     this.statsDirty = false;
     const newNames = this.newNames;
     this.newNames = [];
@@ -445,7 +448,6 @@ export class EventStreamModel {
   postSnapshot(): void {
     if (!this.ready || !this.visible || this.disposed) return;
     this.pending = [];
-    this.pendingAt = [];
     this.newNames = [];
     this.statsDirty = false;
     if (this.timer) clearTimeout(this.timer);
@@ -466,7 +468,6 @@ export class EventStreamModel {
     if (visible) this.postSnapshot();
     else {
       this.pending = [];
-      this.pendingAt = [];
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
     }
@@ -531,7 +532,6 @@ export class EventStreamModel {
   clear(): void {
     this.buffer.clear();
     this.pending = [];
-    this.pendingAt = [];
     this.stats.received = 0;
     this.stats.buffered = 0;
     this.stats.dropped = 0;
@@ -562,7 +562,6 @@ export class EventStreamModel {
           this.postSnapshot();
         } else {
           this.pending = [];
-          this.pendingAt = [];
           this.options.post({ type: 'status', connected: this.connected, stats: { ...this.stats } });
         }
         break;
