@@ -15,8 +15,10 @@ import type { LoadResult } from '../shared/protocol/appHost';
 import { runLoad } from './loadCommand';
 import { AppHostSupervisor, type AppHostLog } from './supervisor';
 import { testCommand } from './testing/testCommand';
+import { recordCommand } from './recordCommand';
 
 const USAGE = `usage: fsdev load --server HOST[:PORT] [--rate N] [--limit N] [--duration T|auto] … (fsdev load --help)
+       fsdev record --server HOST:PORT --out calls.fsrec.jsonl [--max-mb 100] [--max-seconds 3600] (fsdev record --help)
        fsdev test [globs…] [--server HOST:PORT] [--reporter junit --out results.xml] … (fsdev test --help)
        fsdev serve [--host 127.0.0.1] [--port 8021] [--user USER] [--password PASSWORD] --app ./fsapps/x.ts [--app [id=]path …] [--watch] [--inspect]
 
@@ -157,6 +159,7 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'serve') return serve(rest);
   if (command === 'test') return testCommand(rest);
+  if (command === 'record') return recordCommand(rest);
   if (command === 'load') return runLoad(rest);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(USAGE);

@@ -53,6 +53,7 @@ export {
   type EslLogger,
   type LogLine,
   type MalformedFrame,
+  type SentCommand,
   type StatusChange,
 } from './esl/connection';
 export { EslEvent, decodeEventFrame, type EventFormat } from './esl/event';
@@ -72,6 +73,19 @@ export {
   UnsafeInputError,
 } from './esl/errors';
 export { Emitter, DisposableStore, toDisposable, type Disposable, type Event } from './util/lifecycle';
+export {
+  EslRecorder,
+  loadRecording,
+  parseRecording,
+  RECORDING_FORMAT_VERSION,
+  RecordingFormatError,
+  type RecorderOptions,
+  type RecorderStatus,
+  type Recording,
+  type RecordingHeader,
+  type RecordedCommand,
+  type RecordedEvent,
+} from './recording';
 export {
   CALL_RECORD_COLUMNS,
   ClockOffset,

@@ -12,7 +12,8 @@ import { TestEslServer } from './eslServer';
 
 const USAGE = `usage: node --import tsx test/server/cli.ts [--host 127.0.0.1] [--port 8021] [--password ClueCon]
        [--heartbeat-ms 20000] [--call-setup-ms 0] [--channel-table-lag-ms 0] [--demo] [--demo-interval-ms 4000]
-       [--demo-max-calls 5]
+       [--demo-max-calls 5] [--record calls.fsrec.jsonl]
+--record: write what the switch emits and the commands it receives in the .fsrec.jsonl format
 --channel-table-lag-ms: how often show channels catches up with the events, as FreeSWITCH's core
        database does (about 200 ms behind; 0 = never behind; --demo: 150)`;
 
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
       demo: { type: 'boolean' },
       'demo-interval-ms': { type: 'string' },
       'demo-max-calls': { type: 'string' },
+      record: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -54,12 +56,14 @@ async function main(): Promise<void> {
   const port = await server.start();
   const label = values.demo ? 'Simulated FreeSWITCH (demo)' : 'Simulated FreeSWITCH (test ESL server)';
   console.log(`${label} listening on ${server.host}:${port}, password ${password}`);
+  const recording = values.record ? server.record(values.record) : undefined;
+  if (values.record) console.log(`recording to ${values.record} (.fsrec.jsonl)`);
   const stopDemo = values.demo
     ? runDemo(server, { intervalMs: number(values['demo-interval-ms'], 4000, 'demo-interval-ms'), maxCalls: number(values['demo-max-calls'], 5, 'demo-max-calls'), log: console.log })
     : () => undefined;
   const shutdown = (): void => {
     stopDemo();
-    void server.stop().then(() => process.exit(0));
+    void (recording?.stop() ?? Promise.resolve()).then(() => server.stop()).then(() => process.exit(0));
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);

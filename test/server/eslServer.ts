@@ -10,6 +10,7 @@
  * await server.stop();
  * ```
  */
+import { recordServer, type ServerRecording } from './recorder';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { apiReplyBody, executeApi } from './apiCommands';
@@ -307,6 +308,14 @@ export class TestEslServer {
   onCommand(listener: (record: CommandRecord) => void): () => void {
     this.commandListeners.add(listener);
     return () => this.commandListeners.delete(listener);
+  }
+
+  /**
+   * Records what the switch emits and the commands it receives to `path` in the `.fsrec.jsonl`
+   * format (test/server/recorder.ts), until `stop()`.
+   */
+  record(path: string): ServerRecording {
+    return recordServer(path, { switchname: 'test-esl-server', source: `${this.host}:${this.port}` }, (sink) => this.sw.addSink(sink), (listener) => this.onCommand(listener));
   }
 
   /** Destroys every client socket without a goodbye, as a network failure would. */

@@ -62,6 +62,9 @@ export interface ConnectionOptions {
   logger?: EslLogger;
 }
 
+/** A command as written to the socket; `secret` when its text was withheld (auth). */
+export type SentCommand = EslCommand & { secret?: true };
+
 /** A `log/data` frame: one FreeSWITCH log line. */
 export interface LogLine {
   level: number;
@@ -145,6 +148,12 @@ export class Connection implements Disposable {
   readonly onDidReceiveLog: Event<LogLine> = this._onDidReceiveLog.event;
   private readonly _onDidReceiveMalformed = new Emitter<MalformedFrame>();
   readonly onDidReceiveMalformed: Event<MalformedFrame> = this._onDidReceiveMalformed.event;
+  private readonly _onDidSendCommand = new Emitter<SentCommand>();
+  /** Every command written, in order (for recorders). The `auth` command carries no password. */
+  readonly onDidSendCommand: Event<SentCommand> = this._onDidSendCommand.event;
+  private readonly _onDidReceiveReply = new Emitter<EslFrame>();
+  /** Every command/reply and api/response frame, in order: one per command sent (for recorders). */
+  readonly onDidReceiveReply: Event<EslFrame> = this._onDidReceiveReply.event;
 
   constructor(options: ConnectionOptions) {
     this.options = {
@@ -340,6 +349,7 @@ export class Connection implements Disposable {
     this.stats.frames++;
     const type = frame.headers['Content-Type'] ?? '';
     if (REPLY_TYPES.has(type)) {
+      if (this._onDidReceiveReply.hasListeners) this._onDidReceiveReply.fire(frame);
       const waiter = this.waiters.shift();
       if (!waiter) {
         this.malformed({ error: `unexpected ${type} with no command waiting`, frame });
@@ -469,6 +479,10 @@ export class Connection implements Disposable {
       }
       this.waiters.push(waiter);
       socket.write(bytes);
+      if (this._onDidSendCommand.hasListeners) {
+        // The auth line holds the password: a recorder sees only that it was sent.
+        this._onDidSendCommand.fire(label === command.line ? command : { line: label, secret: true });
+      }
     });
   }
 
@@ -643,6 +657,8 @@ export class Connection implements Disposable {
     this._onDidReceiveEvent.dispose();
     this._onDidReceiveLog.dispose();
     this._onDidReceiveMalformed.dispose();
+    this._onDidSendCommand.dispose();
+    this._onDidReceiveReply.dispose();
   }
 }
 

@@ -14,3 +14,5 @@ export { callTest, describe, beforeEach, afterEach, useApp, type AppFixture, typ
 export { expect, DEFAULT_WITHIN_MS, type CallMatchers, type SessionMatchers, type ValueMatchers, type WaitOptions } from './expect';
 export { CallTestError, CallTestTimeoutError } from './errors';
 export { TEST_RUN_VAR, type CallTestContext, type TestOriginateOptions } from './context';
+export { replay, ReplayError, type ReplayAction, type ReplayOptions, type ReplayResult } from './replay';
+export { loadRecording, parseRecording, type Recording } from '../recording';

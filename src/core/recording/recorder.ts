@@ -1,0 +1,169 @@
+/**
+ * Records what one ESL connection receives (its events, and the commands it sends with their
+ * replies) to a `.fsrec.jsonl` file (format.ts), until stopped or a size or time limit is reached.
+ * It taps the connection's emitters: the read path only formats a line and hands it to a file
+ * stream; nothing waits on the disk.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import type { Connection, SentCommand } from '../esl/connection';
+import type { EslEvent } from '../esl/event';
+import type { EslFrame } from '../esl/parser';
+import { DisposableStore, Emitter, type Disposable, type Event } from '../util/lifecycle';
+import { eventObject, RECORDING_FORMAT_VERSION, type RecordingHeader } from './format';
+
+export interface RecorderOptions {
+  /** The file to write (created or truncated). */
+  path: string;
+  /** Stop once this many bytes were written. Default 100 MiB. */
+  maxBytes?: number;
+  /** Stop after this long, ms. Default 1 hour. */
+  maxMs?: number;
+}
+
+export interface RecorderStatus {
+  path: string;
+  frames: number;
+  events: number;
+  bytes: number;
+  elapsedMs: number;
+  /** Set once stopped: `stopped`, `size limit`, `time limit`, `connection closed`. */
+  stopReason: string | undefined;
+}
+
+export class EslRecorder implements Disposable {
+  private readonly store = new DisposableStore();
+  private readonly stream: WriteStream;
+  private readonly started = performance.now();
+  private readonly maxBytes: number;
+  private readonly maxMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private frames = 0;
+  private events = 0;
+  private bytes = 0;
+  private nextId = 1;
+  /** Ids of commands waiting for their reply, in order (0: a withheld auth whose reply is skipped). */
+  private readonly waiting: number[] = [];
+  private stopReason: string | undefined;
+  private closed: Promise<void> | undefined;
+  private readonly _onDidStop = new Emitter<RecorderStatus>();
+  /** Fires once when the recording stops, by `stop()` or a limit. */
+  readonly onDidStop: Event<RecorderStatus> = this._onDidStop.event;
+
+  private constructor(
+    connection: Connection,
+    private readonly options: RecorderOptions,
+    header: RecordingHeader,
+  ) {
+    this.maxBytes = options.maxBytes ?? 100 * 1024 * 1024;
+    this.maxMs = options.maxMs ?? 60 * 60 * 1000;
+    this.stream = createWriteStream(options.path);
+    this.stream.on('error', () => void this.stop('write error'));
+    this.write(`${JSON.stringify(header)}\n`);
+    this.store.add(connection.onDidReceiveEvent((e) => this.onEvent(e)));
+    this.store.add(connection.onDidSendCommand((c) => this.onCommand(c)));
+    this.store.add(connection.onDidReceiveReply((f) => this.onReply(f)));
+    this.store.add(
+      connection.onDidChangeStatus((change) => {
+        if (change.to === 'closed') void this.stop('connection closed');
+      }),
+    );
+    this.timer = setTimeout(() => void this.stop('time limit'), this.maxMs);
+    this.timer.unref();
+  }
+
+  /**
+   * Asks the switch for its version and name (for the header), then records until `stop()` or a
+   * limit. The connection must be ready.
+   */
+  static async start(connection: Connection, options: RecorderOptions): Promise<EslRecorder> {
+    const [version, switchname] = await Promise.all([connection.api('version').catch(() => ''), connection.api('switchname').catch(() => '')]);
+    const header: RecordingHeader = {
+      fsrec: RECORDING_FORMAT_VERSION,
+      freeswitchVersion: version.trim(),
+      switchname: switchname.trim(),
+      eventFormat: connection.eventFormat,
+      startedAt: new Date().toISOString(),
+      source: connection.address,
+      limits: { maxBytes: options.maxBytes ?? 100 * 1024 * 1024, maxMs: options.maxMs ?? 60 * 60 * 1000 },
+    };
+    return new EslRecorder(connection, options, header);
+  }
+
+  get status(): RecorderStatus {
+    return { path: this.options.path, frames: this.frames, events: this.events, bytes: this.bytes, elapsedMs: performance.now() - this.started, stopReason: this.stopReason };
+  }
+
+  get isRecording(): boolean {
+    return this.stopReason === undefined;
+  }
+
+  private t(): string {
+    return (performance.now() - this.started).toFixed(3);
+  }
+
+  private write(line: string): void {
+    // Byte length of UTF-8 without encoding twice: exact for ASCII, an estimate otherwise is not
+    // good enough for a limit, so measure.
+    this.bytes += Buffer.byteLength(line);
+    this.stream.write(line);
+  }
+
+  private frame(line: string): void {
+    if (this.stopReason !== undefined) return;
+    this.frames++;
+    this.write(line);
+    if (this.bytes >= this.maxBytes) void this.stop('size limit');
+  }
+
+  private onEvent(e: EslEvent): void {
+    this.events++;
+    this.frame(`{"t":${this.t()},"kind":"event","event":${JSON.stringify(eventObject(e))}}\n`);
+  }
+
+  private onCommand(c: SentCommand): void {
+    if (c.secret) {
+      this.waiting.push(0);
+      return;
+    }
+    const id = this.nextId++;
+    this.waiting.push(id);
+    const frame: Record<string, unknown> = { t: Number(this.t()), kind: 'command', id, command: c.line };
+    if (c.headers) frame['headers'] = c.headers;
+    if (c.body !== undefined) frame['body'] = c.body;
+    this.frame(`${JSON.stringify(frame)}\n`);
+  }
+
+  private onReply(f: EslFrame): void {
+    const id = this.waiting.shift();
+    if (!id) return;
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(f.headers)) if (k !== 'Content-Type' && k !== 'Reply-Text' && k !== 'Content-Length') headers[k] = v;
+    const frame: Record<string, unknown> = {
+      t: Number(this.t()),
+      kind: 'reply',
+      id,
+      contentType: f.headers['Content-Type'] ?? '',
+      replyText: f.headers['Reply-Text'] ?? '',
+      body: f.body?.toString('utf8') ?? '',
+    };
+    if (Object.keys(headers).length > 0) frame['headers'] = headers;
+    this.frame(`${JSON.stringify(frame)}\n`);
+  }
+
+  /** Stops recording, writes the `end` line and closes the file. Idempotent. */
+  stop(reason = 'stopped'): Promise<void> {
+    if (this.closed) return this.closed;
+    this.stopReason = reason;
+    clearTimeout(this.timer);
+    this.store.dispose();
+    this.write(`${JSON.stringify({ t: Number(this.t()), kind: 'end', reason, frames: this.frames })}\n`);
+    this.closed = new Promise<void>((resolve) => this.stream.end(() => resolve()));
+    this._onDidStop.fire(this.status);
+    this._onDidStop.dispose();
+    return this.closed;
+  }
+
+  dispose(): void {
+    void this.stop();
+  }
+}
