@@ -3,7 +3,7 @@ import { isChannelEventName, type App, type AppError, type LoadedApp } from './a
 import { CallTracker, isSessionEvent, type ListenerStats } from './callTracker';
 import type { Client } from './client';
 import { Connection, type ConnectionOptions, type ConnectionStatus, type StatusChange } from './esl/connection';
-import { ApiError, CommandTimeoutError, ConnectionClosedError } from './esl/errors';
+import { ApiError, CommandTimeoutError, ConnectionClosedError, EslError } from './esl/errors';
 import type { EslEvent } from './esl/event';
 import type { Call } from './models/call';
 import type { Job } from './models/job';
@@ -49,6 +49,14 @@ export interface EventListenerOptions extends ConnectionOptions {
    * serialise and the reader need not decode is CPU left for the calls.
    */
   events?: readonly string[];
+  /**
+   * Fold channel events into Sessions and Calls (and resync them after a reconnect). Default true.
+   * A load generator's listener turns it off: it reads each event once for its own records, and at
+   * a thousand calls a second the models would cost more than the rest of the generator. Without
+   * them `sessions`, `calls` and `history` stay empty and apps cannot be loaded; jobs, `recv()` and
+   * `onDidReceiveEvent` work as ever.
+   */
+  trackCalls?: boolean;
 }
 
 interface EventWaiter {
@@ -78,6 +86,7 @@ export class EventListener implements Disposable, SessionHost {
   /** The resync that follows the latest ready. */
   private resynced: Promise<void> = Promise.resolve();
   private readonly resyncSettleMs: number;
+  private readonly trackCalls: boolean;
   private settleTimer: NodeJS.Timeout | undefined;
 
   private readonly _onDidReceiveEvent = this.store.add(new Emitter<EslEvent>());
@@ -102,6 +111,7 @@ export class EventListener implements Disposable, SessionHost {
 
   constructor(options: EventListenerOptions) {
     this.resyncSettleMs = options.resyncSettleMs ?? 1000;
+    this.trackCalls = options.trackCalls ?? true;
     this.connection = this.store.add(new Connection(options));
     this.tracker = this.store.add(new CallTracker(this, (command) => this.connection.api(command), options.historySize ?? 1000));
     this.apps = this.store.add(
@@ -133,7 +143,7 @@ export class EventListener implements Disposable, SessionHost {
         clearTimeout(this.settleTimer);
         if (change.to === 'ready') {
           this.resynced = this.resync();
-          if (this.resyncSettleMs > 0) void this.resynced.then(() => this.scheduleSettle());
+          if (this.resyncSettleMs > 0 && this.trackCalls) void this.resynced.then(() => this.scheduleSettle());
         }
         if (change.to === 'closed' || change.to === 'reconnecting') this.rejectWaiters(change);
       }),
@@ -206,7 +216,7 @@ export class EventListener implements Disposable, SessionHost {
       }
     } else {
       const uuid = event.uuid;
-      const session = uuid && (isSessionEvent(name) || isChannelEventName(name)) ? this.tracker.fold(uuid, event) : undefined;
+      const session = uuid && this.trackCalls && (isSessionEvent(name) || isChannelEventName(name)) ? this.tracker.fold(uuid, event) : undefined;
       if (session) this.apps.dispatch(session, event);
       // Any event about a channel (a CUSTOM subclass, say) can be awaited with recv().
       if (uuid) this.settleWaiters(uuid, event);
@@ -281,6 +291,7 @@ export class EventListener implements Disposable, SessionHost {
    * then registers it. Any failure leaves nothing registered.
    */
   loadApp(app: App, id: string, context: { client: Client }): Promise<LoadedApp> {
+    if (!this.trackCalls) return Promise.reject(new EslError(`app ${id}: this listener does not track calls (trackCalls: false), so it cannot run apps`));
     return this.apps.load(app, id, context.client);
   }
 
@@ -319,6 +330,7 @@ export class EventListener implements Disposable, SessionHost {
 
   /** Rebuilds sessions and calls from FreeSWITCH; see CallTracker.resync. Runs after every ready. */
   resync(): Promise<void> {
+    if (!this.trackCalls) return Promise.resolve();
     return this.tracker.resync();
   }
 

@@ -139,6 +139,41 @@ describe('load testing against the test server', () => {
 });
 
 describe('load testing: servers that refuse, fail and drop', () => {
+  test('a pool counts calls, sessions and hangup causes per server and in total, and runs a command on every server', async () => {
+    const a = await startServer();
+    const b = await startServer();
+    const pool = new ServerPool([
+      { name: 'a', host: '127.0.0.1', port: a.port, password: PASSWORD },
+      { name: 'b', host: '127.0.0.1', port: b.port, password: PASSWORD },
+    ]);
+    await pool.connect();
+    const { o } = run(pool, { rate: 100, maxOffered: 20, durationMs: 10 });
+    o.start();
+    await o.whenStopped();
+    await until(() => pool.counts().total.sessions === 0, 'every leg gone');
+    const counts = pool.counts();
+    assert.deepEqual(
+      counts.servers.map((c) => [c.server, c.status, c.callsCreated, c.sessionsCreated, c.failedSessions, c.hangupCauses]),
+      [
+        ['a', 'ready', 10, 20, 0, { NORMAL_CLEARING: 20 }],
+        ['b', 'ready', 10, 20, 0, { NORMAL_CLEARING: 20 }],
+      ],
+    );
+    assert.deepEqual(counts.total, { calls: 0, sessions: 0, callsCreated: 20, sessionsCreated: 40, failedSessions: 0, hangupCauses: { NORMAL_CLEARING: 40 } });
+    const results = await pool.evalAll('global_getvar local_ip_v4');
+    assert.deepEqual(results, [
+      { server: 'a', ok: true, result: '127.0.0.1' },
+      { server: 'b', ok: true, result: '127.0.0.1' },
+    ]);
+    const bad = await pool.evalAll('no_such_command');
+    assert.ok(bad.every((r) => !r.ok && /Command not found/.test(r.error.message)));
+    o.dispose();
+    await pool.disconnect();
+    pool.dispose();
+    await a.stop();
+    await b.stop();
+  });
+
   test('calls refused by sessions-per-second are reported by cause, after a preflight that said so', async () => {
     // A tick of 11 tokens admits 10 sessions: 5 loopback calls a second.
     const server = await startServer({ sessionsPerSecond: 11 });

@@ -1,5 +1,6 @@
 import { Client } from '../client';
 import type { ConnectionOptions, ConnectionStatus, StatusChange } from '../esl/connection';
+import type { EslEvent } from '../esl/event';
 import { EventListener } from '../listener';
 import { DisposableStore, Emitter, type Disposable, type Event } from '../util/lifecycle';
 
@@ -14,6 +15,62 @@ export const LOAD_EVENTS = [
   'CHANNEL_HANGUP_COMPLETE',
   'HEARTBEAT',
 ] as const;
+
+/** What a pool counts of one server, from its events: bounded by the sessions up. */
+class EventCounts {
+  readonly live = new Set<string>();
+  readonly liveCalls = new Set<string>();
+  readonly answered = new Set<string>();
+  sessionsCreated = 0;
+  callsCreated = 0;
+  failedSessions = 0;
+  readonly hangupCauses = new Map<string, number>();
+
+  fold(e: EslEvent): void {
+    const uuid = e.uuid;
+    if (!uuid) return;
+    switch (e.name) {
+      case 'CHANNEL_CREATE':
+        if (this.live.has(uuid)) return;
+        this.live.add(uuid);
+        this.sessionsCreated++;
+        if (startsCall(e, uuid)) {
+          this.liveCalls.add(uuid);
+          this.callsCreated++;
+        }
+        break;
+      case 'CHANNEL_ANSWER':
+        if (this.live.has(uuid)) this.answered.add(uuid);
+        break;
+      case 'CHANNEL_HANGUP_COMPLETE': {
+        const cause = e.get('Hangup-Cause') ?? 'UNKNOWN';
+        this.hangupCauses.set(cause, (this.hangupCauses.get(cause) ?? 0) + 1);
+        if (!this.answered.delete(uuid)) this.failedSessions++;
+        this.live.delete(uuid);
+        this.liveCalls.delete(uuid);
+        break;
+      }
+    }
+  }
+
+  /** The connection dropped: what was up is not known any more. */
+  forgetLive(): void {
+    this.live.clear();
+    this.liveCalls.clear();
+    this.answered.clear();
+  }
+}
+
+/**
+ * Whether a new session is the first leg of a call: not a loopback b-leg, not a leg originated by
+ * another (a bridge), not a leg of a call we originated under another uuid.
+ */
+function startsCall(e: EslEvent, uuid: string): boolean {
+  if (e.get('variable_loopback_leg') === 'B') return false;
+  if (e.get('variable_originator') || e.get('variable_originating_leg_uuid')) return false;
+  const callId = e.get('variable_fsdev_call_id');
+  return callId === undefined || callId === uuid;
+}
 
 /** One server of a pool. */
 export interface PoolServerOptions extends ConnectionOptions {
@@ -53,7 +110,7 @@ export type MultiEvalResult = { server: string; ok: true; result: string } | { s
 
 /**
  * N FreeSWITCH servers driven together, as switchio's SlavePool: each its own Client and
- * EventListener (the listener subscribed to `LOAD_EVENTS` unless told otherwise), connected
+ * EventListener (subscribed to `LOAD_EVENTS`, not folding Sessions and Calls, unless told otherwise), connected
  * together, with counts per server and in total, and `evalAll` to run one API command on every
  * server (switchio's MultiEval).
  */
@@ -69,7 +126,13 @@ export class ServerPool implements Disposable {
    * Builds a Client and an EventListener for each server. Or pass existing pairs (`members`), which
    * the pool then uses but does not connect, disconnect or dispose.
    */
-  constructor(servers: readonly PoolServerOptions[] | { members: readonly PoolMember[] }, options: { events?: readonly string[] } = {}) {
+  private readonly tallies = new Map<PoolMember, EventCounts>();
+
+  /**
+   * `trackCalls` (default false) is the listeners' (see EventListenerOptions): a load pool reads
+   * each event once for its records and counts, and needs no Session and Call models.
+   */
+  constructor(servers: readonly PoolServerOptions[] | { members: readonly PoolMember[] }, options: { events?: readonly string[]; trackCalls?: boolean } = {}) {
     if ('members' in servers) {
       this.members = [...servers.members];
       this.owned = false;
@@ -77,7 +140,7 @@ export class ServerPool implements Disposable {
       if (servers.length === 0) throw new RangeError('a pool needs at least one server');
       this.members = servers.map((s) => {
         const name = s.name ?? `${s.host}:${s.port ?? 8021}`;
-        const listener = new EventListener({ ...s, events: options.events ?? LOAD_EVENTS });
+        const listener = new EventListener({ ...s, events: options.events ?? LOAD_EVENTS, trackCalls: options.trackCalls ?? false });
         const client = new Client({ ...s, listener });
         return { name, client, listener };
       });
@@ -87,7 +150,15 @@ export class ServerPool implements Disposable {
     for (const m of this.members) {
       if (names.has(m.name)) throw new RangeError(`two servers of the pool are named ${m.name}: give each a distinct name`);
       names.add(m.name);
-      this.store.add(m.listener.onDidChangeStatus((change) => this._onDidChangeStatus.fire({ member: m, change })));
+      const counts = new EventCounts();
+      this.tallies.set(m, counts);
+      this.store.add(m.listener.onDidReceiveEvent((e) => counts.fold(e)));
+      this.store.add(
+        m.listener.onDidChangeStatus((change) => {
+          if (change.to === 'reconnecting' || change.to === 'closed') counts.forgetLive();
+          this._onDidChangeStatus.fire({ member: m, change });
+        }),
+      );
     }
   }
 
@@ -134,19 +205,22 @@ export class ServerPool implements Disposable {
     );
   }
 
-  /** Calls, sessions, failures and hangup causes per server and in total. */
+  /**
+   * Calls, sessions, failures and hangup causes per server and in total, as the pool saw them in
+   * the servers' events (since it connected; what was up across a reconnect is forgotten).
+   */
   counts(): PoolCounts {
     const servers = this.members.map((m): ServerCounts => {
-      const s = m.listener.stats;
+      const c = this.tallies.get(m)!;
       return {
         server: m.name,
         status: m.listener.status,
-        calls: m.listener.calls.size,
-        sessions: m.listener.sessions.size,
-        callsCreated: s.callsCreated,
-        sessionsCreated: s.sessionsCreated,
-        failedSessions: s.failedSessions,
-        hangupCauses: Object.fromEntries(s.hangupCauses),
+        calls: c.liveCalls.size,
+        sessions: c.live.size,
+        callsCreated: c.callsCreated,
+        sessionsCreated: c.sessionsCreated,
+        failedSessions: c.failedSessions,
+        hangupCauses: Object.fromEntries(c.hangupCauses),
       };
     });
     const total = { calls: 0, sessions: 0, callsCreated: 0, sessionsCreated: 0, failedSessions: 0, hangupCauses: {} as Record<string, number> };
