@@ -74,7 +74,7 @@ describe('load testing against the test server', () => {
     for (const k of ['jobMs', 'legACreatedMs', 'legBCreatedMs', 'answeredMs', 'legBAnsweredMs', 'hangupMs', 'setupMs', 'durationMs'] as const) assert.ok(r[k] !== undefined, `${k} recorded`);
     // Held 50 ms from the answer; a machine busy with other suites may fire a few timers late.
     assert.ok(ended.every((c) => c.durationMs! >= 45), 'no call shorter than its hold');
-    assert.ok(s.latency.duration.p50 >= 50 && s.latency.duration.p50 < 100, `held ${s.latency.duration.p50} ms (median)`);
+    assert.ok(s.latency.duration.p50 >= 45 && s.latency.duration.p50 < 100, `held ${s.latency.duration.p50} ms (median)`);
     assert.equal(s.latency.setup.count, 100);
     assert.ok(s.latency.setup.p50 > 0);
     o.dispose();
