@@ -319,6 +319,16 @@ describe('fsdev load', () => {
     assert.equal(server.commands.filter((c) => c.line.includes('originate')).length, before);
   });
 
+  test('an application the server does not have stops the run before any originate', async () => {
+    const term = io();
+    const before = server.commands.filter((c) => c.line.includes('originate')).length;
+    const code = await runLoad(['--server', `127.0.0.1:${server.port}`, '--app', 'playbak'], term);
+    assert.equal(code, 2);
+    assert.match(term.out(), /playbak is not an application there \(show application\)/);
+    assert.match(term.out(), /Not started: fix the problems above/);
+    assert.equal(server.commands.filter((c) => c.line.includes('originate')).length, before);
+  });
+
   test('bad input is refused before connecting', async () => {
     const term = io();
     const connections = server.connectionCount;
