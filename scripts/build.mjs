@@ -44,14 +44,14 @@ mkdirSync('dist/webview', { recursive: true });
 for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/webview/${f}`);
 
 await Promise.all([
-  build({ ...webview, entryPoints: { eventStream: 'src/webview/eventStream/main.ts', timeline: 'src/webview/timeline/main.ts' } }),
+  build({ ...webview, entryPoints: { eventStream: 'src/webview/eventStream/main.ts', timeline: 'src/webview/timeline/main.ts', loadTest: 'src/webview/loadTest/main.ts' } }),
   // The extension: vscode is provided by the host.
   build({ ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: ['vscode', 'esbuild'] }),
   // The core as a plain Node library.
   build({ ...common, entryPoints: { core: 'src/core/index.ts' }, outdir: 'dist' }),
   // The app host process and the `fsdev` CLI. esbuild stays external: the host bundles user apps
   // with it at run time, and it ships a native binary that cannot be bundled.
-  build({ ...common, entryPoints: { apphost: 'src/apphost/main.ts', fsdev: 'src/apphost/cli.ts', testhost: 'src/apphost/testHost.ts' }, outdir: 'dist', external: ['esbuild'] }),
+  build({ ...common, entryPoints: { apphost: 'src/apphost/main.ts', fsdev: 'src/apphost/cli.ts', testhost: 'src/apphost/testHost.ts', loadhost: 'src/apphost/loadHost.ts' }, outdir: 'dist', external: ['esbuild'] }),
   // `freeswitch-dev/test` for installed use (`fsdev test` resolves it to its own copy instead).
   build({ ...common, entryPoints: { test: 'src/core/testing/index.ts' }, outdir: 'dist' }),
 ]);

@@ -13,6 +13,7 @@ import { ServerStatusBar } from './statusBar';
 import { ServersTreeProvider } from './tree/serversTree';
 import { WebviewHub } from './webviews/panels';
 import { CallTestController } from './testing/callTestController';
+import { registerLoadProfileLens } from './load/loadTestPanel';
 
 /** What activate() returns: the extension's API for tests and diagnostics. */
 export interface ExtensionApi {
@@ -53,6 +54,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const services: Services = { ...base, consoles, logStreams, webviews, apps, dialplan };
   const codeLenses = new AppCodeLensProvider(apps);
   context.subscriptions.push(codeLenses, vscode.languages.registerCodeLensProvider({ scheme: 'file', language: 'typescript' }, codeLenses));
+  context.subscriptions.push(registerLoadProfileLens());
 
   const tree = new ServersTreeProvider(manager, apps);
   const view = vscode.window.createTreeView('freeswitch.servers', { treeDataProvider: tree, showCollapseAll: true });

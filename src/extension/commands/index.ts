@@ -19,6 +19,7 @@ import { openConsole } from '../console/openConsole';
 import { clearTrace, hangupTraceCall, openTraceTimeline, reloadXml, showEffectiveDialplan, traceCall, traceThisCall } from './dialplan';
 import { streamLogs } from './logs';
 import { openCallTimeline, openEventStream, showEventsForCall } from '../webviews/panels';
+import { openLoadProfile, openLoadTest, openLoadTestRun } from '../load/loadTestPanel';
 import { lostRow } from './lostRow';
 import { Cancelled } from './pickers';
 import { addServer, connectServer, disconnectServer, editServer, forgetPassword, removeServer, selectServer } from './servers';
@@ -62,6 +63,9 @@ export const COMMANDS: Readonly<Record<string, Handler>> = {
   'freeswitch.events.open': openEventStream,
   'freeswitch.events.showForCall': showEventsForCall,
   'freeswitch.call.timeline': openCallTimeline,
+  'freeswitch.load.open': openLoadTest,
+  'freeswitch.load.openRun': openLoadTestRun,
+  'freeswitch.load.openProfile': openLoadProfile,
   'freeswitch.dialplan.reloadXml': reloadXml,
   'freeswitch.dialplan.showEffective': showEffectiveDialplan,
   'freeswitch.dialplan.traceCall': traceCall,

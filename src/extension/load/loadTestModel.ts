@@ -1,0 +1,232 @@
+/**
+ * The Load Test panel's host-side model, vscode-free: it validates what the webview sends, keeps
+ * the state the view is drawn from (posted whole when it is shown, ticks in between), forwards
+ * checked commands to the generator process, and folds that process's replies. The glue
+ * (loadTestPanel.ts) forks the process, finds passwords and opens files.
+ */
+import {
+  checkLoadSettings,
+  parseLoadTestCommand,
+  setProblem,
+  type LoadHostReply,
+  type LoadHostRequest,
+  type LoadPhase,
+  type LoadServerOption,
+  type LoadSettings,
+  type LoadTestNotification,
+  type LoadTestState,
+  type LoadTick,
+} from '../../shared/protocol/loadTest';
+
+/** The charts keep this many seconds (an hour); older ones are dropped from the view, not the run. */
+export const MAX_TICKS = 3600;
+
+export interface LoadTestActions {
+  post(n: LoadTestNotification): void;
+  /** Starts a run of checked settings (forks the generator); throws with a message for the user. */
+  start(settings: LoadSettings): Promise<void>;
+  /** Sends to the running generator. */
+  send(request: LoadHostRequest): void;
+  openTimeline(server: string, uuid: string): void;
+  openRunFolder(): void;
+  /** Phase or totals changed (status bar). */
+  changed?(): void;
+}
+
+export class LoadTestModel {
+  readonly state: LoadTestState;
+  private ready = false;
+  private visible = true;
+
+  constructor(
+    private readonly actions: LoadTestActions,
+    servers: LoadServerOption[],
+    settings: LoadSettings,
+  ) {
+    this.state = { mode: 'live', servers, settings, phase: 'idle', ticks: [], warnings: [] };
+  }
+
+  get running(): boolean {
+    return isRunning(this.state.phase);
+  }
+
+  setServers(servers: LoadServerOption[]): void {
+    this.state.servers = servers;
+    this.snapshot();
+  }
+
+  setVisible(visible: boolean): void {
+    const was = this.visible;
+    this.visible = visible;
+    if (visible && !was) this.snapshot();
+  }
+
+  /** Posts the whole state (the view was shown or something outside a tick changed). */
+  snapshot(): void {
+    if (this.ready && this.visible) this.actions.post({ type: 'snapshot', state: this.state });
+  }
+
+  private error(message: string): void {
+    this.state.error = message;
+    if (this.ready) this.actions.post({ type: 'error', message });
+  }
+
+  /** A message from the webview (untrusted). */
+  handle(raw: unknown): void {
+    const m = parseLoadTestCommand(raw);
+    if (!m) return;
+    switch (m.type) {
+      case 'ready':
+        this.ready = true;
+        this.snapshot();
+        return;
+      case 'start': {
+        if (this.running) return this.error('A run is already going: stop it first.');
+        const checked = checkLoadSettings(m.settings);
+        if ('error' in checked) return this.error(checked.error);
+        const unknown = checked.settings.servers.filter((n) => !this.state.servers.some((s) => s.name === n && s.connected));
+        if (unknown.length) return this.error(`Not connected: ${unknown.join(', ')}. Connect from the Servers view first.`);
+        this.state.settings = checked.settings;
+        this.state.ticks = [];
+        delete this.state.totals;
+        delete this.state.preflight;
+        delete this.state.error;
+        delete this.state.runId;
+        this.state.warnings = [];
+        this.state.phase = 'connecting';
+        this.snapshot();
+        this.actions.start(checked.settings).catch((err: unknown) => {
+          this.state.phase = 'failed';
+          this.error(err instanceof Error ? err.message : String(err));
+          this.snapshot();
+        });
+        return;
+      }
+      case 'set': {
+        const problem = setProblem(m);
+        if (problem) return this.error(problem);
+        if (m.rate !== undefined) this.state.settings.rate = m.rate;
+        if (m.limit !== undefined) this.state.settings.limit = m.limit;
+        if (m.durationMs !== undefined) this.state.settings.durationMs = m.durationMs;
+        delete this.state.error;
+        if (this.running) this.actions.send(m);
+        return;
+      }
+      case 'pause':
+      case 'resume':
+      case 'stop':
+      case 'hangup':
+        if (this.running) this.actions.send({ type: m.type });
+        return;
+      case 'applyLimits':
+      case 'ignoreLimits':
+      case 'cancel':
+        if (this.state.phase === 'preflight') this.actions.send({ type: m.type });
+        return;
+      case 'openTimeline':
+        this.actions.openTimeline(m.server, m.uuid);
+        return;
+      case 'openRunFolder':
+        this.actions.openRunFolder();
+        return;
+    }
+  }
+
+  /** A reply from the generator process. */
+  onReply(r: LoadHostReply): void {
+    switch (r.type) {
+      case 'phase':
+        this.state.phase = r.phase;
+        if (r.runId) this.state.runId = r.runId;
+        if (r.phase === 'originating') delete this.state.preflight;
+        this.snapshot();
+        break;
+      case 'preflight':
+        this.state.preflight = r.preflight;
+        break;
+      case 'tick':
+        this.state.totals = r.totals;
+        if (r.tick.second >= 0) {
+          this.state.ticks.push(r.tick);
+          if (this.state.ticks.length > MAX_TICKS) this.state.ticks.splice(0, this.state.ticks.length - MAX_TICKS);
+        }
+        if (this.ready && this.visible) this.actions.post({ type: 'tick', tick: r.tick, totals: r.totals, phase: this.state.phase });
+        break;
+      case 'warn':
+        if (this.state.warnings.length < 50) this.state.warnings.push(r.message);
+        this.snapshot();
+        break;
+      case 'error':
+        this.error(r.message);
+        break;
+      case 'done':
+        this.state.totals = r.totals;
+        if (this.state.phase !== 'failed') this.state.phase = 'stopped';
+        this.snapshot();
+        break;
+      case 'log':
+        break;
+    }
+    this.actions.changed?.();
+  }
+
+  /** The generator process ended (normally after `done`; otherwise it died). */
+  onExit(code: number | null): void {
+    if (this.running) {
+      this.state.phase = 'failed';
+      this.error(`The load generator exited (code ${String(code)}) before the run ended.`);
+      this.snapshot();
+      this.actions.changed?.();
+    }
+  }
+
+  setRunDir(dir: string): void {
+    this.state.runDir = dir;
+  }
+}
+
+export function isRunning(phase: LoadPhase): boolean {
+  return phase === 'connecting' || phase === 'preflight' || phase === 'originating' || phase === 'paused' || phase === 'stopping';
+}
+
+/** The run folder name for a start time: `2026-11-29T10-27-19Z` (sorts by time, valid everywhere). */
+export function runFolderName(date: Date): string {
+  return date.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+}
+
+/** A saved run (summary.json) as a panel state, or the problem with the file. */
+export function savedRunState(data: unknown, runDir: string): LoadTestState | { error: string } {
+  if (typeof data !== 'object' || data === null) return { error: 'summary.json is not an object' };
+  const d = data as Record<string, unknown>;
+  const checked = checkLoadSettings(d['settings']);
+  if ('error' in checked) return { error: `summary.json: its settings: ${checked.error}` };
+  // `ticks` (the panel's own, with setup percentiles) when the panel wrote it; `perSecond` (fsdev load --out) otherwise.
+  const perSecond = Array.isArray(d['ticks']) ? (d['ticks'] as Record<string, unknown>[]) : Array.isArray(d['perSecond']) ? (d['perSecond'] as Record<string, unknown>[]) : [];
+  const ms = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  const ticks: LoadTick[] = perSecond.map((s) => ({
+    second: Number(s['second']) || 0,
+    targetRate: Number(s['targetRate']) || 0,
+    offered: Number(s['offered']) || 0,
+    answered: Number(s['answered']) || 0,
+    failed: Number(s['failed']) || 0,
+    notOffered: Number(s['notOffered']) || 0,
+    concurrent: Number(s['concurrent']) || 0,
+    erlangs: Number(s['erlangs']) || 0,
+    setupP50: ms(s['setupP50']),
+    setupP95: ms(s['setupP95']),
+    setupP99: ms(s['setupP99']),
+    failuresByCause: typeof s['failuresByCause'] === 'object' && s['failuresByCause'] !== null ? (s['failuresByCause'] as Record<string, number>) : {},
+  }));
+  const totals = d['totals'] as LoadTestState['totals'];
+  return {
+    mode: 'saved',
+    servers: [],
+    settings: checked.settings,
+    phase: 'stopped',
+    ...(typeof d['runId'] === 'string' ? { runId: d['runId'] } : {}),
+    runDir,
+    ticks: ticks.slice(-MAX_TICKS),
+    ...(totals && typeof totals === 'object' ? { totals } : {}),
+    warnings: Array.isArray((d['summary'] as { warnings?: unknown } | undefined)?.warnings) ? ((d['summary'] as { warnings: string[] }).warnings.filter((w) => typeof w === 'string').slice(0, 50)) : [],
+  };
+}

@@ -1,0 +1,269 @@
+/**
+ * The Load Test panel (a webview), its generator process, the run folders under `.fsdev/runs/`,
+ * the status bar item of a run in progress, and the `*.fsload.json` CodeLens. The vscode-free
+ * logic is in loadTestModel.ts; the generator is src/apphost/loadHost.ts in its own process.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { DEFAULT_LOAD_SETTINGS, isLoadHostReply, type LoadHostRequest, type LoadServerOption, type LoadSettings, type LoadTestNotification, type LoadTestState } from '../../shared/protocol/loadTest';
+import { webviewHtml } from '../../shared/webviewHtml';
+import type { ServerConnection } from '../servers/serverConnection';
+import type { Services } from '../services';
+import { Disposable } from '../util/disposable';
+import { profileSettings } from './loadProfile';
+import { LoadTestModel, runFolderName, savedRunState } from './loadTestModel';
+
+function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string): string {
+  const uri = (f: string): string => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', f)).toString();
+  return webviewHtml({ cspSource: webview.cspSource, nonce: randomBytes(16).toString('base64'), title, scriptUri: uri('loadTest.js'), styleUris: [uri('codicon.css'), uri('loadTest.css')] });
+}
+
+function serverOptions(services: Services): LoadServerOption[] {
+  return services.manager.servers.map((s) => ({ name: s.config.name, label: `${s.config.name} (${s.config.host}:${s.config.port})`, connected: s.isConnected }));
+}
+
+/** `.fsdev/runs` of the first workspace folder, or undefined without a folder. */
+function runsRoot(): vscode.Uri | undefined {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  return folder && vscode.Uri.joinPath(folder.uri, '.fsdev', 'runs');
+}
+
+/** One Load Test panel: a live run's form and dashboard, or a saved run. */
+class LoadTestPanel extends Disposable {
+  readonly panel: vscode.WebviewPanel;
+  readonly model: LoadTestModel;
+  private child: ChildProcess | undefined;
+
+  constructor(
+    private readonly owner: LoadTests,
+    saved?: LoadTestState,
+  ) {
+    super();
+    const services = owner.services;
+    const extensionUri = services.context.extensionUri;
+    const title = saved ? `Load Test Run ${saved.runDir?.split(/[\\/]/).pop() ?? ''}` : 'Load Test';
+    this.panel = this._register(
+      vscode.window.createWebviewPanel('freeswitch.loadTest', title, vscode.ViewColumn.Active, {
+        enableScripts: true,
+        retainContextWhenHidden: false,
+        localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview')],
+      }),
+    );
+    const connected = services.manager.servers.filter((s) => s.isConnected).map((s) => s.config.name);
+    const settings: LoadSettings = { ...DEFAULT_LOAD_SETTINGS, servers: connected.slice(0, 1) };
+    this.model = new LoadTestModel(
+      {
+        post: (n: LoadTestNotification) => void this.panel.webview.postMessage(n),
+        start: (s) => this.start(s),
+        send: (r) => this.send(r),
+        openTimeline: (server, uuid) => void this.openTimeline(server, uuid),
+        openRunFolder: () => {
+          if (this.model.state.runDir) void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(this.model.state.runDir));
+        },
+        changed: () => owner.updateStatus(),
+      },
+      saved ? [] : serverOptions(services),
+      saved?.settings ?? settings,
+    );
+    if (saved) Object.assign(this.model.state, saved);
+    this._register(this.panel.webview.onDidReceiveMessage((m: unknown) => this.model.handle(m)));
+    this._register(this.panel.onDidChangeViewState((e) => this.model.setVisible(e.webviewPanel.visible)));
+    this._register(this.panel.onDidDispose(() => this.dispose()));
+    if (!saved) this._register(services.manager.onDidChangeServers(() => this.model.setServers(serverOptions(services))));
+    this.panel.webview.html = panelHtml(this.panel.webview, extensionUri, title);
+  }
+
+  get running(): boolean {
+    return this.model.running;
+  }
+
+  /** Puts a profile's settings in the form (servers matched by host and port to the configured ones). */
+  applySettings(settings: LoadSettings): void {
+    if (this.running) throw new Error('A load test is running: stop it before loading a profile.');
+    this.model.state.settings = settings;
+    this.model.snapshot();
+  }
+
+  private async start(settings: LoadSettings): Promise<void> {
+    const services = this.owner.services;
+    const servers: { name: string; host: string; port: number; user?: string; password: string }[] = [];
+    for (const name of settings.servers) {
+      const server = services.manager.get(name);
+      if (!server?.isConnected) throw new Error(`${name} is not connected.`);
+      const password = await services.manager.passwordFor(server);
+      if (password === undefined) throw new Error(`No password is known for ${name}: connect it from the Servers view first.`);
+      servers.push({ name, host: server.config.host, port: server.config.port, ...(server.config.user ? { user: server.config.user } : {}), password });
+    }
+    const root = runsRoot();
+    const dir = root ? join(root.fsPath, runFolderName(new Date())) : join(services.context.globalStorageUri.fsPath, 'runs', runFolderName(new Date()));
+    mkdirSync(dir, { recursive: true });
+    this.model.setRunDir(dir);
+    const child = fork(join(services.context.extensionPath, 'dist', 'loadhost.js'), [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json' });
+    this.child = child;
+    child.stdout?.on('data', (d: Buffer) => services.log.info(`load: ${d.toString('utf8').trimEnd()}`));
+    child.stderr?.on('data', (d: Buffer) => services.log.warn(`load: ${d.toString('utf8').trimEnd()}`));
+    child.on('message', (m: unknown) => {
+      if (!isLoadHostReply(m)) return;
+      if (m.type === 'log' || m.type === 'warn' || m.type === 'error') services.log.info(`load: ${m.message}`);
+      if (m.type === 'done') services.log.info(`load: run over; summary ${m.summaryFile}`);
+      this.model.onReply(m);
+    });
+    child.on('exit', (code) => {
+      if (this.child === child) this.child = undefined;
+      this.model.onExit(code);
+      this.owner.updateStatus();
+    });
+    child.send({ type: 'start', servers, settings, outDir: dir } satisfies LoadHostRequest);
+    services.log.info(`load: started generator ${child.pid ?? ''} for ${settings.servers.join(', ')} at ${settings.rate}/s; records in ${dir}`);
+  }
+
+  private send(r: LoadHostRequest): void {
+    if (this.child?.connected) this.child.send(r);
+  }
+
+  private async openTimeline(serverName: string, uuid: string): Promise<void> {
+    const server: ServerConnection | undefined = this.owner.services.manager.get(serverName);
+    try {
+      if (!server) throw new Error(`No server named ${serverName} is configured.`);
+      await this.owner.services.webviews.openTimelineForUuid(server, uuid);
+    } catch (err) {
+      void vscode.window.showErrorMessage(err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  override dispose(): void {
+    // Closing the panel ends the run: the generator hangs up this run's calls when its channel goes.
+    if (this.child?.connected) this.child.disconnect();
+    this.owner.closed(this);
+    super.dispose();
+  }
+}
+
+/** Owns the Load Test panels and the status bar item of the run in progress. */
+export class LoadTests extends Disposable {
+  private live: LoadTestPanel | undefined;
+  private readonly saved = new Set<LoadTestPanel>();
+  private readonly status: vscode.StatusBarItem;
+
+  constructor(readonly services: Services) {
+    super();
+    this.status = this._register(vscode.window.createStatusBarItem('freeswitch.loadTest', vscode.StatusBarAlignment.Left, 10));
+    this.status.name = 'FreeSWITCH Load Test';
+    this.status.command = 'freeswitch.load.open';
+  }
+
+  open(): LoadTestPanel {
+    if (this.live) this.live.panel.reveal();
+    else this.live = new LoadTestPanel(this);
+    return this.live;
+  }
+
+  openSaved(state: LoadTestState): void {
+    this.saved.add(new LoadTestPanel(this, state));
+  }
+
+  closed(p: LoadTestPanel): void {
+    if (this.live === p) this.live = undefined;
+    this.saved.delete(p);
+    this.updateStatus();
+  }
+
+  updateStatus(): void {
+    const model = this.live?.model;
+    if (!model?.running) {
+      this.status.hide();
+      return;
+    }
+    const t = model.state.totals;
+    const phase = model.state.phase;
+    const rate = t ? `${t.currentRate.toFixed(t.currentRate < 10 ? 1 : 0)}/s` : '';
+    const elapsed = t ? `${Math.floor(t.elapsedS)} s` : '';
+    this.status.text = `$(pulse) Load ${phase === 'originating' ? rate : phase}${t ? ` · ${t.inProgress} up · ${elapsed}` : ''}`;
+    this.status.tooltip = t ? `Load test ${phase}: ${t.offered} offered, ${t.answered} answered, ${t.failed} failed, ${t.notOffered} not offered` : `Load test ${phase}`;
+    this.status.show();
+  }
+
+  override dispose(): void {
+    this.live?.dispose();
+    for (const p of [...this.saved]) p.dispose();
+    super.dispose();
+  }
+}
+
+const owners = new WeakMap<Services, LoadTests>();
+
+/** The LoadTests of this activation (made on first use, disposed with the extension). */
+function loadTests(services: Services): LoadTests {
+  let owner = owners.get(services);
+  if (!owner) {
+    owner = new LoadTests(services);
+    owners.set(services, owner);
+    services.context.subscriptions.push(owner);
+  }
+  return owner;
+}
+
+// ---- command handlers (registered in commands/index.ts) ----
+
+/** FreeSWITCH: Open Load Test. */
+export async function openLoadTest(services: Services): Promise<void> {
+  loadTests(services).open();
+}
+
+/** FreeSWITCH: Open Load Test Run… (a folder under .fsdev/runs with its summary.json). */
+export async function openLoadTestRun(services: Services, _node?: unknown, args?: readonly unknown[]): Promise<void> {
+  let dir = args?.[0] instanceof vscode.Uri ? args[0] : undefined;
+  if (!dir) {
+    const root = runsRoot();
+    let runs: string[] = [];
+    if (root) {
+      try {
+        runs = (await vscode.workspace.fs.readDirectory(root)).filter(([, type]) => type === vscode.FileType.Directory).map(([name]) => name).sort().reverse();
+      } catch {
+        runs = [];
+      }
+    }
+    if (root && runs.length) {
+      const pick = await vscode.window.showQuickPick([...runs.map((r) => ({ label: r })), { label: 'Browse…' }], { title: 'Open Load Test Run' });
+      if (!pick) return;
+      if (pick.label !== 'Browse…') dir = vscode.Uri.joinPath(root, pick.label);
+    }
+    if (!dir) {
+      const chosen = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, title: 'Open Load Test Run (a folder with summary.json)', ...(root ? { defaultUri: root } : {}) });
+      dir = chosen?.[0];
+      if (!dir) return;
+    }
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(join(dir.fsPath, 'summary.json'), 'utf8'));
+  } catch (err) {
+    throw new Error(`${dir.fsPath} holds no readable summary.json: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const state = savedRunState(data, dir.fsPath);
+  if ('error' in state) throw new Error(`${dir.fsPath}: ${state.error}`);
+  loadTests(services).openSaved(state);
+}
+
+/** Load Profile in Load Test Panel (CodeLens on *.fsload.json, palette, explorer). */
+export async function openLoadProfile(services: Services, _node?: unknown, args?: readonly unknown[]): Promise<void> {
+  const uri = args?.[0] instanceof vscode.Uri ? args[0] : vscode.window.activeTextEditor?.document.uri;
+  if (!uri || !uri.path.endsWith('.fsload.json')) throw new Error('Open a *.fsload.json profile first.');
+  const doc = await vscode.workspace.openTextDocument(uri);
+  const configured = services.manager.servers.map((s) => ({ name: s.config.name, host: s.config.host, port: s.config.port }));
+  const settings = profileSettings(uri.fsPath, doc.getText(), configured);
+  loadTests(services).open().applySettings(settings);
+}
+
+/** The "Open in Load Test Panel" lens at the top of every `*.fsload.json`. */
+export function registerLoadProfileLens(): vscode.Disposable {
+  return vscode.languages.registerCodeLensProvider(
+    { pattern: '**/*.fsload.json' },
+    {
+      provideCodeLenses: (doc) => [new vscode.CodeLens(new vscode.Range(0, 0, 0, 0), { title: '$(pulse) Open in Load Test Panel', command: 'freeswitch.load.openProfile', arguments: [doc.uri] })],
+    },
+  );
+}

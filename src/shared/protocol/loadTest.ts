@@ -1,0 +1,300 @@
+/**
+ * The Load Test panel's protocol (webview ⇄ extension host) and the generator process's (extension
+ * host ⇄ load host, a forked Node process that runs the core's Originator). The host validates every
+ * message from the webview with `parseLoadTestCommand`, and every run's settings with
+ * `checkLoadSettings`, before anything is sent to a server.
+ */
+import { isObject, isString, isStringArray } from './validate';
+
+/** A server the panel can use: the extension's configured servers, by name. */
+export interface LoadServerOption {
+  name: string;
+  /** `name (host:port)`. */
+  label: string;
+  connected: boolean;
+}
+
+/** What one run asks for; every field but `servers` changes from the form. */
+export interface LoadSettings {
+  /** Names of the servers the calls go to (connected ones). */
+  servers: string[];
+  /** Calls per second offered, > 0. Changes live. */
+  rate: number;
+  /** Most calls in progress at once, whole, ≥ 1. Changes live. */
+  limit: number;
+  /** How long an answered call is held (ms), or `auto` (limit / rate, less setup). Changes live. */
+  durationMs: number | 'auto';
+  /** Stop offering after this many calls; 0 = no end. */
+  maxOffered: number;
+  /** Stop offering after this long (ms); 0 = no end. */
+  runTimeMs: number;
+  /** Time to reach the rate from 0 (ms). */
+  rampMs: number;
+  /** The number dialled, e.g. `9664`. */
+  destination: string;
+  /** `loopback`, `loopback/CONTEXT`, `user[/DOMAIN]`, `sofia/PROFILE`, `gateway/NAME`. */
+  endpoint: string;
+  /** The application the originated leg runs (`park`, `echo`…). */
+  app: string;
+}
+
+export const DEFAULT_LOAD_SETTINGS: LoadSettings = {
+  servers: [],
+  rate: 10,
+  limit: 100,
+  durationMs: 5000,
+  maxOffered: 0,
+  runTimeMs: 60_000,
+  rampMs: 0,
+  destination: '9664',
+  endpoint: 'loopback',
+  app: 'park',
+};
+
+/** Where the run is. `preflight`: the servers' limits do not admit it; waiting for the user. */
+export type LoadPhase = 'idle' | 'connecting' | 'preflight' | 'originating' | 'paused' | 'stopping' | 'stopped' | 'failed';
+
+/** One server's preflight verdict, as shown before starting. */
+export interface LoadPreflightServer {
+  server: string;
+  problems: string[];
+  /** The exact commands that raise its limits (`fsctl sps N`, `fsctl max_sessions N`). */
+  commands: string[];
+  error?: string;
+}
+
+export interface LoadPreflight {
+  servers: LoadPreflightServer[];
+  /** A problem raising limits cannot fix (an application missing, status unreadable). */
+  blocking: boolean;
+}
+
+/** One second of the run, for the charts. */
+export interface LoadTick {
+  second: number;
+  /** The rate the schedule asked for. */
+  targetRate: number;
+  /** Originates sent (offered cps) and calls answered (achieved cps) in this second. */
+  offered: number;
+  answered: number;
+  failed: number;
+  notOffered: number;
+  concurrent: number;
+  erlangs: number;
+  /** Setup latency (sent → answer) of the calls that ended this second, ms; null when none. */
+  setupP50: number | null;
+  setupP95: number | null;
+  setupP99: number | null;
+  failuresByCause: Record<string, number>;
+}
+
+/** A failed call, with what its timeline needs. */
+export interface LoadFailedCall {
+  uuid: string;
+  server: string;
+  cause: string;
+  /** Epoch ms it was sent. */
+  sentAt: number;
+}
+
+/** The run's totals so far. */
+export interface LoadTotals {
+  elapsedS: number;
+  currentRate: number;
+  rate: number;
+  limit: number;
+  durationMs: number;
+  offered: number;
+  notOffered: number;
+  notOfferedByReason: Record<string, number>;
+  answered: number;
+  failed: number;
+  inProgress: number;
+  /** 0–1. */
+  asr: number;
+  setupP95: number | null;
+  /** Ended calls by hangup cause (answered and failed). */
+  hangupCauses: Record<string, number>;
+  /** The first failed calls (up to 20). */
+  firstFailures: LoadFailedCall[];
+}
+
+/** Everything the panel shows; posted whole when the view is (re)shown. */
+export interface LoadTestState {
+  /** `live`: a form and a generator; `saved`: a finished run read from its folder. */
+  mode: 'live' | 'saved';
+  servers: LoadServerOption[];
+  settings: LoadSettings;
+  phase: LoadPhase;
+  runId?: string;
+  /** The run's folder (`.fsdev/runs/<time>`), once it has one. */
+  runDir?: string;
+  preflight?: LoadPreflight;
+  ticks: LoadTick[];
+  totals?: LoadTotals;
+  warnings: string[];
+  error?: string;
+}
+
+// ---- webview → host ----
+export type LoadTestCommand =
+  | { type: 'ready' }
+  | { type: 'start'; settings: LoadSettings }
+  /** A live change of one setting while a run goes. */
+  | { type: 'set'; rate?: number; limit?: number; durationMs?: number | 'auto' }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' }
+  /** Hang up this run's calls (hupall by its fsdev_load_run). */
+  | { type: 'hangup' }
+  /** After a preflight: run the `fsctl` commands shown, then start. */
+  | { type: 'applyLimits' }
+  /** After a preflight: start anyway. */
+  | { type: 'ignoreLimits' }
+  | { type: 'cancel' }
+  | { type: 'openTimeline'; server: string; uuid: string }
+  | { type: 'openRunFolder' };
+
+// ---- host → webview ----
+export type LoadTestNotification =
+  | { type: 'snapshot'; state: LoadTestState }
+  /** A second of a live run: its tick, the totals and the phase. */
+  | { type: 'tick'; tick: LoadTick; totals: LoadTotals; phase: LoadPhase }
+  /** Bad input or a failure the user should see next to the buttons. */
+  | { type: 'error'; message: string };
+
+const MAX_NAME = 200;
+const UUID = /^[0-9a-fA-F-]{8,64}$/;
+const ENDPOINT = /^(loopback|user)(\/[A-Za-z0-9_.-]+)?$|^(sofia|gateway)\/[A-Za-z0-9_.-]+$/;
+const APP = /^[A-Za-z0-9_]+$/;
+
+function finite(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+/** Checks a rate: a number of calls per second above 0. Returns the problem, or undefined. */
+export function rateProblem(v: unknown): string | undefined {
+  return finite(v) && v > 0 && v <= 100_000 ? undefined : `Rate must be a number of calls per second above 0 (got ${String(v)}).`;
+}
+
+export function limitProblem(v: unknown): string | undefined {
+  return finite(v) && Number.isInteger(v) && v >= 1 && v <= 10_000_000 ? undefined : `Limit must be a whole number of calls, 1 or more (got ${String(v)}).`;
+}
+
+export function durationProblem(v: unknown): string | undefined {
+  return v === 'auto' || (finite(v) && v >= 0 && v <= 86_400_000) ? undefined : `Hold must be auto or a length of time of 0 or more (got ${String(v)}).`;
+}
+
+/**
+ * Checks a run's settings (from the webview, or a profile): returns them typed and normalised, or
+ * the first problem in words. Nothing is sent to a server with settings this rejects.
+ */
+export function checkLoadSettings(raw: unknown): { settings: LoadSettings } | { error: string } {
+  if (!isObject(raw)) return { error: 'The settings are missing.' };
+  const s = raw;
+  if (!isStringArray(s['servers'], 64, MAX_NAME) || s['servers'].length === 0) return { error: 'Pick at least one connected server.' };
+  const problem = rateProblem(s['rate']) ?? limitProblem(s['limit']) ?? durationProblem(s['durationMs']);
+  if (problem) return { error: problem };
+  for (const [key, label] of [
+    ['maxOffered', 'Max offered'],
+    ['runTimeMs', 'Run time'],
+    ['rampMs', 'Ramp'],
+  ] as const) {
+    const v = s[key];
+    if (!(finite(v) && v >= 0 && (key !== 'maxOffered' || Number.isInteger(v)))) return { error: `${label} must be ${key === 'maxOffered' ? 'a whole number' : 'a length of time'} of 0 or more (0: no end) (got ${String(v)}).` };
+  }
+  const destination = s['destination'];
+  if (!isString(destination, MAX_NAME) || destination.trim() === '') return { error: 'Destination is empty.' };
+  if (/[\r\n]/.test(destination)) return { error: 'Destination contains a line break.' };
+  if (/[\s{}\[\],'"]/.test(destination)) return { error: `Destination ${JSON.stringify(destination)} may not contain spaces, quotes, braces, brackets or commas.` };
+  const endpoint = s['endpoint'];
+  if (!isString(endpoint, MAX_NAME) || !ENDPOINT.test(endpoint)) return { error: `Endpoint ${JSON.stringify(String(endpoint))}: use loopback, loopback/CONTEXT, user, user/DOMAIN, sofia/PROFILE or gateway/NAME.` };
+  const app = s['app'];
+  if (!isString(app, MAX_NAME) || !APP.test(app)) return { error: `Application ${JSON.stringify(String(app))}: a name of letters, digits and _ (park, echo…).` };
+  return {
+    settings: {
+      servers: [...new Set(s['servers'])],
+      rate: s['rate'] as number,
+      limit: s['limit'] as number,
+      durationMs: s['durationMs'] as number | 'auto',
+      maxOffered: s['maxOffered'] as number,
+      runTimeMs: s['runTimeMs'] as number,
+      rampMs: s['rampMs'] as number,
+      destination,
+      endpoint,
+      app,
+    },
+  };
+}
+
+/** Validates a message from the webview (untrusted); undefined when it is not one of ours. */
+export function parseLoadTestCommand(m: unknown): LoadTestCommand | undefined {
+  if (!isObject(m) || !isString(m['type'], 40)) return undefined;
+  switch (m['type']) {
+    case 'ready':
+    case 'pause':
+    case 'resume':
+    case 'stop':
+    case 'hangup':
+    case 'applyLimits':
+    case 'ignoreLimits':
+    case 'cancel':
+    case 'openRunFolder':
+      return { type: m['type'] };
+    case 'start':
+      // The settings are checked by checkLoadSettings, which says what is wrong.
+      return isObject(m['settings']) ? { type: 'start', settings: m['settings'] as unknown as LoadSettings } : undefined;
+    case 'set': {
+      const out: { type: 'set'; rate?: number; limit?: number; durationMs?: number | 'auto' } = { type: 'set' };
+      if ('rate' in m) out.rate = m['rate'] as number;
+      if ('limit' in m) out.limit = m['limit'] as number;
+      if ('durationMs' in m) out.durationMs = m['durationMs'] as number | 'auto';
+      return out.rate === undefined && out.limit === undefined && out.durationMs === undefined ? undefined : out;
+    }
+    case 'openTimeline':
+      return isString(m['server'], MAX_NAME) && isString(m['uuid'], 64) && UUID.test(m['uuid']) ? { type: 'openTimeline', server: m['server'], uuid: m['uuid'] } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** The problem with a live change, or undefined when every field in it is valid. */
+export function setProblem(m: { rate?: unknown; limit?: unknown; durationMs?: unknown }): string | undefined {
+  return (m.rate !== undefined ? rateProblem(m.rate) : undefined) ?? (m.limit !== undefined ? limitProblem(m.limit) : undefined) ?? (m.durationMs !== undefined ? durationProblem(m.durationMs) : undefined);
+}
+
+// ---- extension host ⇄ load host (the generator's own process, over IPC) ----
+
+/** A server for the generator: the extension's connection details, the password over IPC only. */
+export interface LoadHostServer {
+  name: string;
+  host: string;
+  port: number;
+  user?: string;
+  password: string;
+}
+
+export type LoadHostRequest =
+  | { type: 'start'; servers: LoadHostServer[]; settings: LoadSettings; outDir: string }
+  | { type: 'set'; rate?: number; limit?: number; durationMs?: number | 'auto' }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' }
+  | { type: 'hangup' }
+  | { type: 'applyLimits' }
+  | { type: 'ignoreLimits' }
+  | { type: 'cancel' };
+
+export type LoadHostReply =
+  | { type: 'phase'; phase: LoadPhase; runId?: string }
+  | { type: 'preflight'; preflight: LoadPreflight }
+  | { type: 'tick'; tick: LoadTick; totals: LoadTotals }
+  | { type: 'warn'; message: string }
+  | { type: 'log'; message: string }
+  /** The run is over; summary.json is written in the run folder. */
+  | { type: 'done'; totals: LoadTotals; summaryFile: string }
+  | { type: 'error'; message: string };
+
+export function isLoadHostReply(m: unknown): m is LoadHostReply {
+  return isObject(m) && isString(m['type'], 20);
+}

@@ -1,0 +1,526 @@
+/**
+ * The Load Test webview: a form of the run's settings (`@vscode-elements/elements` controls; rate,
+ * limit and hold apply live), the run's buttons, the preflight's problems with the exact `fsctl`
+ * commands, and a dashboard: counts, *not offered* by reason, four uPlot time series (offered vs
+ * achieved cps, concurrent calls and erlangs, setup latency percentiles, failures by cause), the
+ * hangup causes and the first failed calls with a link to their timeline. Every value from the
+ * run or the servers goes in as text (../common/dom.ts): nothing here assigns innerHTML.
+ */
+import './style.css';
+import 'uplot/dist/uPlot.min.css';
+import uPlot from 'uplot';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-label/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import {
+  durationProblem,
+  limitProblem,
+  rateProblem,
+  type LoadSettings,
+  type LoadTestCommand,
+  type LoadTestNotification,
+  type LoadTestState,
+  type LoadTick,
+  type LoadTotals,
+} from '../../shared/protocol/loadTest';
+import { formatCount, h } from '../common/dom';
+import { vscodeApi } from '../common/vscodeApi';
+
+const api = vscodeApi<LoadTestCommand>();
+const post = (m: LoadTestCommand): void => api.postMessage(m);
+
+/** The vscode-elements controls, as far as this view uses them. */
+type TextField = HTMLElement & { value: string; disabled: boolean };
+type CheckBox = HTMLElement & { checked: boolean; disabled: boolean };
+type Button = HTMLElement & { disabled: boolean };
+
+let state: LoadTestState | undefined;
+
+// ---- layout (built once; updates set text and properties only) ----
+const app = document.getElementById('app')!;
+const phaseEl = h('span', { class: 'phase', role: 'status', 'aria-live': 'polite' });
+const runIdEl = h('span', { class: 'run-id' });
+const errorEl = h('div', { class: 'error', role: 'alert', hidden: true });
+
+function field(id: string, label: string, help: string, opts: { type?: string; live?: boolean } = {}): { wrap: HTMLElement; input: TextField } {
+  const input = document.createElement('vscode-textfield') as TextField;
+  input.id = id;
+  input.setAttribute('aria-label', label);
+  if (opts.type) input.setAttribute('type', opts.type);
+  input.title = help;
+  const lab = document.createElement('vscode-label');
+  lab.setAttribute('for', id);
+  lab.textContent = label;
+  const wrap = h('div', { class: `field${opts.live ? ' live' : ''}` }, lab, input);
+  return { wrap, input };
+}
+
+const serversBox = h('div', { class: 'servers', role: 'group', 'aria-label': 'Servers' });
+const rate = field('rate', 'Rate (calls/s)', 'Calls per second offered; applies live (Enter or leave the field)', { type: 'number', live: true });
+const limit = field('limit', 'Limit (calls up)', 'Most calls in progress at once; applies live', { type: 'number', live: true });
+const hold = field('hold', 'Hold (s)', 'How long an answered call is held; applies live to calls answered afterwards', { type: 'number', live: true });
+const holdAuto = document.createElement('vscode-checkbox') as CheckBox;
+holdAuto.setAttribute('label', 'auto');
+holdAuto.id = 'hold-auto';
+holdAuto.title = 'auto: limit / rate, less the measured setup time, so the limit is reached without refusals';
+hold.wrap.append(holdAuto);
+const maxOffered = field('max-offered', 'Max offered (0: no end)', 'Stop offering after this many calls', { type: 'number' });
+const runTime = field('run-time', 'Run time (s, 0: no end)', 'Stop offering after this long', { type: 'number' });
+const ramp = field('ramp', 'Ramp (s)', 'Time to reach the rate from 0', { type: 'number' });
+const destination = field('destination', 'Destination', 'The number dialled, e.g. 9664');
+const endpoint = field('endpoint', 'Endpoint', 'loopback, loopback/CONTEXT, user, user/DOMAIN, sofia/PROFILE or gateway/NAME');
+const appName = field('app', 'Application', 'What the originated leg runs: park, echo…');
+
+function makeButton(label: string, cmd: () => void, secondary = true): Button {
+  const b = document.createElement('vscode-button') as Button;
+  b.textContent = label;
+  if (secondary) b.setAttribute('secondary', '');
+  b.addEventListener('click', () => {
+    if (!b.disabled) cmd();
+  });
+  return b;
+}
+
+const startBtn = makeButton('Start', () => start(), false);
+const pauseBtn = makeButton('Pause', () => post({ type: 'pause' }));
+const resumeBtn = makeButton('Resume', () => post({ type: 'resume' }));
+const stopBtn = makeButton('Stop', () => post({ type: 'stop' }));
+const hangupBtn = makeButton("Hang Up This Run's Calls", () => post({ type: 'hangup' }));
+const folderBtn = makeButton('Open Run Folder', () => post({ type: 'openRunFolder' }));
+
+const form = h(
+  'section',
+  { class: 'form', 'aria-label': 'Settings' },
+  h('div', { class: 'field servers-field' }, h('span', { class: 'group-label', id: 'servers-label' }, 'Servers'), serversBox),
+  rate.wrap,
+  limit.wrap,
+  hold.wrap,
+  maxOffered.wrap,
+  runTime.wrap,
+  ramp.wrap,
+  destination.wrap,
+  endpoint.wrap,
+  appName.wrap,
+);
+serversBox.setAttribute('aria-labelledby', 'servers-label');
+const buttons = h('div', { class: 'buttons' }, startBtn, pauseBtn, resumeBtn, stopBtn, hangupBtn, folderBtn);
+
+const preflightEl = h('section', { class: 'preflight', 'aria-label': 'Preflight', hidden: true });
+
+const statsEl = h('section', { class: 'stats', 'aria-label': 'Totals' });
+const notOfferedEl = h('section', { class: 'not-offered', 'aria-label': 'Not offered by reason' });
+const chartsEl = h('section', { class: 'charts', 'aria-label': 'Charts' });
+const causesEl = h('section', { class: 'causes', 'aria-label': 'Hangup causes' });
+const failuresEl = h('section', { class: 'failures', 'aria-label': 'First failed calls' });
+const warningsEl = h('section', { class: 'warnings', 'aria-label': 'Warnings', hidden: true });
+
+app.append(
+  h('header', { class: 'head' }, h('h1', {}, 'Load Test'), phaseEl, runIdEl),
+  form,
+  buttons,
+  errorEl,
+  preflightEl,
+  notOfferedEl,
+  statsEl,
+  chartsEl,
+  h('div', { class: 'tables' }, causesEl, failuresEl),
+  warningsEl,
+);
+
+// ---- form ----
+function num(f: { input: TextField }): number {
+  const t = f.input.value.trim();
+  return t === '' ? NaN : Number(t);
+}
+
+function showError(message: string | undefined): void {
+  errorEl.hidden = !message;
+  errorEl.textContent = message ?? '';
+}
+
+function readSettings(): LoadSettings | string {
+  const servers = [...serversBox.querySelectorAll<CheckBox>('vscode-checkbox')].filter((c) => c.checked).map((c) => c.dataset['server']!);
+  if (servers.length === 0) return 'Pick at least one connected server.';
+  const r = num(rate);
+  const l = num(limit);
+  const d = holdAuto.checked ? 'auto' : num(hold) * 1000;
+  const problem = rateProblem(r) ?? limitProblem(l) ?? durationProblem(d);
+  if (problem) return problem;
+  return {
+    servers,
+    rate: r,
+    limit: l,
+    durationMs: d,
+    maxOffered: num(maxOffered),
+    runTimeMs: num(runTime) * 1000,
+    rampMs: num(ramp) * 1000,
+    destination: destination.input.value,
+    endpoint: endpoint.input.value.trim(),
+    app: appName.input.value.trim(),
+  };
+}
+
+function start(): void {
+  const s = readSettings();
+  if (typeof s === 'string') return showError(s);
+  showError(undefined);
+  post({ type: 'start', settings: s });
+}
+
+/** Rate, limit and hold apply as soon as they change (the host checks them again). */
+function live(which: 'rate' | 'limit' | 'hold'): void {
+  if (which === 'rate') {
+    const v = num(rate);
+    const p = rateProblem(v);
+    if (p) return showError(p);
+    post({ type: 'set', rate: v });
+  } else if (which === 'limit') {
+    const v = num(limit);
+    const p = limitProblem(v);
+    if (p) return showError(p);
+    post({ type: 'set', limit: v });
+  } else {
+    const v = holdAuto.checked ? 'auto' : num(hold) * 1000;
+    const p = durationProblem(v);
+    if (p) return showError(p);
+    post({ type: 'set', durationMs: v });
+  }
+  showError(undefined);
+}
+rate.input.addEventListener('change', () => live('rate'));
+limit.input.addEventListener('change', () => live('limit'));
+hold.input.addEventListener('change', () => live('hold'));
+holdAuto.addEventListener('change', () => {
+  hold.input.disabled = holdAuto.checked;
+  live('hold');
+});
+
+function fillForm(s: LoadTestState): void {
+  const st = s.settings;
+  rate.input.value = String(st.rate);
+  limit.input.value = String(st.limit);
+  holdAuto.checked = st.durationMs === 'auto';
+  hold.input.value = st.durationMs === 'auto' ? '' : String(st.durationMs / 1000);
+  maxOffered.input.value = String(st.maxOffered);
+  runTime.input.value = String(st.runTimeMs / 1000);
+  ramp.input.value = String(st.rampMs / 1000);
+  destination.input.value = st.destination;
+  endpoint.input.value = st.endpoint;
+  appName.input.value = st.app;
+  serversBox.replaceChildren();
+  const names = s.mode === 'saved' ? st.servers.map((n) => ({ name: n, label: n, connected: true })) : s.servers;
+  if (names.length === 0) serversBox.append(h('span', { class: 'muted' }, 'No servers configured: add one in the Servers view.'));
+  for (const srv of names) {
+    const c = document.createElement('vscode-checkbox') as CheckBox;
+    c.dataset['server'] = srv.name;
+    c.setAttribute('label', srv.connected ? srv.label : `${srv.label}: not connected`);
+    c.checked = st.servers.includes(srv.name) && srv.connected;
+    c.disabled = !srv.connected;
+    serversBox.append(c);
+  }
+}
+
+function applyPhase(s: LoadTestState): void {
+  const phase = s.phase;
+  phaseEl.textContent = s.mode === 'saved' ? 'saved run' : phase;
+  phaseEl.className = `phase phase-${phase}`;
+  runIdEl.textContent = s.runId ? `run ${s.runId}` : '';
+  const running = phase === 'connecting' || phase === 'preflight' || phase === 'originating' || phase === 'paused' || phase === 'stopping';
+  const saved = s.mode === 'saved';
+  startBtn.disabled = running || saved;
+  pauseBtn.disabled = phase !== 'originating';
+  resumeBtn.disabled = phase !== 'paused';
+  stopBtn.disabled = !running || phase === 'stopping';
+  hangupBtn.disabled = !(phase === 'originating' || phase === 'paused' || phase === 'stopping');
+  folderBtn.disabled = !s.runDir;
+  for (const b of [startBtn, pauseBtn, resumeBtn, stopBtn, hangupBtn]) b.hidden = saved;
+  // Settings that shape the run are fixed while it goes; rate, limit and hold stay live.
+  for (const f of [maxOffered, runTime, ramp, destination, endpoint, appName]) f.input.disabled = running || saved;
+  for (const f of [rate, limit]) f.input.disabled = saved;
+  hold.input.disabled = saved || holdAuto.checked;
+  holdAuto.disabled = saved;
+  for (const c of serversBox.querySelectorAll<CheckBox>('vscode-checkbox')) c.disabled = running || saved || c.getAttribute('label')!.endsWith(': not connected');
+}
+
+// ---- preflight ----
+function renderPreflight(s: LoadTestState): void {
+  const p = s.preflight;
+  preflightEl.hidden = !(p && s.phase === 'preflight');
+  if (!p || preflightEl.hidden) return preflightEl.replaceChildren();
+  const list = h('ul', {});
+  for (const srv of p.servers) {
+    for (const problem of srv.problems) list.append(h('li', {}, `${srv.server}: ${problem}`));
+    if (srv.error) list.append(h('li', {}, `${srv.server}: ${srv.error}`));
+  }
+  const commands = p.servers.flatMap((srv) => srv.commands.map((c) => `${srv.server}: ${c}`));
+  const apply = makeButton('Apply Limits', () => post({ type: 'applyLimits' }), false);
+  apply.title = 'Runs the commands above on the servers (until FreeSWITCH restarts), then starts';
+  const anyway = makeButton('Start Anyway', () => post({ type: 'ignoreLimits' }));
+  anyway.title = 'Calls over the limits fail with DESTINATION_OUT_OF_ORDER';
+  const cancel = makeButton('Cancel', () => post({ type: 'cancel' }));
+  const showCommands = commands.length > 0 && !p.blocking;
+  preflightEl.replaceChildren(
+    h('h2', {}, p.blocking ? 'Not started: fix these problems first' : 'The servers would refuse part of this run'),
+    list,
+    h('div', { hidden: !showCommands }, h('p', {}, 'Apply Limits runs these commands (fs_cli -x "…" does the same):'), h('pre', { class: 'commands' }, commands.join('\n'))),
+    h('div', { class: 'buttons' }, p.blocking ? undefined : apply, p.blocking ? undefined : anyway, cancel),
+  );
+}
+
+// ---- numbers ----
+const REASONS: [string, string, string][] = [
+  ['limit', 'limit', 'the limit of calls up was reached'],
+  ['backlog', 'backlog', 'every server had too many originates waiting'],
+  ['no-server', 'no server', 'no server was connected'],
+  ['late', 'late', 'the generator itself was more than 1 s late'],
+];
+
+function stat(label: string, value: string, cls = ''): HTMLElement {
+  return h('div', { class: `stat ${cls}` }, h('div', { class: 'stat-value' }, value), h('div', { class: 'stat-label' }, label));
+}
+
+function renderTotals(t: LoadTotals | undefined): void {
+  if (!t) {
+    statsEl.replaceChildren();
+    notOfferedEl.replaceChildren();
+    causesEl.replaceChildren();
+    failuresEl.replaceChildren();
+    return;
+  }
+  const pct = (x: number): string => `${(x * 100).toFixed(x >= 0.999 || x === 0 ? 0 : 1)} %`;
+  statsEl.replaceChildren(
+    stat('rate now', `${t.currentRate.toFixed(t.currentRate < 10 ? 1 : 0)}/s of ${t.rate}/s`),
+    stat('elapsed', `${Math.floor(t.elapsedS)} s`),
+    stat('offered', formatCount(t.offered)),
+    stat('answered', formatCount(t.answered)),
+    stat('failed', formatCount(t.failed), t.failed > 0 ? 'bad' : ''),
+    stat('in progress', `${formatCount(t.inProgress)} / ${formatCount(t.limit)}`),
+    stat('ASR', t.answered + t.failed > 0 ? pct(t.asr) : '–'),
+    stat('setup p95', t.setupP95 === null ? '–' : `${Math.round(t.setupP95)} ms`),
+    stat('hold', `${(t.durationMs / 1000).toFixed(t.durationMs < 10_000 ? 2 : 0)} s`),
+  );
+  notOfferedEl.replaceChildren(
+    h('div', { class: `not-offered-total${t.notOffered > 0 ? ' bad' : ''}` }, h('span', { class: 'big' }, formatCount(t.notOffered)), h('span', {}, ' not offered')),
+    ...REASONS.map(([key, label, why]) => {
+      const n = t.notOfferedByReason[key] ?? 0;
+      return h('div', { class: `reason${n > 0 ? ' bad' : ''}`, title: why }, h('span', { class: 'big' }, formatCount(n)), h('span', {}, ` ${label}`));
+    }),
+  );
+  const causes = Object.entries(t.hangupCauses).sort((a, b) => b[1] - a[1]);
+  const ended = causes.reduce((a, [, n]) => a + n, 0);
+  causesEl.replaceChildren(
+    h('h2', { id: 'causes-h' }, 'Hangup causes'),
+    causes.length === 0
+      ? h('p', { class: 'muted' }, 'No call has ended yet.')
+      : h(
+          'table',
+          { 'aria-labelledby': 'causes-h' },
+          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Cause'), h('th', { scope: 'col', class: 'num' }, 'Calls'), h('th', { scope: 'col', class: 'num' }, 'Share'))),
+          h('tbody', {}, ...causes.map(([cause, n]) => h('tr', {}, h('td', {}, cause), h('td', { class: 'num' }, formatCount(n)), h('td', { class: 'num' }, `${((n / ended) * 100).toFixed(1)} %`)))),
+        ),
+  );
+  failuresEl.replaceChildren(
+    h('h2', { id: 'failures-h' }, 'First failed calls'),
+    t.firstFailures.length === 0
+      ? h('p', { class: 'muted' }, 'None.')
+      : h(
+          'ul',
+          { 'aria-labelledby': 'failures-h' },
+          ...t.firstFailures.map((f) => {
+            const link = h('a', { href: '#', class: 'link', title: `Open the timeline of ${f.uuid}` }, f.uuid);
+            link.addEventListener('click', (e) => {
+              e.preventDefault();
+              post({ type: 'openTimeline', server: f.server, uuid: f.uuid });
+            });
+            return h('li', {}, link, h('span', { class: 'muted' }, ` ${f.server} · ${new Date(f.sentAt).toLocaleTimeString()} · `), h('span', { class: 'cause' }, f.cause));
+          }),
+        ),
+  );
+}
+
+function renderWarnings(s: LoadTestState): void {
+  warningsEl.hidden = s.warnings.length === 0;
+  warningsEl.replaceChildren(h('h2', {}, 'Warnings'), h('ul', {}, ...s.warnings.map((w) => h('li', {}, w))));
+}
+
+// ---- charts ----
+interface Chart {
+  title: string;
+  plot: uPlot | undefined;
+  el: HTMLElement;
+  series: { label: string; color: string; value: (t: LoadTick) => number | null; dash?: number[] }[];
+}
+
+let ticks: LoadTick[] = [];
+let charts: Chart[] = [];
+let causeKeys: string[] = [];
+
+function cssVar(name: string, fallback: string): string {
+  const v = getComputedStyle(document.body).getPropertyValue(name).trim();
+  return v || fallback;
+}
+
+function palette(): Record<string, string> {
+  return {
+    blue: cssVar('--vscode-charts-blue', '#3794ff'),
+    green: cssVar('--vscode-charts-green', '#89d185'),
+    red: cssVar('--vscode-charts-red', '#f14c4c'),
+    yellow: cssVar('--vscode-charts-yellow', '#cca700'),
+    orange: cssVar('--vscode-charts-orange', '#d18616'),
+    purple: cssVar('--vscode-charts-purple', '#b180d7'),
+    fg: cssVar('--vscode-foreground', '#cccccc'),
+    grid: cssVar('--vscode-panel-border', '#80808040'),
+  };
+}
+
+/** The failure causes charted: the four most frequent so far (the rest as `other`). */
+function topCauses(): string[] {
+  const count = new Map<string, number>();
+  for (const t of ticks) for (const [c, n] of Object.entries(t.failuresByCause)) count.set(c, (count.get(c) ?? 0) + n);
+  return [...count.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 4).map(([c]) => c);
+}
+
+function defineCharts(): Chart[] {
+  const c = palette();
+  const causeColors = [c.red, c.orange, c.yellow, c.purple];
+  const ms = (v: number | null): number | null => v;
+  return [
+    {
+      title: 'Calls per second: offered vs achieved',
+      el: h('div', { class: 'chart' }),
+      plot: undefined,
+      series: [
+        { label: 'target', color: c.fg, value: (t) => t.targetRate, dash: [4, 4] },
+        { label: 'offered', color: c.blue, value: (t) => t.offered },
+        { label: 'answered', color: c.green, value: (t) => t.answered },
+        { label: 'not offered', color: c.orange, value: (t) => t.notOffered },
+      ],
+    },
+    {
+      title: 'Concurrent calls and erlangs',
+      el: h('div', { class: 'chart' }),
+      plot: undefined,
+      series: [
+        { label: 'in progress', color: c.blue, value: (t) => t.concurrent },
+        { label: 'erlangs', color: c.purple, value: (t) => t.erlangs },
+      ],
+    },
+    {
+      title: 'Setup latency (ms, calls ended each second)',
+      el: h('div', { class: 'chart' }),
+      plot: undefined,
+      series: [
+        { label: 'p50', color: c.green, value: (t) => ms(t.setupP50) },
+        { label: 'p95', color: c.yellow, value: (t) => ms(t.setupP95) },
+        { label: 'p99', color: c.red, value: (t) => ms(t.setupP99) },
+      ],
+    },
+    {
+      title: 'Failures per second by cause',
+      el: h('div', { class: 'chart' }),
+      plot: undefined,
+      series: [
+        ...causeKeys.map((cause, i) => ({ label: cause, color: causeColors[i]!, value: (t: LoadTick) => t.failuresByCause[cause] ?? 0 })),
+        {
+          label: causeKeys.length ? 'other' : 'failed',
+          color: c.fg,
+          value: (t: LoadTick) => t.failed - causeKeys.reduce((a, k) => a + (t.failuresByCause[k] ?? 0), 0),
+        },
+      ],
+    },
+  ];
+}
+
+function chartData(chart: Chart): uPlot.AlignedData {
+  return [ticks.map((t) => t.second), ...chart.series.map((s) => ticks.map((t) => s.value(t)))] as uPlot.AlignedData;
+}
+
+function buildCharts(): void {
+  for (const ch of charts) ch.plot?.destroy();
+  causeKeys = topCauses();
+  charts = defineCharts();
+  const c = palette();
+  const width = Math.max(260, Math.floor((chartsEl.clientWidth || document.body.clientWidth) / (chartsEl.clientWidth > 900 ? 2 : 1)) - 24);
+  chartsEl.replaceChildren();
+  for (const ch of charts) {
+    const fig = h('figure', { class: 'chart-wrap' }, h('figcaption', {}, ch.title), ch.el);
+    chartsEl.append(fig);
+    const axis = { stroke: c.fg, grid: { stroke: c.grid, width: 1 }, ticks: { stroke: c.grid, width: 1 } };
+    ch.plot = new uPlot(
+      {
+        width,
+        height: 180,
+        scales: { x: { time: false } },
+        axes: [{ ...axis, label: 's' }, { ...axis }],
+        legend: { live: false },
+        cursor: { drag: { x: false, y: false } },
+        series: [{ label: 's' }, ...ch.series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, spanGaps: false, ...(s.dash ? { dash: s.dash } : {}) }))],
+      },
+      chartData(ch),
+      ch.el,
+    );
+  }
+}
+
+let drawPending = false;
+/** Redraws the charts in the next frame (ticks come once a second; a snapshot may bring thousands). */
+function drawCharts(): void {
+  if (drawPending) return;
+  drawPending = true;
+  requestAnimationFrame(() => {
+    drawPending = false;
+    const keys = topCauses();
+    if (charts.length === 0 || keys.join('\n') !== causeKeys.join('\n')) return buildCharts();
+    for (const ch of charts) ch.plot?.setData(chartData(ch));
+  });
+}
+
+// Theme changes (VS Code sets the body's class) and resizes rebuild the charts with new colours and widths.
+new MutationObserver(() => buildCharts()).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+let resizeTimer: ReturnType<typeof setTimeout> | undefined;
+window.addEventListener('resize', () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => buildCharts(), 150);
+});
+
+// ---- messages ----
+function render(s: LoadTestState): void {
+  state = s;
+  fillForm(s);
+  applyPhase(s);
+  renderPreflight(s);
+  renderTotals(s.totals);
+  renderWarnings(s);
+  showError(s.error);
+  ticks = s.ticks.slice();
+  drawCharts();
+}
+
+window.addEventListener('message', (e: MessageEvent<LoadTestNotification>) => {
+  const m = e.data;
+  if (!m || typeof m !== 'object') return;
+  switch (m.type) {
+    case 'snapshot':
+      render(m.state);
+      break;
+    case 'tick':
+      if (!state) return;
+      if (state.phase !== m.phase) {
+        state.phase = m.phase;
+        applyPhase(state);
+      }
+      if (m.tick.second >= 0) {
+        ticks.push(m.tick);
+        if (ticks.length > 3600) ticks.splice(0, ticks.length - 3600);
+        drawCharts();
+      }
+      renderTotals(m.totals);
+      break;
+    case 'error':
+      showError(m.message);
+      break;
+  }
+});
+
+post({ type: 'ready' });

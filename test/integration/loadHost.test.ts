@@ -1,0 +1,71 @@
+// The Load Test panel's generator process (src/apphost/loadHost.ts) forked as the extension forks
+// it, driven over IPC against the test ESL server: a preflight that waits for the user, a run with
+// ticks, a live rate change, a stop, the run folder with calls.csv, calls.jsonl and summary.json.
+import assert from 'node:assert/strict';
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { DEFAULT_LOAD_SETTINGS, type LoadHostReply, type LoadHostRequest, type LoadSettings } from '../../src/shared/protocol/loadTest';
+import { TestEslServer } from '../server/eslServer';
+import { until } from '../support/wait';
+
+const HOST = join(__dirname, '..', '..', 'src', 'apphost', 'loadHost.ts');
+
+function startHost(): { child: ChildProcess; replies: LoadHostReply[]; send(r: LoadHostRequest): void; exited: Promise<number | null> } {
+  const child = fork(HOST, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+  const replies: LoadHostReply[] = [];
+  child.on('message', (m) => replies.push(m as LoadHostReply));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, replies, send: (r) => child.send(r), exited };
+}
+
+describe('load host process', () => {
+  let server: TestEslServer;
+  let dir: string;
+  before(async () => {
+    server = new TestEslServer({ password: 'ClueCon', heartbeatMs: 0 });
+    await server.start();
+    dir = mkdtempSync(join(tmpdir(), 'fsdev-loadhost-'));
+  });
+  after(async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('preflight, run, live rate, stop, run folder', { timeout: 60_000 }, async () => {
+    const settings: LoadSettings = { ...DEFAULT_LOAD_SETTINGS, servers: ['t'], rate: 20, limit: 50, durationMs: 200, runTimeMs: 0, endpoint: 'loopback/load' };
+    const host = startHost();
+    const servers = [{ name: 't', host: '127.0.0.1', port: server.port, password: 'ClueCon' }];
+    // The test server's sps limit is low enough for 20 calls/s? Either way the run must start: ignore limits when asked.
+    host.send({ type: 'start', servers, settings, outDir: dir });
+    await until(() => host.replies.some((r) => (r.type === 'phase' && r.phase === 'originating') || r.type === 'preflight'), 'originating or a preflight', 10_000);
+    if (host.replies.some((r) => r.type === 'preflight')) host.send({ type: 'ignoreLimits' });
+    await until(() => host.replies.filter((r) => r.type === 'tick' && r.tick.second >= 0).length >= 2, 'two ticks', 10_000);
+    host.send({ type: 'set', rate: 40 });
+    await until(() => host.replies.some((r) => r.type === 'tick' && r.totals.rate === 40), 'the new rate in the totals', 5000);
+    host.send({ type: 'stop' });
+    await until(() => host.replies.some((r) => r.type === 'done'), 'done', 20_000);
+    assert.equal(await host.exited, 0);
+    const done = host.replies.find((r): r is Extract<LoadHostReply, { type: 'done' }> => r.type === 'done')!;
+    assert.ok(done.totals.answered > 10, `answered ${done.totals.answered}`);
+    assert.equal(done.totals.failed, 0);
+    assert.equal(done.totals.hangupCauses['NORMAL_CLEARING'], done.totals.answered);
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { ticks: unknown[]; settings: LoadSettings; summary: { answered: number } };
+    assert.ok(summary.ticks.length >= 2);
+    assert.equal(summary.settings.destination, '9664');
+    assert.ok(existsSync(join(dir, 'calls.csv')) && existsSync(join(dir, 'calls.jsonl')));
+    assert.equal(readFileSync(join(dir, 'calls.jsonl'), 'utf8').trim().split('\n').length, summary.summary.answered);
+  });
+
+  test('bad settings fail before connecting', { timeout: 20_000 }, async () => {
+    const host = startHost();
+    host.send({ type: 'start', servers: [{ name: 't', host: '127.0.0.1', port: server.port, password: 'ClueCon' }], settings: { ...DEFAULT_LOAD_SETTINGS, servers: ['t'], rate: 0 }, outDir: join(dir, 'bad') });
+    await until(() => host.replies.some((r) => r.type === 'error'), 'an error', 10_000);
+    const err = host.replies.find((r): r is Extract<LoadHostReply, { type: 'error' }> => r.type === 'error')!;
+    assert.match(err.message, /rate must be a number of calls per second above 0/);
+    host.child.disconnect();
+    await host.exited;
+  });
+});
