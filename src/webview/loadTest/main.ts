@@ -51,8 +51,8 @@ function field(id: string, label: string, help: string, opts: { type?: string; l
   input.title = help;
   const lab = document.createElement('vscode-label');
   lab.setAttribute('for', id);
-  lab.textContent = label;
-  const wrap = h('div', { class: `field${opts.live ? ' live' : ''}` }, lab, input);
+  lab.textContent = opts.live ? `${label} · live` : label;
+  const wrap = h('div', { class: 'field' }, lab, h('div', { class: 'control' }, input));
   return { wrap, input };
 }
 
@@ -64,13 +64,13 @@ const holdAuto = document.createElement('vscode-checkbox') as CheckBox;
 holdAuto.setAttribute('label', 'auto');
 holdAuto.id = 'hold-auto';
 holdAuto.title = 'auto: limit / rate, less the measured setup time, so the limit is reached without refusals';
-hold.wrap.append(holdAuto);
+hold.wrap.querySelector('.control')!.append(holdAuto);
 const maxOffered = field('max-offered', 'Max offered (0: no end)', 'Stop offering after this many calls', { type: 'number' });
 const runTime = field('run-time', 'Run time (s, 0: no end)', 'Stop offering after this long', { type: 'number' });
 const ramp = field('ramp', 'Ramp (s)', 'Time to reach the rate from 0', { type: 'number' });
 const destination = field('destination', 'Destination', 'The number dialled, e.g. 9664');
 const endpoint = field('endpoint', 'Endpoint', 'loopback, loopback/CONTEXT, user, user/DOMAIN, sofia/PROFILE or gateway/NAME');
-const appName = field('app', 'Application', 'What the originated leg runs: park, echo…');
+const appName = field('application', 'Application', 'What the originated leg runs: park, echo…');
 
 function makeButton(label: string, cmd: () => void, secondary = true): Button {
   const b = document.createElement('vscode-button') as Button;
@@ -441,11 +441,10 @@ function buildCharts(): void {
   causeKeys = topCauses();
   charts = defineCharts();
   const c = palette();
-  const width = Math.max(260, Math.floor((chartsEl.clientWidth || document.body.clientWidth) / (chartsEl.clientWidth > 900 ? 2 : 1)) - 24);
-  chartsEl.replaceChildren();
+  chartsEl.replaceChildren(...charts.map((ch) => h('figure', { class: 'chart-wrap' }, h('figcaption', {}, ch.title), ch.el)));
   for (const ch of charts) {
-    const fig = h('figure', { class: 'chart-wrap' }, h('figcaption', {}, ch.title), ch.el);
-    chartsEl.append(fig);
+    // The grid decides each figure's width; the canvas takes it.
+    const width = Math.max(240, ch.el.clientWidth - 4);
     const axis = { stroke: c.fg, grid: { stroke: c.grid, width: 1 }, ticks: { stroke: c.grid, width: 1 } };
     ch.plot = new uPlot(
       {
@@ -510,7 +509,8 @@ window.addEventListener('message', (e: MessageEvent<LoadTestNotification>) => {
         state.phase = m.phase;
         applyPhase(state);
       }
-      if (m.tick.second >= 0) {
+      // A second already in the snapshot is not drawn twice.
+      if (m.tick.second >= 0 && !(ticks.length > 0 && m.tick.second <= ticks[ticks.length - 1]!.second)) {
         ticks.push(m.tick);
         if (ticks.length > 3600) ticks.splice(0, ticks.length - 3600);
         drawCharts();
