@@ -14,6 +14,7 @@ import { ServersTreeProvider } from './tree/serversTree';
 import { WebviewHub } from './webviews/panels';
 import { CallTestController } from './testing/callTestController';
 import { registerLoadProfileLens } from './load/loadTestPanel';
+import { openRecordingFile, Recordings } from './recordings/recordings';
 
 /** What activate() returns: the extension's API for tests and diagnostics. */
 export interface ExtensionApi {
@@ -51,7 +52,10 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   context.subscriptions.push(new CallTestController(manager, webviews, context.extensionPath, log));
   const dialplan = new DialplanFeatures(context.extensionUri, manager, base.activeServer, documents, log);
   context.subscriptions.push(dialplan);
-  const services: Services = { ...base, consoles, logStreams, webviews, apps, dialplan };
+  const recordings = new Recordings(log);
+  context.subscriptions.push(recordings);
+  const services: Services = { ...base, consoles, logStreams, webviews, apps, dialplan, recordings };
+  recordings.opener = (uri) => void openRecordingFile(services, uri).catch((err: unknown) => void vscode.window.showErrorMessage(String(err instanceof Error ? err.message : err)));
   const codeLenses = new AppCodeLensProvider(apps);
   context.subscriptions.push(codeLenses, vscode.languages.registerCodeLensProvider({ scheme: 'file', language: 'typescript' }, codeLenses));
   context.subscriptions.push(registerLoadProfileLens());

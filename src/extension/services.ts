@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import type { AppManager } from './apps/appManager';
+import type { Recordings } from './recordings/recordings';
 import type { LogStreamers } from './commands/logs';
 import type { Consoles } from './console/openConsole';
 import type { DialplanFeatures } from './dialplan/dialplanFeatures';
@@ -18,6 +19,8 @@ export interface Services extends BaseServices {
   readonly webviews: WebviewHub;
   /** App hosts (one per server), workspace apps, their Problems and log. */
   readonly apps: AppManager;
+  /** Running recordings of servers' event connections (Record, Stop Recording). */
+  readonly recordings: Recordings;
   /** Configuration XML: language features, Reload XML, effective dialplan, dialplan traces. */
   readonly dialplan: DialplanFeatures;
 }

@@ -119,6 +119,7 @@ describe('call tests in the Test Explorer of a real VS Code', { timeout: 240_000
       userSettings: {
         'freeswitch.servers': [{ name: 'Test FS', host: '127.0.0.1', port: esl.port, passwordEnv: 'FSDEV_E2E_PASSWORD' }],
         'freeswitch.autoConnect': true,
+        'freeswitch.recording.folder': 'recordings',
         // The failure's peek opens in the test file's editor.
         'testing.automaticallyOpenPeekView': 'failureAnywhere',
       },
@@ -198,5 +199,57 @@ describe('call tests in the Test Explorer of a real VS Code', { timeout: 240_000
     // The run ends (the debug session with it) and its calls are hung up.
     await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
     await page.locator('.statusbar-item', { hasText: 'Test FS: 0 calls' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+  });
+
+  step('Record: the event stream records a call; the status bar shows it; Stop ends it', async () => {
+    await runCommand(page, 'FreeSWITCH: Open Event Stream');
+    const stream = webviewFrame(page);
+    await stream.locator('#stats', { hasText: 'buffered' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    // freeswitch.recording.folder is set: Record starts without asking where.
+    await page.locator('.editor-actions .action-label[aria-label*="Record Events"]').click();
+    const status = page.locator('.statusbar-item', { hasText: /Recording Test FS · \d+ events/ });
+    await status.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    const uuid = esl.originateDirect('9196');
+    await stream.locator('#rows .row', { has: stream.locator('.c-uuid', { hasText: uuid.slice(0, 8) }) }).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await esl.api(`uuid_kill ${uuid}`);
+    await esl.whenIdle();
+    await stream.locator('#rows .row .c-name', { hasText: /^CHANNEL_DESTROY$/ }).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await screenshot(page, 'calltests-07-recording');
+    await status.click();
+    await status.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
+    await page.locator('.notifications-toasts .notification-toast', { hasText: /Recording of Test FS stopped \(stopped\): \d+ events/ }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await page.keyboard.press('Control+W');
+  });
+
+  step('Open Recording with no server connected: the events as if live, a slider to scrub, a timeline', async () => {
+    await runCommand(page, 'FreeSWITCH: Disconnect');
+    await page.locator('.statusbar-item', { hasText: /Test FS: disconnected|Test FS$/ }).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT }).catch(() => undefined);
+    // The stop notification's Open Recording (from the notification center if the toast has gone).
+    let open = page.locator('.notifications-toasts .notification-toast', { hasText: /Recording of Test FS stopped/ }).locator('.monaco-button', { hasText: 'Open Recording' });
+    if (!(await open.isVisible())) {
+      await runCommand(page, 'Notifications: Show Notifications');
+      open = page.locator('.notifications-center .notification-list-item', { hasText: /Recording of Test FS stopped/ }).locator('.monaco-button', { hasText: 'Open Recording' });
+    }
+    await open.first().click();
+    await page.locator('.tab', { hasText: /Recording: Test_FS-.*\.fsrec\.jsonl/ }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    const view = webviewFrame(page);
+    await view.locator('#server', { hasText: /Recording · Test_FS-.*\.fsrec\.jsonl/ }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await view.locator('#rows .row .c-name', { hasText: /^CHANNEL_DESTROY$/ }).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    const all = await view.locator('#stats').textContent();
+    await screenshot(page, 'calltests-08-recording-open');
+    // Scrub back to the start: fewer events, the hangup not yet there.
+    const slider = view.locator('#scrub');
+    const max = Number(await slider.getAttribute('max'));
+    await slider.fill(String(Math.floor(max / 4)));
+    await view.locator('#rows .row .c-name', { hasText: /^CHANNEL_DESTROY$/ }).first().waitFor({ state: 'detached', timeout: STEP_TIMEOUT });
+    assert.notEqual(await view.locator('#stats').textContent(), all);
+    await screenshot(page, 'calltests-09-recording-scrubbed');
+    // Back to the end; the timeline of the call opens from a row, offline.
+    await slider.fill(String(max));
+    await view.locator('#rows .row', { has: view.locator('.c-name', { hasText: /^CHANNEL_ANSWER$/ }) }).first().click();
+    await view.locator('#open-timeline').click();
+    await page.locator('.tab', { hasText: /Timeline: / }).last().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await webviewFrame(page).locator('#lanes .lane-title', { hasText: 'loopback/9196-a' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await screenshot(page, 'calltests-10-recording-timeline');
   });
 });

@@ -22,6 +22,7 @@ import { openCallTimeline, openEventStream, showEventsForCall } from '../webview
 import { openLoadProfile, openLoadTest, openLoadTestRun } from '../load/loadTestPanel';
 import { lostRow } from './lostRow';
 import { Cancelled } from './pickers';
+import { openRecording, recordEvents, stopRecording } from '../recordings/recordings';
 import { addServer, connectServer, disconnectServer, editServer, forgetPassword, removeServer, selectServer } from './servers';
 
 /** `args` are the command's arguments as given (a lens passes a URI and an offset, say). */
@@ -66,6 +67,9 @@ export const COMMANDS: Readonly<Record<string, Handler>> = {
   'freeswitch.load.open': openLoadTest,
   'freeswitch.load.openRun': openLoadTestRun,
   'freeswitch.load.openProfile': openLoadProfile,
+  'freeswitch.events.record': recordEvents,
+  'freeswitch.events.stopRecording': stopRecording,
+  'freeswitch.recording.open': openRecording,
   'freeswitch.dialplan.reloadXml': reloadXml,
   'freeswitch.dialplan.showEffective': showEffectiveDialplan,
   'freeswitch.dialplan.traceCall': traceCall,

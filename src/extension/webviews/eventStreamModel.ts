@@ -23,6 +23,7 @@ import {
   type EventStreamNotification,
   type EventStreamState,
   type EventStreamStats,
+  type RecordingPosition,
 } from '../../shared/protocol/eventStream';
 
 /** An event in the buffer with its row, built once on arrival. */
@@ -250,7 +251,11 @@ export interface EventStreamModelOptions {
     copy?(json: string): void;
     exportJsonl?(lines: string[]): void;
     openTimeline?(uuid: string): void;
+    /** An opened recording: the view's time slider moved. */
+    scrub?(atMs: number): void;
   };
+  /** An opened recording's position, for the view's time slider. */
+  recording?(): RecordingPosition | undefined;
 }
 
 /** The event stream of one server: buffer, filter, pause, batching, and the protocol's host end. */
@@ -441,6 +446,8 @@ export class EventStreamModel {
       stats: { ...this.stats },
     };
     if (this.callLabel !== undefined) state.callLabel = this.callLabel;
+    const recording = this.options.recording?.();
+    if (recording) state.recording = recording;
     return state;
   }
 
@@ -529,6 +536,23 @@ export class EventStreamModel {
     return lines;
   }
 
+  /**
+   * Replaces everything with `events` (a recording scrubbed to a time) and posts one snapshot.
+   * Filters and pause stay; the counters start over.
+   */
+  replaceEvents(events: Iterable<EslEvent>): void {
+    this.buffer.clear();
+    this.pending = [];
+    Object.assign(this.stats, { received: 0, buffered: 0, dropped: 0, arrivedWhilePaused: 0, matching: 0, notShown: 0, oldestSeq: 0 });
+    // Paused, ingest buffers and counts without queueing rows: the snapshot below carries them.
+    const paused = this.paused;
+    this.paused = true;
+    for (const e of events) this.ingest(e);
+    this.paused = paused;
+    this.stats.arrivedWhilePaused = 0;
+    this.postSnapshot();
+  }
+
   clear(): void {
     this.buffer.clear();
     this.pending = [];
@@ -583,6 +607,9 @@ export class EventStreamModel {
         break;
       case 'openTimeline':
         this.options.actions?.openTimeline?.(command.uuid);
+        break;
+      case 'scrub':
+        this.options.actions?.scrub?.(command.atMs);
         break;
       case 'rendered':
         this.rendered(command.batch);

@@ -73,6 +73,24 @@ export interface EventGap {
   count: number;
 }
 
+/** Where an opened recording (`.fsrec.jsonl`) is scrubbed to; the view shows a time slider. */
+export interface RecordingPosition {
+  /** The file name. */
+  label: string;
+  /** ms from the start to the last frame. */
+  durationMs: number;
+  /** The events up to this time (ms since the start) are in the list. */
+  atMs: number;
+  /** ISO time the recording started. */
+  startedAt: string;
+  /** Events in the whole recording. */
+  events: number;
+  /** Why it stopped (`stopped`, `size limit`…), or undefined when the file was cut off. */
+  endReason?: string;
+  /** Where reading stopped early in a damaged file. */
+  problem?: string;
+}
+
 /** The complete state of the view, sent after `ready`, when shown again, on resume and on filter change. */
 export interface EventStreamState {
   /** Server label, e.g. `Test FS (127.0.0.1:8021)`. */
@@ -88,6 +106,8 @@ export interface EventStreamState {
   /** Human label for the uuid filter when it came from "Show Events for This Call". */
   callLabel?: string;
   stats: EventStreamStats;
+  /** Set when the view shows a recording instead of a live server. */
+  recording?: RecordingPosition;
 }
 
 /** Every header of one event, decoded, in the order FreeSWITCH sent them, and the body. */
@@ -189,6 +209,11 @@ export interface FillGapRequest {
   fromSeq: number;
   toSeq: number;
 }
+/** Scrubs an opened recording: show the events up to `atMs` (ms since its start). */
+export interface ScrubCommand {
+  type: 'scrub';
+  atMs: number;
+}
 export interface OpenTimelineCommand {
   type: 'openTimeline';
   /** A session uuid of the call. */
@@ -205,7 +230,8 @@ export type EventStreamCommand =
   | ExportCommand
   | OpenTimelineCommand
   | RenderedCommand
-  | FillGapRequest;
+  | FillGapRequest
+  | ScrubCommand;
 
 /** Longest free-text filter accepted, and most names or uuids in a filter. */
 export const FILTER_LIMITS = { text: 1000, names: 500, uuids: 100, uuid: 200 } as const;
@@ -242,6 +268,8 @@ export function parseEventStreamCommand(raw: unknown): EventStreamCommand | unde
       return isInteger(raw.requestId) && isInteger(raw.fromSeq) && isInteger(raw.toSeq) && raw.fromSeq <= raw.toSeq
         ? { type: 'fillGap', requestId: raw.requestId, fromSeq: raw.fromSeq, toSeq: raw.toSeq }
         : undefined;
+    case 'scrub':
+      return isInteger(raw.atMs) ? { type: 'scrub', atMs: raw.atMs } : undefined;
     case 'openTimeline':
       return isString(raw.uuid, FILTER_LIMITS.uuid) && raw.uuid !== '' ? { type: 'openTimeline', uuid: raw.uuid } : undefined;
     default:

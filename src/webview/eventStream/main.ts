@@ -20,6 +20,7 @@ import { shortUuid } from '../../shared/eventSummary';
 import { headerTable } from '../common/detail';
 import { button, formatCount, formatTime, h, icon } from '../common/dom';
 import { vscodeApi } from '../common/vscodeApi';
+import { createScrubber } from './scrubber';
 
 const ROW_HEIGHT = 22;
 const OVERSCAN = 8;
@@ -121,7 +122,9 @@ const detailPane = h(
   detailBody,
 );
 
-app.append(toolbar, statusBar, h('div', { class: 'main' }, listPane, detailPane));
+// An opened recording's time slider (hidden for a live server).
+const scrubber = createScrubber((atMs) => post({ type: 'scrub', atMs }));
+app.append(toolbar, scrubber.el, statusBar, h('div', { class: 'main' }, listPane, detailPane));
 
 // ---- rendering: in the next frame, virtualised, elements reused ----
 let renderQueued = false;
@@ -305,9 +308,9 @@ function statusChanged(): void {
 
 function renderStatus(): void {
   statusDirty = false;
-  setText(serverLabel, connected ? `Events · ${state.server}` : `Events · ${state.server} (disconnected)`);
-  connDot.className = `conn ${connected ? 'on' : 'off'}`;
-  connDot.setAttribute('aria-label', connected ? 'connected' : 'disconnected');
+  setText(serverLabel, state.recording ? `Recording · ${state.server}` : connected ? `Events · ${state.server}` : `Events · ${state.server} (disconnected)`);
+  connDot.className = `conn ${state.recording ? 'rec' : connected ? 'on' : 'off'}`;
+  connDot.setAttribute('aria-label', state.recording ? 'recording (offline)' : connected ? 'connected' : 'disconnected');
   setText(statsLine, `${formatCount(rows.length - gapItems)} shown · ${formatCount(stats.buffered)} of ${formatCount(bufferSize)} buffered · ${formatCount(stats.received)} received`);
   droppedLine.hidden = stats.dropped === 0;
   if (stats.dropped > 0) setText(droppedLine, `${formatCount(stats.dropped)} older events dropped (buffer of ${formatCount(bufferSize)} full)`);
@@ -326,7 +329,7 @@ function renderStatus(): void {
   setText(callChipLabel, callLabel ? `Call ${callLabel}` : `Uuid ${filter.uuids.join(', ')}`);
 }
 
-const state = { server: '' };
+const state = { server: '', recording: false };
 
 function filterActive(): boolean {
   return filter.names.length > 0 || filter.uuids.length > 0 || filter.text.trim() !== '';
@@ -641,6 +644,8 @@ window.addEventListener('message', (e: MessageEvent<unknown>) => {
       knownNames = s.knownNames;
       callLabel = s.callLabel;
       stats = s.stats;
+      state.recording = s.recording !== undefined;
+      scrubber.update(s.recording);
       rows = m.rows;
       gapItems = 0;
       trim();
