@@ -1,0 +1,143 @@
+// The Load Test panel in a real VS Code (code-server + Playwright in Debian's chromium), against
+// the test ESL server: the panel from the palette, a preflight that shows the exact fsctl commands,
+// Apply Limits, a short run whose dashboard fills and whose status bar item shows the rate, the
+// run folder in .fsdev/runs, and the run opened again with "Open Load Test Run…", and a profile's
+// lens. Screenshots go to test-results/e2e/loadtest-*.png.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { TestEslServer } from '../server/eslServer';
+import { until } from '../support/wait';
+import { REPO_ROOT, launchBrowser, makeTempDir, openViewContainer, openWorkbench, removeTempDir, runCommand, screenshot, startCodeServer, treeRow, webviewFrame, type BrowserHandle, type CodeServerHandle } from './harness';
+
+const PASSWORD = 'ClueCon';
+const VSIX = join(REPO_ROOT, 'dist', 'freeswitch-dev.vsix');
+const STEP_TIMEOUT = 30_000;
+
+function newest(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(0, ...readdirSync(path).map((n) => newest(join(path, n))));
+}
+
+/** Packages the vsix unless the one in dist is newer than every source. */
+function ensurePackaged(): void {
+  let fresh = false;
+  try {
+    const built = statSync(VSIX).mtimeMs;
+    fresh = ['src', 'package.json', 'scripts/build.mjs', '.vscodeignore'].every((p) => newest(join(REPO_ROOT, p)) < built);
+  } catch {
+    fresh = false;
+  }
+  if (fresh) return;
+  const built = spawnSync('npm', ['run', 'package'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  assert.equal(built.status, 0, `npm run package failed:\n${built.stdout}\n${built.stderr}`);
+}
+
+let currentPage: Page | undefined;
+function step(name: string, body: () => Promise<void>): void {
+  test(name, async () => {
+    try {
+      await body();
+    } catch (err) {
+      const shot = await screenshot(currentPage!, `FAILED-loadtest-${name.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
+      if (shot) console.log(`# failure screenshot: ${shot}`);
+      throw err;
+    }
+  });
+}
+
+describe('the Load Test panel in a real VS Code', { timeout: 240_000 }, () => {
+  let esl: TestEslServer;
+  let code: CodeServerHandle;
+  let browser: BrowserHandle;
+  let page: Page;
+  let tmp: string;
+  let workspace: string;
+
+  before(async () => {
+    ensurePackaged();
+    // Low enough that a 20 calls/s loopback run needs more: the preflight has something to say.
+    esl = new TestEslServer({ password: PASSWORD, sessionsPerSecond: 30 });
+    await esl.start();
+    tmp = makeTempDir('fsdev-e2e-load-');
+    workspace = join(tmp, 'workspace');
+    mkdirSync(workspace, { recursive: true });
+    writeFileSync(
+      join(workspace, 'smoke.fsload.json'),
+      JSON.stringify({ servers: [{ host: '127.0.0.1', port: esl.port }], rate: 7, limit: 30, duration: '1s', runTime: '2s', targets: [{ destination: '9664', endpoint: 'loopback', app: 'park' }] }, null, 2),
+    );
+    code = await startCodeServer({
+      workspaceDir: workspace,
+      extensionVsix: VSIX,
+      env: { FSDEV_E2E_PASSWORD: PASSWORD },
+      userSettings: {
+        'freeswitch.servers': [{ name: 'Test FS', host: '127.0.0.1', port: esl.port, passwordEnv: 'FSDEV_E2E_PASSWORD' }],
+        'freeswitch.autoConnect': true,
+      },
+    });
+    browser = await launchBrowser({ viewport: { width: 1400, height: 1000 } });
+    page = await browser.newPage();
+    currentPage = page;
+    await openWorkbench(code, page, workspace);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await code?.stop();
+    await esl?.stop();
+    if (tmp) removeTempDir(tmp);
+  });
+
+  step('a run from the panel: preflight, Apply Limits, live dashboard, status bar, run folder', async () => {
+    await openViewContainer(page, 'FreeSWITCH');
+    await treeRow(page, /Test FS.*connected/).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await runCommand(page, 'FreeSWITCH: Open Load Test');
+    const view = webviewFrame(page);
+    await view.locator('vscode-textfield#rate').waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await view.locator('vscode-textfield#rate input').fill('20');
+    await view.locator('vscode-textfield#limit input').fill('60');
+    await view.locator('vscode-textfield#hold input').fill('1');
+    await view.locator('vscode-textfield#run-time input').fill('4');
+    await view.locator('vscode-button', { hasText: 'Start' }).first().click();
+    await view.locator('.preflight .commands', { hasText: 'fsctl sps' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await screenshot(page, 'loadtest-01-preflight');
+    await view.locator('.preflight vscode-button', { hasText: 'Apply Limits' }).click();
+    await page.locator('.statusbar-item', { hasText: /Load \d+(\.\d)?\/s/ }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await view.locator('.uplot canvas').nth(3).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await view.locator('.phase', { hasText: 'originating' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await screenshot(page, 'loadtest-02-running');
+    await view.locator('.phase', { hasText: /stopping|stopped/ }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    // A call still up when offering ends (the first second's call the old sps limit refused can
+    // leave one) is this run's to hang up: the button does, with hupall by fsdev_load_run.
+    if (await view.locator('.phase', { hasText: 'stopping' }).isVisible()) await view.locator('vscode-button', { hasText: "Hang Up This Run's Calls" }).click();
+    await view.locator('.phase', { hasText: 'stopped' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await view.locator('.causes td', { hasText: 'NORMAL_CLEARING' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await screenshot(page, 'loadtest-03-done');
+    const runs = join(workspace, '.fsdev', 'runs');
+    await until(() => existsSync(runs) && readdirSync(runs).some((d) => existsSync(join(runs, d, 'summary.json'))), 'summary.json', STEP_TIMEOUT);
+    const dir = join(runs, readdirSync(runs)[0]!);
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { summary: { answered: number; failed: number; refusedByLimits: number } };
+    assert.ok(summary.summary.answered >= 40, `answered ${summary.summary.answered}`);
+    // The raised sps takes effect from the switch's next tick: a call of the first second may still be refused.
+    assert.ok(summary.summary.failed <= Math.max(1, summary.summary.refusedByLimits), `failed ${summary.summary.failed}`);
+    assert.ok(existsSync(join(dir, 'calls.csv')));
+    await page.locator('.statusbar-item', { hasText: /Load \d/ }).waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
+  });
+
+  step('Open Load Test Run… shows the saved run', async () => {
+    await page.keyboard.press('Control+W');
+    await runCommand(page, 'FreeSWITCH: Open Load Test Run…');
+    const pick = page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first();
+    await pick.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await pick.click();
+    const view = webviewFrame(page);
+    await view.locator('.phase', { hasText: 'saved run' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await view.locator('.uplot canvas').nth(3).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await screenshot(page, 'loadtest-04-saved-run');
+    await page.keyboard.press('Control+W');
+  });
+});
