@@ -120,10 +120,10 @@ describe('the Load Test panel in a real VS Code', { timeout: 240_000 }, () => {
     const runs = join(workspace, '.fsdev', 'runs');
     await until(() => existsSync(runs) && readdirSync(runs).some((d) => existsSync(join(runs, d, 'summary.json'))), 'summary.json', STEP_TIMEOUT);
     const dir = join(runs, readdirSync(runs)[0]!);
-    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { summary: { answered: number; failed: number; refusedByLimits: number } };
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { summary: { answered: number; failed: number } };
     assert.ok(summary.summary.answered >= 40, `answered ${summary.summary.answered}`);
-    // The raised sps takes effect from the switch's next tick: a call of the first second may still be refused.
-    assert.ok(summary.summary.failed <= Math.max(1, summary.summary.refusedByLimits), `failed ${summary.summary.failed}`);
+    // The raised sps takes effect from the switch's next tick: calls of the first second may still fail.
+    assert.ok(summary.summary.failed <= 20, `failed ${summary.summary.failed}`);
     assert.ok(existsSync(join(dir, 'calls.csv')));
     await page.locator('.statusbar-item', { hasText: /Load \d/ }).waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
   });
@@ -139,5 +139,37 @@ describe('the Load Test panel in a real VS Code', { timeout: 240_000 }, () => {
     await view.locator('.uplot canvas').nth(3).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
     await screenshot(page, 'loadtest-04-saved-run');
     await page.keyboard.press('Control+W');
+  });
+
+  step('a second run (the limits raised: no preflight), then Compare Load Test Runs… side by side', async () => {
+    await runCommand(page, 'FreeSWITCH: Open Load Test');
+    const view = webviewFrame(page);
+    await view.locator('vscode-textfield#rate').waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await view.locator('vscode-textfield#rate input').fill('10');
+    await view.locator('vscode-textfield#hold input').fill('0.5');
+    await view.locator('vscode-textfield#run-time input').fill('2');
+    await view.locator('vscode-button', { hasText: 'Start' }).first().click();
+    await view.locator('.phase', { hasText: 'stopped' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await page.keyboard.press('Control+W');
+    await runCommand(page, 'FreeSWITCH: Compare Load Test Runs…');
+    const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+    await rows.nth(1).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    // The two runs of this workspace, ticked by name, then OK.
+    const names = readdirSync(join(workspace, '.fsdev', 'runs'));
+    assert.equal(names.length, 2);
+    for (const name of names) {
+      const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: name });
+      await row.click();
+    }
+    await page.locator('.quick-input-widget', { hasText: '2 Selected' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await page.locator('.quick-input-widget .monaco-button', { hasText: /^OK$/ }).click();
+    await page.locator('.tab', { hasText: /Load Test Run / }).nth(1).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    assert.equal(await page.locator('.editor-group-container').count(), 2, 'two editor groups, side by side');
+    for (const i of [0, 1]) {
+      const frame = page.frameLocator('iframe.webview.ready').nth(i).frameLocator('#active-frame');
+      await frame.locator('.phase', { hasText: 'saved run' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+      await frame.locator('.uplot canvas').nth(3).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    }
+    await screenshot(page, 'loadtest-05-compare');
   });
 });

@@ -19,7 +19,7 @@ import { openConsole } from '../console/openConsole';
 import { clearTrace, hangupTraceCall, openTraceTimeline, reloadXml, showEffectiveDialplan, traceCall, traceThisCall } from './dialplan';
 import { streamLogs } from './logs';
 import { openCallTimeline, openEventStream, showEventsForCall } from '../webviews/panels';
-import { openLoadProfile, openLoadTest, openLoadTestRun } from '../load/loadTestPanel';
+import { compareLoadTestRuns, openLoadProfile, openLoadTest, openLoadTestRun } from '../load/loadTestPanel';
 import { lostRow } from './lostRow';
 import { Cancelled } from './pickers';
 import { openRecording, recordEvents, stopRecording } from '../recordings/recordings';
@@ -67,6 +67,7 @@ export const COMMANDS: Readonly<Record<string, Handler>> = {
   'freeswitch.load.open': openLoadTest,
   'freeswitch.load.openRun': openLoadTestRun,
   'freeswitch.load.openProfile': openLoadProfile,
+  'freeswitch.load.compareRuns': compareLoadTestRuns,
   'freeswitch.events.record': recordEvents,
   'freeswitch.events.stopRecording': stopRecording,
   'freeswitch.recording.open': openRecording,

@@ -37,6 +37,9 @@ export class LoadTestModel {
   readonly state: LoadTestState;
   private ready = false;
   private visible = true;
+  private resolveReady: (() => void) | undefined;
+  /** The view said `ready` (its script runs). */
+  readonly whenReady = new Promise<void>((resolve) => (this.resolveReady = resolve));
 
   constructor(
     private readonly actions: LoadTestActions,
@@ -78,6 +81,7 @@ export class LoadTestModel {
     switch (m.type) {
       case 'ready':
         this.ready = true;
+        this.resolveReady?.();
         this.snapshot();
         return;
       case 'start': {

@@ -40,13 +40,14 @@ class LoadTestPanel extends Disposable {
   constructor(
     private readonly owner: LoadTests,
     saved?: LoadTestState,
+    column: vscode.ViewColumn = vscode.ViewColumn.Active,
   ) {
     super();
     const services = owner.services;
     const extensionUri = services.context.extensionUri;
     const title = saved ? `Load Test Run ${saved.runDir?.split(/[\\/]/).pop() ?? ''}` : 'Load Test';
     this.panel = this._register(
-      vscode.window.createWebviewPanel('freeswitch.loadTest', title, vscode.ViewColumn.Active, {
+      vscode.window.createWebviewPanel('freeswitch.loadTest', title, column, {
         enableScripts: true,
         retainContextWhenHidden: false,
         localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview')],
@@ -161,8 +162,10 @@ export class LoadTests extends Disposable {
     return this.live;
   }
 
-  openSaved(state: LoadTestState): void {
-    this.saved.add(new LoadTestPanel(this, state));
+  openSaved(state: LoadTestState, column?: vscode.ViewColumn): LoadTestPanel {
+    const p = new LoadTestPanel(this, state, column);
+    this.saved.add(p);
+    return p;
   }
 
   closed(p: LoadTestPanel): void {
@@ -213,19 +216,36 @@ export async function openLoadTest(services: Services): Promise<void> {
   loadTests(services).open();
 }
 
+/** The run folders under .fsdev/runs, newest first. */
+async function listRuns(): Promise<{ root: vscode.Uri | undefined; runs: string[] }> {
+  const root = runsRoot();
+  if (!root) return { root, runs: [] };
+  try {
+    const entries = await vscode.workspace.fs.readDirectory(root);
+    return { root, runs: entries.filter(([, type]) => type === vscode.FileType.Directory).map(([name]) => name).sort().reverse() };
+  } catch {
+    return { root, runs: [] };
+  }
+}
+
+/** A run folder's summary.json as a saved panel state; throws with the path and the problem. */
+function readRun(dir: vscode.Uri): LoadTestState {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(join(dir.fsPath, 'summary.json'), 'utf8'));
+  } catch (err) {
+    throw new Error(`${dir.fsPath} holds no readable summary.json: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const state = savedRunState(data, dir.fsPath);
+  if ('error' in state) throw new Error(`${dir.fsPath}: ${state.error}`);
+  return state;
+}
+
 /** FreeSWITCH: Open Load Test Run… (a folder under .fsdev/runs with its summary.json). */
 export async function openLoadTestRun(services: Services, _node?: unknown, args?: readonly unknown[]): Promise<void> {
   let dir = args?.[0] instanceof vscode.Uri ? args[0] : undefined;
   if (!dir) {
-    const root = runsRoot();
-    let runs: string[] = [];
-    if (root) {
-      try {
-        runs = (await vscode.workspace.fs.readDirectory(root)).filter(([, type]) => type === vscode.FileType.Directory).map(([name]) => name).sort().reverse();
-      } catch {
-        runs = [];
-      }
-    }
+    const { root, runs } = await listRuns();
     if (root && runs.length) {
       const pick = await vscode.window.showQuickPick([...runs.map((r) => ({ label: r })), { label: 'Browse…' }], { title: 'Open Load Test Run' });
       if (!pick) return;
@@ -237,15 +257,25 @@ export async function openLoadTestRun(services: Services, _node?: unknown, args?
       if (!dir) return;
     }
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(join(dir.fsPath, 'summary.json'), 'utf8'));
-  } catch (err) {
-    throw new Error(`${dir.fsPath} holds no readable summary.json: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  const state = savedRunState(data, dir.fsPath);
-  if ('error' in state) throw new Error(`${dir.fsPath}: ${state.error}`);
-  loadTests(services).openSaved(state);
+  loadTests(services).openSaved(readRun(dir));
+}
+
+/** FreeSWITCH: Compare Load Test Runs… (two runs of .fsdev/runs, side by side). */
+export async function compareLoadTestRuns(services: Services): Promise<void> {
+  const { root, runs } = await listRuns();
+  if (!root || runs.length < 2) throw new Error('Comparing needs two runs in .fsdev/runs of the workspace; run the Load Test panel twice first.');
+  const picks = await vscode.window.showQuickPick(
+    runs.map((r) => ({ label: r })),
+    { title: 'Compare Load Test Runs: pick two', canPickMany: true },
+  );
+  if (!picks) return;
+  if (picks.length !== 2) throw new Error(`Pick exactly two runs to compare (${picks.length} picked).`);
+  const [a, b] = picks.map((p) => readRun(vscode.Uri.joinPath(root, p.label)));
+  // The second opens once the first view runs: two webviews created in the same turn can leave the
+  // first one blank (seen in code-server).
+  const first = loadTests(services).openSaved(a!, vscode.ViewColumn.One);
+  await Promise.race([first.model.whenReady, new Promise((r) => setTimeout(r, 5000))]);
+  loadTests(services).openSaved(b!, vscode.ViewColumn.Beside);
 }
 
 /** Load Profile in Load Test Panel (CodeLens on *.fsload.json, palette, explorer). */
