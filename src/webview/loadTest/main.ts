@@ -43,6 +43,9 @@ const phaseEl = h('span', { class: 'phase', role: 'status', 'aria-live': 'polite
 const runIdEl = h('span', { class: 'run-id' });
 const errorEl = h('div', { class: 'error', role: 'alert', hidden: true });
 
+/** Labels of the settings that change during a run: `· live` only where a run can be changed. */
+const liveLabels: { el: HTMLElement; label: string }[] = [];
+
 function field(id: string, label: string, help: string, opts: { type?: string; live?: boolean } = {}): { wrap: HTMLElement; input: TextField } {
   const input = document.createElement('vscode-textfield') as TextField;
   input.id = id;
@@ -52,6 +55,7 @@ function field(id: string, label: string, help: string, opts: { type?: string; l
   const lab = document.createElement('vscode-label');
   lab.setAttribute('for', id);
   lab.textContent = opts.live ? `${label} · live` : label;
+  if (opts.live) liveLabels.push({ el: lab, label });
   const wrap = h('div', { class: 'field' }, lab, h('div', { class: 'control' }, input));
   return { wrap, input };
 }
@@ -235,6 +239,7 @@ function applyPhase(s: LoadTestState): void {
   hangupBtn.disabled = !(phase === 'originating' || phase === 'paused' || phase === 'stopping');
   folderBtn.disabled = !s.runDir;
   for (const b of [startBtn, pauseBtn, resumeBtn, stopBtn, hangupBtn]) b.hidden = saved;
+  for (const l of liveLabels) l.el.textContent = saved ? l.label : `${l.label} · live`;
   // Settings that shape the run are fixed while it goes; rate, limit and hold stay live.
   for (const f of [maxOffered, runTime, ramp, destination, endpoint, appName]) f.input.disabled = running || saved;
   for (const f of [rate, limit]) f.input.disabled = saved;
