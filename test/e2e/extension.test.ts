@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { TestEslServer } from '../server/eslServer';
+import { dialplanScenario } from './dialplanSteps';
 import {
   REPO_ROOT,
   launchBrowser,
@@ -425,6 +426,10 @@ describe('FreeSWITCH Dev in a real VS Code', { timeout: 240_000 }, () => {
     const text = await page.locator('.monaco-workbench').innerText();
     assert.doesNotMatch(text, /not-the-password/, 'the password is never shown');
     await screenshot(page, '09-wrong-password');
+  });
+
+  step('dialplan: completion from the server, a broken regex in Problems, Reload XML mapped to the file, a traced call marked in the XML (three themes)', async () => {
+    await dialplanScenario({ page, esl, workspace });
   });
 
   test('extension-host tests: commands match package.json; activation time reported', async () => {

@@ -150,8 +150,11 @@ export class ConfWorkspace extends Disposable {
     const path = toPosix(uri.fsPath);
     const root = this.roots.find((r) => r.contains(path));
     if (!root) {
-      // A new conf tree (a freeswitch.xml, a dialplan folder…) appears: look again.
-      if (kind !== 'change' && /(^|\/)(freeswitch\.xml|vars\.xml|dialplan\/[^/]+\.xml|autoload_configs\/[^/]+\.xml)$/.test(path)) this.schedule(undefined);
+      // A new conf tree may have appeared: an XML file, or a folder (a copied tree can arrive as
+      // one event for its top folder). A deleted folder may have held a root.
+      const name = path.slice(path.lastIndexOf('/') + 1);
+      if (kind === 'create' && (name.endsWith('.xml') || !name.includes('.'))) this.schedule(undefined);
+      if (kind === 'delete' && this.roots.some((r) => r.path.startsWith(`${path}/`))) this.schedule(undefined);
       return;
     }
     if (kind === 'delete') {

@@ -192,8 +192,9 @@ export class DialplanFeatures extends Disposable {
       result.noLines ??
       (result.originate.ok === false && result.legs.length > 0 ? `The originate failed: ${result.originate.cause}${result.originate.cause === 'NO_ROUTE_DESTINATION' ? ' (no extension matched)' : ''}.` : undefined);
     this.traces.show({ server, uuid: result.uuid, legs: result.legs, errors: result.errors, live: result.live, at: new Date(), ...(note ? { note } : {}) });
-    await vscode.commands.executeCommand('freeswitch.dialplanTrace.focus');
     await this.revealMatched(reveal);
+    await vscode.commands.executeCommand('freeswitch.dialplanTrace.focus');
+    await this.traces.revealMatched();
     if (result.noLines) void vscode.window.showWarningMessage(result.noLines);
     if (result.live) await this.afterTrace(server, result.uuid);
   }

@@ -104,9 +104,9 @@ export class TraceStore extends Disposable {
 type Node =
   | { kind: 'summary' }
   | { kind: 'note'; text: string; icon: string }
-  | { kind: 'extension'; step: MappedStep; children: MappedStep[]; status: MarkKind | 'missing' }
+  | { kind: 'extension'; step: MappedStep; nodes: Node[]; status: MarkKind | 'missing' }
   | { kind: 'step'; step: MappedStep }
-  | { kind: 'ran'; steps: MappedStep[] };
+  | { kind: 'ran'; nodes: Node[] };
 
 const ICON: Record<string, [string, string | undefined]> = {
   matched: ['pass-filled', 'testing.iconPassed'],
@@ -166,7 +166,7 @@ export class TraceController extends Disposable implements vscode.TreeDataProvid
     this.view = this._register(vscode.window.createTreeView('freeswitch.dialplanTrace', { treeDataProvider: this, showCollapseAll: true }));
     this._register(vscode.window.onDidChangeVisibleTextEditors(() => this.decorate()));
     this._register(workspace.onDidChange(() => this.remap()));
-    this._register(vscode.workspace.onDidOpenTextDocument(() => this.remap()));
+    this._register(vscode.workspace.onDidOpenTextDocument((d) => d.uri.scheme !== 'file' && this.remap()));
     this.setContext();
   }
 
@@ -177,6 +177,7 @@ export class TraceController extends Disposable implements vscode.TreeDataProvid
   show(record: TraceRecord): void {
     this.record = record;
     this.steps = record.legs.flatMap((l) => traceSteps(l.lines));
+    this.signature = '';
     this.remap();
     this.setContext();
   }
@@ -186,6 +187,7 @@ export class TraceController extends Disposable implements vscode.TreeDataProvid
     this.steps = [];
     this.workspaceTrace = undefined;
     this.effectiveTrace = undefined;
+    this.roots = undefined;
     this._onDidChangeTreeData.fire(undefined);
     this.decorate();
     this.setContext();
@@ -195,6 +197,7 @@ export class TraceController extends Disposable implements vscode.TreeDataProvid
     if (!this.record) return;
     this.record.live = live;
     this.setContext();
+    this.roots = undefined;
     this._onDidChangeTreeData.fire(undefined);
   }
 
@@ -226,12 +229,21 @@ export class TraceController extends Disposable implements vscode.TreeDataProvid
     return [];
   }
 
+  /** What the view shows of a mapping: a refresh that would show the same is skipped. */
+  private signature = '';
+
   remap(): void {
     if (!this.record) return;
     const live = this.record.live;
     this.workspaceTrace = mapTrace(this.steps, (c) => this.workspaceExtensions(c), { live });
     this.effectiveTrace = mapTrace(this.steps, (c) => this.effectiveExtensions(c), { live });
-    this._onDidChangeTreeData.fire(undefined);
+    const mapped = this.primary();
+    const signature = JSON.stringify([live, mapped?.steps.map((s) => [s.label, s.target?.key, s.target?.element.start]), mapped?.marks.map((m) => [m.kind, m.key, m.element.start])]);
+    if (signature !== this.signature) {
+      this.signature = signature;
+      this.roots = undefined;
+      this._onDidChangeTreeData.fire(undefined);
+    }
     this.decorate();
   }
 
@@ -296,39 +308,80 @@ export class TraceController extends Disposable implements vscode.TreeDataProvid
 
   // ---------------------------------------------------------------- the view
 
+  /** The view's rows, built once per mapping so rows keep their identity (reveal needs it). */
+  private roots: Node[] | undefined;
+  private readonly parents = new WeakMap<Node, Node>();
+  /** Row ids, stable across refreshes of the same trace, so expansion and selection survive. */
+  private readonly ids = new WeakMap<Node, string>();
+
   getChildren(node?: Node): Node[] {
+    if (node?.kind === 'extension' || node?.kind === 'ran') return node.nodes;
+    if (node) return [];
+    this.roots ??= this.buildRoots();
+    return this.roots;
+  }
+
+  getParent(node: Node): Node | undefined {
+    return this.parents.get(node);
+  }
+
+  private buildRoots(): Node[] {
     const record = this.record;
     const mapped = this.primary();
     if (!record || !mapped) return [];
-    if (node?.kind === 'extension') return node.children.map((step) => ({ kind: 'step', step }));
-    if (node?.kind === 'ran') return node.steps.map((step) => ({ kind: 'step', step }));
-    if (node) return [];
     const out: Node[] = [{ kind: 'summary' }];
     if (record.note) out.push({ kind: 'note', text: record.note, icon: 'warning' });
     let ext: Extract<Node, { kind: 'extension' }> | undefined;
-    const ran: MappedStep[] = [];
+    const ran: Extract<Node, { kind: 'ran' }> = { kind: 'ran', nodes: [] };
+    const child = (parent: Extract<Node, { kind: 'extension' | 'ran' }>, step: MappedStep): void => {
+      const n: Node = { kind: 'step', step };
+      this.parents.set(n, parent);
+      parent.nodes.push(n);
+    };
     for (const s of mapped.steps) {
       if (s.step.kind === 'parsing') {
         const mark = s.target && mapped.marks.find((m) => m.element === s.target!.element && (m.kind === 'matched' || m.kind === 'tested'));
-        ext = { kind: 'extension', step: s, children: [], status: mark ? mark.kind : s.target ? 'tested' : 'missing' };
+        ext = { kind: 'extension', step: s, nodes: [], status: mark ? mark.kind : s.target ? 'tested' : 'missing' };
         out.push(ext);
-      } else if (s.step.kind === 'execute') ran.push(s);
+      } else if (s.step.kind === 'execute') child(ran, s);
       else if (s.step.kind === 'processing') {
         if (out.length > 1) out.push({ kind: 'step', step: s });
         ext = undefined;
       } else if (s.step.kind === 'error') out.push({ kind: 'step', step: s });
-      else if (ext) ext.children.push(s);
+      else if (ext) child(ext, s);
       else out.push({ kind: 'step', step: s });
     }
-    if (ran.length > 0) out.push({ kind: 'ran', steps: ran });
+    if (ran.nodes.length > 0) out.push(ran);
     for (const e of record.errors) if (!mapped.steps.some((s) => s.step.kind === 'error' && s.step.text === e)) out.push({ kind: 'note', text: e, icon: 'error' });
     if (mapped.missing.length > 0) {
       out.push({ kind: 'note', text: `Not in this XML: ${mapped.missing.join(', ')} (the server has them; run Show Effective Dialplan to see its copy)`, icon: 'info' });
     }
+    const trace = `${record.uuid}@${record.at.getTime()}`;
+    out.forEach((n, i) => {
+      this.ids.set(n, `${trace}/${i}`);
+      if (n.kind === 'extension' || n.kind === 'ran') n.nodes.forEach((c, j) => this.ids.set(c, `${trace}/${i}/${j}`));
+    });
     return out;
   }
 
+  /** Scrolls the view to the extension that matched (the last one, with continue). */
+  async revealMatched(): Promise<void> {
+    const rows = this.getChildren();
+    const matched = [...rows].reverse().find((n) => n.kind === 'extension' && n.status === 'matched');
+    if (!matched || matched.kind !== 'extension' || !this.view.visible) return;
+    // Its last step first, so the steps under it are in view, then the extension itself.
+    const last = matched.nodes[matched.nodes.length - 1];
+    if (last) await this.view.reveal(last, { select: false, focus: false });
+    await this.view.reveal(matched, { select: true, focus: false, expand: true });
+  }
+
   getTreeItem(node: Node): vscode.TreeItem {
+    const item = this.treeItem(node);
+    item.id = this.ids.get(node);
+    return item;
+  }
+
+  private treeItem(node: Node): vscode.TreeItem {
     const record = this.record!;
     const mapped = this.primary();
     switch (node.kind) {
@@ -349,14 +402,14 @@ export class TraceController extends Disposable implements vscode.TreeDataProvid
       }
       case 'extension': {
         const step = node.step.step as Extract<TraceStep, { kind: 'parsing' }>;
-        const item = new vscode.TreeItem(step.extension, node.children.length > 0 ? (node.status === 'matched' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed) : vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(step.extension, node.nodes.length > 0 ? (node.status === 'matched' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed) : vscode.TreeItemCollapsibleState.None);
         item.description = node.status === 'missing' ? 'not in this XML' : node.status === 'matched' ? 'matched' : 'no match';
         if (step.continue !== 'false') item.description += ` · continue=${step.continue}`;
         this.decorateItem(item, node.status, node.step);
         return item;
       }
       case 'ran': {
-        const item = new vscode.TreeItem(`Ran (${node.steps.length})`, vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(`Ran (${node.nodes.length})`, vscode.TreeItemCollapsibleState.Collapsed);
         item.iconPath = new vscode.ThemeIcon('run-all');
         item.tooltip = 'The applications the call ran, in order (EXECUTE lines, data expanded).';
         return item;
