@@ -172,6 +172,17 @@ export async function dialplanScenario({ page, esl, workspace }: DialplanScenari
   }
   await setTheme(page, wasLight ? 'Light Modern' : 'Dark Modern', wasLight ? 'vs' : 'vs-dark');
 
+  // The server's own assembled context, read-only, with the same features: its lenses, and the
+  // trace marked on it too (every extension the server tested is in it).
+  await palette(page, 'FreeSWITCH: Show Effective Dialplan');
+  await visible(page.locator('.quick-input-widget .quick-input-list .monaco-list-row.focused', { hasText: 'default' }), 'default preselected');
+  await page.locator('.quick-input-widget input').press('Enter');
+  await visible(page.locator('.tab.active', { hasText: 'dialplan-default.xml' }), 'the effective dialplan');
+  await visible(page.locator('.monaco-editor .codelens-decoration a[title*="(unloop)"]'), 'a lens in the server\'s XML');
+  await visible(page.locator('.monaco-editor .margin-view-overlays .cgmr, .monaco-editor .glyph-margin-widgets .cgmr').first(), 'trace marks in the server\'s XML');
+  await screenshot(page, '23-dialplan-effective');
+  await page.keyboard.press('Control+W');
+
   // The call is still up: the toast offered Hang Up; so does the view's title bar. Then the
   // timeline is one click away.
   const header = page.locator('.part.sidebar .pane-header', { hasText: 'Dialplan Trace' });
