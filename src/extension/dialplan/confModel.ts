@@ -147,17 +147,22 @@ export class ConfModel {
     if (!file || onPath.has(path) || depth > MAX_DEPTH) return;
     if (!this.scopes.has(path)) this.scopes.set(path, inherited);
     onPath.add(path);
-    const directives = file.scan.directives.filter((d) => d.cmd.toLowerCase() === 'include' || d.cmd.toLowerCase() === 'set');
+    const SETS = ['set', 'exec-set', 'stun-set', 'env-set'];
+    const directives = file.scan.directives.filter((d) => d.cmd.toLowerCase() === 'include' || SETS.includes(d.cmd.toLowerCase()));
     let di = 0;
     const runDirectivesBefore = (offset: number): void => {
       for (; di < directives.length && directives[di]!.start < offset; di++) {
         const d = directives[di]!;
-        if (d.cmd.toLowerCase() === 'set') {
+        const cmd = d.cmd.toLowerCase();
+        if (SETS.includes(cmd)) {
           const eq = d.data.indexOf('=');
           if (eq < 0) continue;
           const name = d.data.slice(0, eq).replace(/ +$/, '');
+          const raw = d.data.slice(eq + 1).replace(/^ +/, '');
+          // exec-set, stun-set and env-set set a value known only at run time.
+          const value = cmd === 'set' ? raw : `(${cmd}: ${raw})`;
           const sites = this.globals.get(name) ?? [];
-          sites.push({ value: d.data.slice(eq + 1).replace(/^ +/, ''), file: path, offset: d.start, line: d.line, dataStart: d.dataStart });
+          sites.push({ value, file: path, offset: d.start, line: d.line, dataStart: d.dataStart });
           this.globals.set(name, sites);
           continue;
         }

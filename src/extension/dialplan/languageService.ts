@@ -602,6 +602,9 @@ export function diagnose(ctx: DocContext, file: ConfFile): Problem[] {
     });
   }
   for (const d of scan.ignored) {
+    // "X-PRE-PROCESS" in prose, or <XX-PRE-PROCESS (vanilla's way to turn one off), is meant to
+    // be ignored; `< X-PRE-PROCESS` is a slip.
+    if (d.reason === 'not preceded by <' && !/<\s+$/.test(file.text.slice(Math.max(0, d.start - 20), d.start))) continue;
     out.push({ start: d.start, end: d.end, severity: 'warning', code: 'preprocess-ignored', message: `FreeSWITCH ignores this pre-processor line: ${d.reason}.` });
   }
   for (const d of scan.directives) {
@@ -635,7 +638,8 @@ export function diagnose(ctx: DocContext, file: ConfFile): Problem[] {
   for (const el of doc.elements) {
     if (el.name === 'condition' || el.name === 'regex') diagnoseTest(doc, el, out);
     if (el.name === 'condition') diagnoseRegexCondition(el, out);
-    if (el.name === 'action' || el.name === 'anti-action') diagnoseAction(ctx, el, out);
+    // Phrase macros have <action function=…> too: only a condition's actions run applications.
+    if ((el.name === 'action' || el.name === 'anti-action') && el.parent?.name === 'condition') diagnoseAction(ctx, el, out);
     if (el.name === 'extension' || el.name === 'condition') {
       for (const name of ['continue', 'inline', 'require-nested']) {
         const a = attrNode(el, name);
