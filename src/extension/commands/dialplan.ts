@@ -106,6 +106,7 @@ export async function traceThisCall(services: Services, node?: TreeNode): Promis
     return;
   }
   services.dialplan.traces.show({ server, uuid: call.uuid, legs, errors: [], live: call.sessions.some((s) => s.hungupAt === undefined), at: new Date() });
+  await vscode.commands.executeCommand('setContext', 'freeswitch.dialplan.hasTrace', true);
   await vscode.commands.executeCommand('freeswitch.dialplanTrace.focus');
 }
 

@@ -60,6 +60,8 @@ export class DialplanFeatures extends Disposable {
 
   private updateEditorContext(editor: vscode.TextEditor | undefined): void {
     void vscode.commands.executeCommand('setContext', 'freeswitch.dialplan.confEditor', editor ? this.isConfDocument(editor.document) : false);
+    // The Dialplan Trace view shows in workspaces with a configuration tree (or once a trace exists).
+    void vscode.commands.executeCommand('setContext', 'freeswitch.dialplan.hasConfiguration', this.workspace.all.length > 0);
   }
 
   private onSave(doc: vscode.TextDocument): void {
@@ -192,6 +194,8 @@ export class DialplanFeatures extends Disposable {
       result.noLines ??
       (result.originate.ok === false && result.legs.length > 0 ? `The originate failed: ${result.originate.cause}${result.originate.cause === 'NO_ROUTE_DESTINATION' ? ' (no extension matched)' : ''}.` : undefined);
     this.traces.show({ server, uuid: result.uuid, legs: result.legs, errors: result.errors, live: result.live, at: new Date(), ...(note ? { note } : {}) });
+    // The view may only now appear (its `when` names this key): set it before focusing it.
+    await vscode.commands.executeCommand('setContext', 'freeswitch.dialplan.hasTrace', true);
     await this.revealMatched(reveal);
     await vscode.commands.executeCommand('freeswitch.dialplanTrace.focus');
     await this.traces.revealMatched();
