@@ -7,9 +7,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
+import { EventListener } from '../../src/core';
 import { TestEslServer } from '../server/eslServer';
 import { dialplanScenario } from './dialplanSteps';
+import { startTraffic, type Traffic } from '../server/traffic';
+import { until } from '../support/wait';
 import {
   REPO_ROOT,
   launchBrowser,
@@ -17,9 +20,11 @@ import {
   openViewContainer,
   openWorkbench,
   removeTempDir,
+  runCommand,
   runExtensionHostTests,
   screenshot,
   startCodeServer,
+  notification,
   treeRow,
   waitForNotification,
   webviewFrame,
@@ -74,6 +79,162 @@ async function contextMenu(page: Page, rowText: string | RegExp, item: string): 
   await entry.focus();
   await page.keyboard.press('Enter');
   await entry.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
+}
+
+/** Waits until `locator` is visible, failing with what was waited for. */
+async function visible(locator: Locator, what: string, timeout = STEP_TIMEOUT): Promise<void> {
+  try {
+    await locator.waitFor({ state: 'visible', timeout });
+  } catch (err) {
+    throw new Error(`timed out after ${timeout} ms waiting for ${what}: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** Waits until `locator` is gone, failing with what was waited for. */
+async function hidden(locator: Locator, what: string, timeout = STEP_TIMEOUT): Promise<void> {
+  try {
+    await locator.waitFor({ state: 'hidden', timeout });
+  } catch (err) {
+    throw new Error(`timed out after ${timeout} ms waiting for ${what}: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** `promise`, or a rejection naming what was awaited once `timeout` ms have passed. */
+async function within<T>(promise: Promise<T>, what: string, timeout = STEP_TIMEOUT): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeout} ms waiting for ${what}`)), timeout);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Clicks a row's action as a user does until `done` shows. Under call traffic the rows are redrawn
+ * several times a second, and VS Code loses a row's handle while it does (microsoft/vscode#144250):
+ * the extension then declines the click with a notice instead of guessing; and a redraw between
+ * mouse down and up loses the click itself. The user (and this) clicks again. `never` must not
+ * show, e.g. a picker asking which call. Returns how many clicks were declined, and lost.
+ */
+async function rowAction(page: Page, click: () => Promise<void>, done: Locator, what: string, never?: Locator): Promise<{ declined: number; lost: number }> {
+  const tally = { declined: 0, lost: 0 };
+  const declined = notification(page, 'redrawing that row as you clicked it');
+  const outcome = never ? done.or(declined).or(never) : done.or(declined);
+  for (let attempt = 1; ; attempt++) {
+    await click();
+    const answered = await outcome
+      .filter({ visible: true })
+      .first()
+      .waitFor({ state: 'visible', timeout: 2_000 })
+      .then(() => true, () => false);
+    if (answered && never) assert.equal(await never.isVisible(), false, `${what}: the action lost its row and asked which one`);
+    if (answered && (await done.isVisible())) return tally;
+    assert.ok(attempt < 5, `${what}: ${attempt} clicks in a row declined or lost`);
+    if (!answered) {
+      tally.lost++;
+      continue;
+    }
+    tally.declined++;
+    // The notice's close button shows on hover.
+    await declined.first().hover();
+    await declined.first().locator('.codicon-notifications-clear').click();
+    await hidden(declined, 'the notice to close');
+  }
+}
+
+/**
+ * Collapses the other views of the side bar (Dialplan Trace) so the Servers tree has its height: a
+ * call that starts below the fold of a busy tree is not drawn, and a test waits for rows drawn.
+ * Returns how to expand them again.
+ */
+async function serversViewAlone(page: Page): Promise<() => Promise<void>> {
+  const headers = page.locator('.part.sidebar .pane-header[aria-expanded="true"]');
+  const collapsed: string[] = [];
+  for (const header of await headers.all()) {
+    const title = (await header.locator('.title').first().textContent())?.trim() ?? '';
+    if (/^servers$/i.test(title)) continue;
+    await header.locator('.title').first().click();
+    collapsed.push(title);
+  }
+  return async () => {
+    for (const title of collapsed) await page.locator('.part.sidebar .pane-header[aria-expanded="false"]', { hasText: title }).locator('.title').first().click();
+  };
+}
+
+/** The hover (tooltip) the workbench shows. */
+function hoverWidget(page: Page, text: string | RegExp): Locator {
+  return page.locator('.workbench-hover, .monaco-hover', { hasText: text });
+}
+
+/**
+ * Watches the server row's call count while `body` runs, against a reference: an EventListener of
+ * this process on the same test server, whose count is what the extension's own listener holds at
+ * each moment (the model is tested elsewhere; this is about the tree showing it). The page reads
+ * the row on every animation frame; each count shown must be one the reference held at some
+ * moment of the 0.5 s before. Returns how many frames were checked and the longest a count stayed
+ * shown after the reference had moved on.
+ */
+async function watchCounts(page: Page, esl: TestEslServer, what: string, body: () => Promise<void>): Promise<{ frames: number; maxLagMs: number }> {
+  const epoch = (): number => performance.timeOrigin + performance.now();
+  const reference = new EventListener({ host: esl.host, port: esl.port, password: PASSWORD });
+  await within(reference.connect(), 'the reference listener to connect');
+  // Every change of the count, as it happens.
+  const changes: Array<[number, number]> = [[epoch(), reference.calls.size]];
+  const record = (): void => {
+    if (changes.at(-1)![1] !== reference.calls.size) changes.push([epoch(), reference.calls.size]);
+  };
+  for (const event of [reference.onDidCreateCall, reference.onDidEndCall, reference.onDidMergeCalls, reference.onDidResync]) event(record);
+  // Runs in the page: the row text on every frame, with an epoch time stamp. A string, so the
+  // bundler's helpers (which the page does not have) stay out of it.
+  await page.evaluate(`(() => {
+    window.fsdevCounts = [];
+    window.fsdevWatching = true;
+    const frame = () => {
+      const row = [...document.querySelectorAll('.part.sidebar .monaco-list-row')].find((r) => r.textContent.startsWith('Test FS'));
+      const match = /connected · (\\d+) calls?/.exec(row ? row.textContent : '');
+      if (match) window.fsdevCounts.push([performance.timeOrigin + performance.now(), Number(match[1])]);
+      if (window.fsdevWatching) requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+  })()`);
+  const start = epoch();
+  try {
+    await body();
+  } finally {
+    await reference.disconnect();
+    reference.dispose();
+  }
+  const end = epoch();
+  const shown = await page.evaluate<Array<[number, number]>>('(() => { window.fsdevWatching = false; return window.fsdevCounts; })()');
+  let maxLagMs = 0;
+  for (const [at, count] of shown) {
+    if (at < start + 500 || at > end) continue;
+    // The reference held `count` until `until` (the next change, or still at the frame).
+    let lag = Infinity;
+    for (let i = changes.length - 1; i >= 0; i--) {
+      const [from, held] = changes[i]!;
+      if (from > at || held !== count) continue;
+      const until = changes[i + 1]?.[0] ?? Infinity;
+      lag = until > at ? 0 : at - until;
+      break;
+    }
+    maxLagMs = Math.max(maxLagMs, lag);
+    assert.ok(lag <= 500, `${what}: the tree said ${count} calls at +${Math.round(at - start)} ms; the listener last had that many ${Math.round(lag)} ms before`);
+  }
+  return { frames: shown.length, maxLagMs };
+}
+
+/** Starts `originate` on the test server as fs_cli would, and times until its row is in the tree. */
+async function originateAndTime(page: Page, esl: TestEslServer, command: string, row: RegExp, what: string): Promise<number> {
+  const started = performance.now();
+  const reply = esl.api(`originate ${command}`);
+  await visible(treeRow(page, row), what, 5_000);
+  const ms = performance.now() - started;
+  assert.match(await reply, /^\+OK /, `originate ${command}`);
+  return ms;
 }
 
 /** A UI step: on failure, a screenshot of the moment is saved next to the others. */
@@ -154,8 +315,8 @@ describe('FreeSWITCH Dev in a real VS Code', { timeout: 240_000 }, () => {
     assert.match(detail, /originate \{origination_uuid=.*origination_caller_id_name='E2E Caller',origination_caller_id_number=1000,e2e_run=yes\}loopback\/9196 &park/);
     await screenshot(page, '03-originate-confirm');
     await confirm.click();
-    await treeRow(page, /1000 → 9196/).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
-    await treeRow(page, /1000 → 9196/).first().click();
+    await treeRow(page, /E2E Caller \(1000\) → 9196/).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await treeRow(page, /E2E Caller \(1000\) → 9196/).first().click();
     await treeRow(page, 'loopback/9196-a').waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
     await treeRow(page, 'loopback/9196-b').waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
     await treeRow(page, /Test FS.*connected · 1 call$/).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
@@ -164,9 +325,9 @@ describe('FreeSWITCH Dev in a real VS Code', { timeout: 240_000 }, () => {
   });
 
   step('hang up from the context menu: the call disappears', async () => {
-    await contextMenu(page, /1000 → 9196/, 'Hang Up Call');
+    await contextMenu(page, /E2E Caller \(1000\) → 9196/, 'Hang Up Call');
     await pick(page, 'Hangup cause', 'NORMAL_CLEARING');
-    await treeRow(page, /1000 → 9196/).waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
+    await treeRow(page, /E2E Caller \(1000\) → 9196/).waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
     await treeRow(page, /Test FS.*connected · 0 calls/).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
     assert.equal(esl.channels.length, 0, 'the server has no channels left');
     await screenshot(page, '05-hung-up');
@@ -192,17 +353,19 @@ describe('FreeSWITCH Dev in a real VS Code', { timeout: 240_000 }, () => {
     await esl.whenIdle();
     await treeRow(page, /→ 9196/).first().click();
     await treeRow(page, 'loopback/9196-a').waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
-    // The inline action on the session row.
+    // The inline action on the session row. If a tree refresh (one of the call's late events) was
+    // redrawing the row as it was clicked, the click is declined and clicked again, as a user would.
     const row = treeRow(page, 'loopback/9196-a').first();
-    await row.hover();
-    await row.locator('.action-label[aria-label*="Show Channel Details"]').click();
-    // If a tree refresh (one of the call's late events) replaced the row between render and
-    // click, VS Code hands the command no row and it asks which channel instead, as it does from
-    // the palette: pick the same one.
     const tab = page.locator('.tab', { hasText: `channel-${uuid}.json` });
-    const picker = page.locator('.quick-input-widget input[placeholder="Pick a channel"]');
-    await Promise.race([tab.waitFor({ state: 'visible', timeout: STEP_TIMEOUT }), picker.waitFor({ state: 'visible', timeout: STEP_TIMEOUT })]);
-    if (await picker.isVisible()) await page.locator('.quick-input-list .monaco-list-row', { hasText: uuid }).click();
+    await rowAction(
+      page,
+      async () => {
+        await row.hover();
+        await row.locator('.action-label[aria-label*="Show Channel Details"]').click();
+      },
+      tab,
+      'the channel details tab',
+    );
     await tab.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
     await page.locator('.monaco-editor .view-lines', { hasText: /"Event-Name":\s"CHANNEL_DATA"/ }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
     await screenshot(page, '06b-channel-details');
@@ -315,27 +478,244 @@ describe('FreeSWITCH Dev in a real VS Code', { timeout: 240_000 }, () => {
     await page.locator('.tab', { hasText: 'Events: Test FS' }).waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
   });
 
+  let restoreViews: (() => Promise<void>) | undefined;
+
+  step('steady call traffic: a new call shows within 0.5 s and every count is right', async () => {
+    // The log stream of an earlier step, at info level, would print a dozen lines per call into a
+    // visible panel: stop it and hide the panel, so the traffic measures the tree.
+    await palette(page, 'FreeSWITCH: Stream Logs');
+    const levels = page.locator('.quick-input-widget input[placeholder="FreeSWITCH log level: lines at this level and more severe are shown"]');
+    await visible(levels, 'the log level picker');
+    const stop = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Stop streaming' });
+    if ((await stop.count()) > 0) await stop.first().click();
+    else await page.keyboard.press('Escape');
+    await hidden(levels, 'the log level picker to close');
+    await runCommand(page, 'View: Hide Panel');
+    restoreViews = await serversViewAlone(page);
+    for (const rate of [10, 50]) {
+      let traffic: Traffic | undefined;
+      try {
+        const counts = await watchCounts(page, esl, `${rate} calls/s`, async () => {
+          traffic = startTraffic(esl, { callsPerSecond: rate, holdMs: 500, durationMs: 4_000 });
+          // A second of traffic first, then a long call from "fs_cli".
+          await until(() => traffic!.started.length >= rate, `${rate} calls of traffic to start`, 5_000);
+          const label = new RegExp(`^Long ${rate} \\(4${rate}\\) → 9664`);
+          const ms = await originateAndTime(page, esl, `{origination_caller_id_name='Long ${rate}',origination_caller_id_number=4${rate}}loopback/9664 &park`, label, `the long call's row under ${rate} calls/s`);
+          console.log(`# ${rate} calls/s of traffic: the new call's row appeared ${Math.round(ms)} ms after the originate`);
+          assert.ok(ms < 500, `the row appeared after ${Math.round(ms)} ms`);
+          if (rate === 50) await screenshot(page, '10a-traffic-50-per-second');
+          await within(traffic.done, 'the traffic to end');
+        });
+        console.log(`# ${rate} calls/s: ${traffic?.started.length} calls; the count was right in all ${counts.frames} frames, at most ${Math.round(counts.maxLagMs)} ms behind`);
+      } finally {
+        traffic?.stop({ hangUpNow: true });
+        await within(traffic?.done ?? Promise.resolve(), 'the traffic to end');
+      }
+      await esl.whenIdle();
+      // The traffic is gone: the long calls remain, counted right.
+      await visible(treeRow(page, new RegExp(`Test FS.*connected · ${rate === 10 ? '1 call' : '2 calls'}$`)), 'the count once the traffic ended', 1_000);
+    }
+  });
+
+  step('a ramp of 100 calls at 20 calls/s: the count follows it', async () => {
+    let traffic: Traffic | undefined;
+    try {
+      const counts = await watchCounts(page, esl, 'ramp', async () => {
+        traffic = startTraffic(esl, { callsPerSecond: 20, holdMs: 60_000, durationMs: 10_000, maxCalls: 100 });
+        await until(() => traffic!.started.length >= 100, 'the ramp to start 100 calls', 10_000);
+        const last = performance.now();
+        await visible(treeRow(page, /Test FS.*connected · 102 calls$/), 'the count after the ramp', 1_000);
+        console.log(`# ramp: 102 calls shown ${Math.round(performance.now() - last)} ms after the last was started`);
+      });
+      console.log(`# ramp: the count was right in all ${counts.frames} frames, at most ${Math.round(counts.maxLagMs)} ms behind`);
+      await screenshot(page, '10b-ramp');
+    } finally {
+      traffic?.stop({ hangUpNow: true });
+      await within(traffic?.done ?? Promise.resolve(), 'the ramp calls to be hung up');
+    }
+    await visible(treeRow(page, /Test FS.*connected · 2 calls$/), 'the ramp calls to end');
+  });
+
+  step('a call expanded as soon as it appears keeps its sessions, and their tooltips show', async () => {
+    const label = /^Expand Me \(4300\) → 9664/;
+    const expanded = page.locator('.part.sidebar .monaco-list-row[aria-expanded="true"]', { hasText: label });
+    const traffic = startTraffic(esl, { callsPerSecond: 10, holdMs: 500, durationMs: 3_000 });
+    try {
+      await until(() => traffic.started.length >= 5, 'traffic to start', 5_000);
+      await originateAndTime(page, esl, "{origination_caller_id_name='Expand Me',origination_caller_id_number=4300}loopback/9664 &park", label, 'the row to expand');
+      // At once, as a user clicking a row that just appeared.
+      await treeRow(page, label).first().locator('.monaco-tl-twistie').click();
+      await visible(expanded, 'the call row expanded');
+      await visible(treeRow(page, 'loopback/9664-b'), 'its b-leg row');
+      await within(traffic.done, 'the traffic to end');
+    } finally {
+      traffic.stop({ hangUpNow: true });
+      await within(traffic.done, 'the traffic to end');
+    }
+    await esl.whenIdle();
+    // The traffic's rows are gone (the rows below have moved up): nothing moves under the pointer.
+    await visible(treeRow(page, /Test FS.*connected · 3 calls$/), 'the count once the traffic ended');
+    await visible(expanded, 'the call row still expanded after the traffic');
+    // The session rows are not redrawn every second: the first hover shows the tooltip.
+    const bLeg = treeRow(page, 'loopback/9664-b').last();
+    await bLeg.locator('.label-name').hover();
+    await visible(hoverWidget(page, /Caller\sID:.*Expand\sMe/), "the b-leg's tooltip on first hover", 3_000);
+    await screenshot(page, '10c-expanded-session-tooltip');
+    await page.mouse.move(0, 0);
+    await treeRow(page, label).first().locator('.monaco-tl-twistie').click();
+    await hidden(expanded, 'the call row to collapse');
+  });
+
+  step('a caller name with a right-to-left override is neutralised; a collapsed call shows its tooltip on first hover', async () => {
+    const spoof = 'Alice\u202Egnp.exe';
+    const shown = /^Alice\[U\+202E\]gnp\.exe \(5103\) → 9196/;
+    await originateAndTime(page, esl, `{origination_caller_id_name='${spoof}',origination_caller_id_number=5103}loopback/9196 &park`, shown, 'the neutralised call row');
+    const row = treeRow(page, shown).first();
+    assert.ok(!(await row.innerText()).includes('\u202E'), 'no override character in the row');
+    // Once the call has settled (answered, parked), as a user would come to it.
+    await esl.whenIdle();
+    await visible(treeRow(page, new RegExp(`${shown.source}\\s*ACTIVE`)), 'the call answered');
+    await row.locator('.label-name').hover();
+    const tooltip = hoverWidget(page, /Caller\sname:\sAlice\[U\+202E\]gnp\.exe/);
+    await visible(tooltip, "the call row's tooltip on first hover", 3_000);
+    const text = await tooltip.first().innerText();
+    assert.ok(!text.includes('\u202E'), `no override character in the tooltip: ${text}`);
+    assert.match(text, /ACTIVE\sfor\s\d+:\d\d/);
+    await screenshot(page, '10d-bidi-call-tooltip');
+    await page.mouse.move(0, 0);
+    // Its session's tooltip too.
+    await row.locator('.monaco-tl-twistie').click();
+    // The b-leg: the a-leg's caller id is the far end once FreeSWITCH has flipped it.
+    const bLeg = treeRow(page, 'loopback/9196-b');
+    await visible(bLeg, 'its b-leg row');
+    await bLeg.locator('.label-name').hover();
+    const sessionTip = hoverWidget(page, /Caller\sID:\sAlice\[U\+202E\]gnp\.exe\s<5103>/);
+    await visible(sessionTip, "the session's tooltip", 3_000);
+    await screenshot(page, '10e-bidi-session-tooltip');
+    await page.mouse.move(0, 0);
+  });
+
+  step('during a burst, Hang Up from the context menu and inline reaches its row', async () => {
+    const traffic = startTraffic(esl, { callsPerSecond: 50, holdMs: 500, durationMs: 8_000 });
+    await until(() => traffic.started.length >= 25, 'the burst to start', 5_000);
+    const causePicker = page.locator('.quick-input-widget input[placeholder="Hangup cause"]');
+    const callPicker = page.locator('.quick-input-widget input[placeholder="Pick a call"]');
+    const missed = { declined: 0, lost: 0 };
+    try {
+      for (const [how, label] of [
+        ['context menu', /^Long 10 \(410\) → 9664/],
+        ['inline', /^Long 50 \(450\) → 9664/],
+      ] as const) {
+        // VS Code loses a row's handle while it redraws the rows around it (microsoft/vscode
+        // #144250): such a click is declined with a notice, never sent to a picker or another call.
+        // A user clicks again; so does the test, and counts it.
+        const tally = await rowAction(
+          page,
+          async () => {
+            if (how === 'context menu') await contextMenu(page, label, 'Hang Up Call');
+            else {
+              const row = treeRow(page, label).first();
+              await row.hover();
+              await row.locator('.action-label[aria-label*="Hang Up"]').click();
+            }
+          },
+          causePicker,
+          'the hangup cause picker',
+          callPicker,
+        );
+        missed.declined += tally.declined;
+        missed.lost += tally.lost;
+        const title = await page.locator('.quick-input-widget .quick-input-title').innerText();
+        assert.match(title, new RegExp(`^Hang up ${label.source.slice(1)}`), `${how}: the row's own call`);
+        if (how === 'inline') await screenshot(page, '10f-inline-hangup-during-burst');
+        await pick(page, 'Hangup cause', 'NORMAL_CLEARING');
+        await hidden(treeRow(page, label), `the ${how} hung-up call's row`, 2_000);
+      }
+      console.log(`# Hang Up during a 50 calls/s burst: context menu and inline reached their rows; clicks declined (row lost by VS Code): ${missed.declined}, lost (row redrawn under the click): ${missed.lost}`);
+    } finally {
+      traffic.stop({ hangUpNow: true });
+      await within(traffic.done, 'the burst to end');
+    }
+    await esl.whenIdle();
+    await visible(treeRow(page, /Test FS.*connected · 2 calls$/), 'the two calls left');
+    esl.hangupAll('NORMAL_CLEARING');
+    await visible(treeRow(page, /Test FS.*connected · 0 calls/), 'an empty tree');
+  });
+
   step('1,000 concurrent calls: the tree keeps up and the workbench stays responsive', async () => {
-    const started = performance.now();
-    for (let i = 0; i < 1000; i++) esl.originateDirect('9196');
-    await treeRow(page, /Test FS.*connected · 1000 calls$/).waitFor({ state: 'visible', timeout: 60_000 });
-    const shownMs = performance.now() - started;
-    // While the calls' durations tick, the palette still opens and lists our commands.
-    const opened = performance.now();
-    await page.locator('.monaco-workbench').focus();
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
-    await input.fill('>FreeSWITCH: Hang Up All');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'FreeSWITCH: Hang Up All' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
-    const paletteMs = performance.now() - opened;
-    console.log(`# 1,000 calls: shown in the tree ${Math.round(shownMs)} ms after they began; palette opened and filtered in ${Math.round(paletteMs)} ms`);
-    await screenshot(page, '10-thousand-calls');
-    await page.keyboard.press('Enter');
-    await page.locator('.monaco-dialog-box', { hasText: 'Hang up all 1000 calls on Test FS?' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
-    await screenshot(page, '11-hang-up-all-confirm');
-    await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Hang Up 1000 Calls' }).click();
-    await treeRow(page, /Test FS.*connected · 0 calls/).waitFor({ state: 'visible', timeout: 60_000 });
+    // The page times what a user sees (this process is busy making the calls' events, so its own
+    // clock would count its delays): on every frame, when the counts and the palette appear.
+    await page.evaluate(`(() => {
+      const marks = (window.fsdevMarks = {});
+      const mark = (name) => { if (!(name in marks)) marks[name] = performance.timeOrigin + performance.now(); };
+      document.addEventListener('keydown', (e) => { if (e.key === 'F1') mark('f1'); }, true);
+      document.addEventListener('input', () => { if (marks.paletteShown) mark('typed'); }, true);
+      const frame = () => {
+        const rows = [...document.querySelectorAll('.part.sidebar .monaco-list-row')];
+        const server = rows.find((r) => r.textContent.startsWith('Test FS'));
+        const calls = rows.find((r) => /^Calls\\s*\\d+$/.test(r.textContent.trim()));
+        if (server && /connected · 1000 calls/.test(server.textContent) && calls && /1000$/.test(calls.textContent.trim())) mark('thousand');
+        if (server && /connected · 0 calls/.test(server.textContent) && marks.thousand) mark('empty');
+        if (marks.f1 && document.querySelector('.quick-input-widget input') && document.querySelector('.quick-input-widget').style.display !== 'none') mark('paletteShown');
+        if (marks.typed && [...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((r) => r.textContent.includes('FreeSWITCH: Hang Up All'))) mark('paletteListed');
+        if (!marks.empty) requestAnimationFrame(frame);
+      };
+      requestAnimationFrame(frame);
+    })()`);
+    const marks = (): Promise<Record<string, number>> => page.evaluate<Record<string, number>>('window.fsdevMarks');
+    const epoch = (): number => performance.timeOrigin + performance.now();
+
+    try {
+      for (let i = 0; i < 1000; i++) esl.originateDirect('9196');
+      const created = epoch();
+      // While the calls' events pour in, the palette still opens and lists our commands.
+      await page.locator('.monaco-workbench').focus();
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget input');
+      await visible(input, 'the palette');
+      await input.fill('>FreeSWITCH: Hang Up All');
+      await visible(page.locator('.quick-input-list .monaco-list-row', { hasText: 'FreeSWITCH: Hang Up All' }), 'Hang Up All in the palette');
+      await visible(treeRow(page, /Test FS.*connected · 1000 calls$/), 'the server row to count 1,000 calls', 30_000);
+      await visible(treeRow(page, /^Calls\s*1000$/), 'the Calls row to list 1,000 calls', 1_000);
+      const m = await marks();
+      const shownMs = m.thousand! - created;
+      const paletteMs = m.paletteShown! - m.f1! + (m.paletteListed! - m.typed!);
+      console.log(`# 1,000 calls: all in the tree ${Math.round(shownMs)} ms after the last was created; meanwhile the palette opened in ${Math.round(m.paletteShown! - m.f1!)} ms and listed the command ${Math.round(m.paletteListed! - m.typed!)} ms after the text was typed (${Math.round(paletteMs)} ms)`);
+      assert.ok(shownMs < 1_000, `the tree showed 1,000 calls after ${Math.round(shownMs)} ms`);
+      assert.ok(paletteMs < 200, `the palette took ${Math.round(paletteMs)} ms`);
+      await screenshot(page, '10-thousand-calls');
+      await page.keyboard.press('Enter');
+      await visible(page.locator('.monaco-dialog-box', { hasText: 'Hang up all 1000 calls on Test FS?' }), 'the Hang Up All dialog');
+      await screenshot(page, '11-hang-up-all-confirm');
+      const hupall = new Promise<number>((resolve) => {
+        const off = esl.onCommand((record) => {
+          if (!/hupall/.test(record.line)) return;
+          off();
+          resolve(epoch());
+        });
+      });
+      await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Hang Up 1000 Calls' }).click();
+      // The last hangup: every call has finished its way down on the server.
+      const hupallAt = await within(hupall, 'the hupall command to reach the server');
+      await esl.whenIdle(30_000);
+      const lastHangup = epoch();
+      await visible(treeRow(page, /Test FS.*connected · 0 calls/), 'the tree to empty', 30_000);
+      const empty = (await marks()).empty!;
+      const emptiedMs = empty - lastHangup;
+      console.log(
+        `# 1,000 calls hung up: the tree was empty ${Math.round(empty - hupallAt)} ms after hupall reached the server, ` +
+          `${emptiedMs >= 0 ? `${Math.round(emptiedMs)} ms after` : `${Math.round(-emptiedMs)} ms before`} the last channel was gone`,
+      );
+      assert.ok(emptiedMs < 1_000, `the tree emptied ${Math.round(emptiedMs)} ms after the last hangup`);
+    } finally {
+      // Whatever happened, the next steps start with no calls.
+      if (esl.channels.length > 0) {
+        await page.keyboard.press('Escape');
+        esl.hangupAll('NORMAL_CLEARING');
+        await esl.whenIdle(30_000);
+      }
+      await restoreViews?.();
+    }
   });
 
   step('an app from the template: originate into it, edit it, a syntax error shows in Problems', async () => {
