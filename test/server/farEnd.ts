@@ -8,6 +8,7 @@
  * runs `ring_ready` (CHANNEL_PROGRESS, call state RINGING) and waits; a failing one hangs the
  * b-leg up with the cause, and the originate fails with it as a refused b-leg does (capture 09).
  */
+import { seededRandom } from '../support/prng';
 
 /** What one call's far end does. */
 export interface FarEndBehaviour {
@@ -31,7 +32,7 @@ export interface FarEndMixOptions {
 
 /** A far end with a ring time distribution and a failure mix by cause. */
 export function farEndMix(options: FarEndMixOptions): FarEnd {
-  const random = mulberry32(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const failures = Object.entries(options.failures ?? {});
   const total = failures.reduce((n, [, f]) => n + f, 0);
   if (failures.some(([cause, f]) => !/^[A-Z_0-9]+$/.test(cause) || !(f >= 0)) || total > 1) {
@@ -46,16 +47,5 @@ export function farEndMix(options: FarEndMixOptions): FarEnd {
       pick -= f;
     }
     return { ringMs };
-  };
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
