@@ -3,14 +3,14 @@
 // readable message and a timeline link, a file that does not compile, and Debug stopping at a
 // breakpoint in the test. Screenshots go to test-results/e2e/calltests-*.png.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe } from 'node:test';
 import type { Page } from 'playwright-core';
 import { TestEslServer } from '../server/eslServer';
 import {
-  REPO_ROOT,
+  VSIX,
+  ensurePackaged,
   launchBrowser,
   makeTempDir,
   openViewContainer,
@@ -20,13 +20,13 @@ import {
   screenshot,
   startCodeServer,
   treeRow,
+  uiSteps,
   webviewFrame,
   type BrowserHandle,
   type CodeServerHandle,
 } from './harness';
 
 const PASSWORD = 'ClueCon';
-const VSIX = join(REPO_ROOT, 'dist', 'freeswitch-dev.vsix');
 const STEP_TIMEOUT = 30_000;
 
 const TESTS = `import { callTest, expect } from 'freeswitch-dev/test';
@@ -49,26 +49,6 @@ callTest('busy is not normal clearing', async ({ originate }) => {
 /** Line (1-based) of `await call.hangup('USER_BUSY');`: the debug breakpoint. */
 const BREAKPOINT_LINE = 14;
 
-/** The newest modification time under a path (files only). */
-function newest(path: string): number {
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(0, ...readdirSync(path).map((n) => newest(join(path, n))));
-}
-
-/** Packages the vsix unless the one in dist is newer than every source (the main e2e suite packages too). */
-function ensurePackaged(): void {
-  let fresh = false;
-  try {
-    const built = statSync(VSIX).mtimeMs;
-    fresh = ['src', 'package.json', 'scripts/build.mjs', '.vscodeignore'].every((p) => newest(join(REPO_ROOT, p)) < built);
-  } catch {
-    fresh = false;
-  }
-  if (fresh) return;
-  const built = spawnSync('npm', ['run', 'package'], { cwd: REPO_ROOT, encoding: 'utf8' });
-  assert.equal(built.status, 0, `npm run package failed:\n${built.stdout}\n${built.stderr}`);
-}
 
 let currentPage: Page | undefined;
 
@@ -83,17 +63,7 @@ async function openFile(page: Page, name: string): Promise<void> {
   await page.locator('.tab.active', { hasText: name }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
 }
 
-function step(name: string, body: () => Promise<void>): void {
-  test(name, async () => {
-    try {
-      await body();
-    } catch (err) {
-      const shot = await screenshot(currentPage!, `FAILED-calltests-${name.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
-      if (shot) console.log(`# failure screenshot: ${shot}`);
-      throw err;
-    }
-  });
-}
+const step = uiSteps('calltests-', () => currentPage);
 
 describe('call tests in the Test Explorer of a real VS Code', { timeout: 240_000 }, () => {
   let esl: TestEslServer;

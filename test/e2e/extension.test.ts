@@ -26,6 +26,7 @@ import {
   startCodeServer,
   notification,
   treeRow,
+  uiSteps,
   waitForNotification,
   webviewFrame,
   type BrowserHandle,
@@ -237,20 +238,9 @@ async function originateAndTime(page: Page, esl: TestEslServer, command: string,
   return ms;
 }
 
-/** A UI step: on failure, a screenshot of the moment is saved next to the others. */
-function step(name: string, body: () => Promise<void>): void {
-  test(name, async () => {
-    try {
-      await body();
-    } catch (err) {
-      const shot = await screenshot(currentPage!, `FAILED-${name.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
-      if (shot) console.log(`# failure screenshot: ${shot}`);
-      throw err;
-    }
-  });
-}
-
 let currentPage: Page | undefined;
+/** A UI step: on failure, a screenshot of the moment is saved next to the others. */
+const step = uiSteps('', () => currentPage);
 
 describe('FreeSWITCH Dev in a real VS Code', { timeout: 240_000 }, () => {
   let esl: TestEslServer;

@@ -4,12 +4,13 @@
 // first with scripts/e2e/install-code-server.sh. Nothing here sleeps for a fixed time except the
 // notification slide-in before a screenshot: every other wait is on a selector, a health check
 // or a process event.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { test } from 'node:test';
 import { format } from 'node:util';
 import { chromium, type BrowserContext, type ConsoleMessage, type FrameLocator, type Locator, type Page } from 'playwright-core';
 
@@ -612,4 +613,46 @@ export async function runExtensionHostTests(handle: CodeServerHandle, opts: Exte
     await page.close();
     if (opts.browser === undefined) await browser.close();
   }
+}
+
+/** The packaged extension the e2e suites install. */
+export const VSIX = join(REPO_ROOT, 'dist', 'freeswitch-dev.vsix');
+
+/** The newest modification time under a path (files only). */
+function newest(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(0, ...readdirSync(path).map((n) => newest(join(path, n))));
+}
+
+/** Packages the vsix unless the one in dist is newer than every source (each e2e suite may run alone). */
+export function ensurePackaged(): void {
+  let fresh = false;
+  try {
+    const built = statSync(VSIX).mtimeMs;
+    fresh = ['src', 'package.json', 'scripts/build.mjs', '.vscodeignore'].every((p) => newest(join(REPO_ROOT, p)) < built);
+  } catch {
+    fresh = false;
+  }
+  if (fresh) return;
+  const built = spawnSync('npm', ['run', 'package'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`npm run package failed:\n${built.stdout}\n${built.stderr}`);
+}
+
+/**
+ * `step(name, body)` for a suite's UI steps: a test that, when it fails, saves a screenshot of that
+ * moment (`FAILED-<prefix><name>`) next to the others.
+ */
+export function uiSteps(prefix: string, page: () => Page | undefined): (name: string, body: () => Promise<void>) => void {
+  return (name, body) =>
+    test(name, async () => {
+      try {
+        await body();
+      } catch (err) {
+        const current = page();
+        const shot = current ? await screenshot(current, `FAILED-${prefix}${name.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined) : undefined;
+        if (shot) console.log(`# failure screenshot: ${shot}`);
+        throw err;
+      }
+    });
 }

@@ -4,51 +4,20 @@
 // run folder in .fsdev/runs, and the run opened again with "Open Load Test Run…", and a profile's
 // lens. Screenshots go to test-results/e2e/loadtest-*.png.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe } from 'node:test';
 import type { Page } from 'playwright-core';
 import { TestEslServer } from '../server/eslServer';
 import { until } from '../support/wait';
-import { REPO_ROOT, launchBrowser, makeTempDir, openViewContainer, openWorkbench, removeTempDir, runCommand, screenshot, startCodeServer, treeRow, webviewFrame, type BrowserHandle, type CodeServerHandle } from './harness';
+import { VSIX, ensurePackaged, launchBrowser, makeTempDir, openViewContainer, openWorkbench, removeTempDir, runCommand, screenshot, startCodeServer, treeRow, uiSteps, webviewFrame, type BrowserHandle, type CodeServerHandle } from './harness';
 
 const PASSWORD = 'ClueCon';
-const VSIX = join(REPO_ROOT, 'dist', 'freeswitch-dev.vsix');
 const STEP_TIMEOUT = 30_000;
 
-function newest(path: string): number {
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(0, ...readdirSync(path).map((n) => newest(join(path, n))));
-}
-
-/** Packages the vsix unless the one in dist is newer than every source. */
-function ensurePackaged(): void {
-  let fresh = false;
-  try {
-    const built = statSync(VSIX).mtimeMs;
-    fresh = ['src', 'package.json', 'scripts/build.mjs', '.vscodeignore'].every((p) => newest(join(REPO_ROOT, p)) < built);
-  } catch {
-    fresh = false;
-  }
-  if (fresh) return;
-  const built = spawnSync('npm', ['run', 'package'], { cwd: REPO_ROOT, encoding: 'utf8' });
-  assert.equal(built.status, 0, `npm run package failed:\n${built.stdout}\n${built.stderr}`);
-}
 
 let currentPage: Page | undefined;
-function step(name: string, body: () => Promise<void>): void {
-  test(name, async () => {
-    try {
-      await body();
-    } catch (err) {
-      const shot = await screenshot(currentPage!, `FAILED-loadtest-${name.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
-      if (shot) console.log(`# failure screenshot: ${shot}`);
-      throw err;
-    }
-  });
-}
+const step = uiSteps('loadtest-', () => currentPage);
 
 describe('the Load Test panel in a real VS Code', { timeout: 240_000 }, () => {
   let esl: TestEslServer;
