@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { LOAD_RUN_VAR, Originator, ServerPool, type CallRecord, type OriginatorOptions } from '../../src/core';
+import { after, before, describe, test, type TestContext } from 'node:test';
+import { LOAD_RUN_VAR, Originator, ServerPool, type CallRecord, type OriginatorOptions, type PoolServerOptions } from '../../src/core';
 import { runLoad, type LoadIo } from '../../src/apphost/loadCommand';
 import { TestEslServer, type TestEslServerOptions } from '../server/eslServer';
 import { farEndMix } from '../server/farEnd';
@@ -25,8 +25,29 @@ function runCalls(server: TestEslServer, runId: string): number {
   return server.channels.filter((c) => c.direction === 'outbound' && c.hangupCause === undefined && c.variables[LOAD_RUN_VAR] === runId).length;
 }
 
-function run(pool: ServerPool, options: Partial<OriginatorOptions>): { o: Originator; ended: CallRecord[] } {
+/**
+ * Test servers and a pool over them for one test, torn down when it ends, passed or failed: a
+ * failed assertion must not leave sockets that hold the file open until its time limit.
+ */
+async function poolOver(
+  t: TestContext,
+  members: ReadonlyArray<{ name: string; server?: TestEslServerOptions; reconnect?: PoolServerOptions['reconnect'] }>,
+): Promise<{ servers: TestEslServer[]; pool: ServerPool }> {
+  const servers = await Promise.all(members.map((m) => startServer(m.server)));
+  const pool = new ServerPool(members.map((m, i) => ({ name: m.name, host: '127.0.0.1', port: servers[i]!.port, password: PASSWORD, reconnect: m.reconnect })));
+  t.after(async () => {
+    await pool.disconnect();
+    pool.dispose();
+    await Promise.all(servers.map((s) => s.stop()));
+  });
+  await pool.connect();
+  return { servers, pool };
+}
+
+/** An originator over the pool, disposed when the test ends (its pacing timers with it). */
+function run(t: TestContext, pool: ServerPool, options: Partial<OriginatorOptions>): { o: Originator; ended: CallRecord[] } {
   const o = new Originator(pool, { rate: 50, limit: 100, durationMs: 100, targets: { destination: '9664', endpoint: LOAD }, ...options });
+  t.after(() => o.dispose());
   const ended: CallRecord[] = [];
   o.onDidEndCall((r) => ended.push(r));
   return { o, ended };
@@ -48,12 +69,12 @@ describe('load testing against the test server', () => {
     await server.stop();
   });
 
-  test('offers at the rate: the server receives originate n at n/rate, and every call is measured', async () => {
+  test('offers at the rate: the server receives originate n at n/rate, and every call is measured', async (t) => {
     const received: number[] = [];
     const off = server.onCommand((c) => {
       if (c.line.startsWith('bgapi originate')) received.push(performance.now());
     });
-    const { o, ended } = run(pool, { rate: 100, maxOffered: 100, durationMs: 50 });
+    const { o, ended } = run(t, pool, { rate: 100, maxOffered: 100, durationMs: 50 });
     o.start();
     await o.whenStopped();
     off();
@@ -77,11 +98,10 @@ describe('load testing against the test server', () => {
     assert.ok(s.latency.duration.p50 >= 45 && s.latency.duration.p50 < 100, `held ${s.latency.duration.p50} ms (median)`);
     assert.equal(s.latency.setup.count, 100);
     assert.ok(s.latency.setup.p50 > 0);
-    o.dispose();
   });
 
-  test('never exceeds the limit, counted on the server; the rest is reported as not offered', async () => {
-    const { o } = run(pool, { rate: 100, limit: 5, durationMs: 200, runTimeMs: 1000 });
+  test('never exceeds the limit, counted on the server; the rest is reported as not offered', async (t) => {
+    const { o } = run(t, pool, { rate: 100, limit: 5, durationMs: 200, runTimeMs: 1000 });
     let max = 0;
     const off = server.onCommand((c) => {
       if (c.line.startsWith('bgapi originate')) max = Math.max(max, runCalls(server, o.runId) + 1);
@@ -94,11 +114,10 @@ describe('load testing against the test server', () => {
     assert.ok(s.notOfferedByReason.limit > 50, `${s.notOfferedByReason.limit} not offered for the limit`);
     assert.equal(s.due, s.offered + s.notOffered);
     assert.match(s.warnings[0]!, /NOT OFFERED/);
-    o.dispose();
   });
 
-  test('rate, limit and duration change live; pause, resume and stop', async () => {
-    const { o, ended } = run(pool, { rate: 20, durationMs: 100 });
+  test('rate, limit and duration change live; pause, resume and stop', async (t) => {
+    const { o, ended } = run(t, pool, { rate: 20, durationMs: 100 });
     const states: string[] = [];
     o.onDidChangeState(({ to }) => states.push(to));
     o.start();
@@ -120,12 +139,11 @@ describe('load testing against the test server', () => {
     const late = ended.filter((r) => r.index > paused && r.durationMs !== undefined);
     // Held 300 ms from the answer; the answer and the hangup are switch times mapped onto ours, each to within a few ms.
     assert.ok(late.length > 0 && late.every((r) => r.durationMs! >= 290), `calls answered after the change are held 300 ms: ${late.map((r) => r.durationMs).join(' ')}`);
-    o.dispose();
   });
 
-  test('hupall hangs up this run’s calls and only them', async () => {
+  test('hupall hangs up this run’s calls and only them', async (t) => {
     const other = server.originateDirect('9664');
-    const { o, ended } = run(pool, { rate: 100, durationMs: 60_000 });
+    const { o, ended } = run(t, pool, { rate: 100, durationMs: 60_000 });
     o.start();
     await until(() => ended.length === 0 && runCalls(server, o.runId) >= 10, '10 calls up');
     void o.stop();
@@ -136,20 +154,13 @@ describe('load testing against the test server', () => {
     assert.ok(ended.every((r) => r.hangupBy === 'hupall'));
     assert.ok(server.channels.some((c) => c.uuid === other), 'the call that is not the run’s is still up');
     await server.api(`uuid_kill ${other}`);
-    o.dispose();
   });
 });
 
 describe('load testing: servers that refuse, fail and drop', () => {
-  test('a pool counts calls, sessions and hangup causes per server and in total, and runs a command on every server', async () => {
-    const a = await startServer();
-    const b = await startServer();
-    const pool = new ServerPool([
-      { name: 'a', host: '127.0.0.1', port: a.port, password: PASSWORD },
-      { name: 'b', host: '127.0.0.1', port: b.port, password: PASSWORD },
-    ]);
-    await pool.connect();
-    const { o } = run(pool, { rate: 100, maxOffered: 20, durationMs: 10 });
+  test('a pool counts calls, sessions and hangup causes per server and in total, and runs a command on every server', async (t) => {
+    const { pool, } = await poolOver(t, [{ name: 'a' }, { name: 'b' }]);
+    const { o } = run(t, pool, { rate: 100, maxOffered: 20, durationMs: 10 });
     o.start();
     await o.whenStopped();
     await until(() => pool.counts().total.sessions === 0, 'every leg gone');
@@ -169,19 +180,12 @@ describe('load testing: servers that refuse, fail and drop', () => {
     ]);
     const bad = await pool.evalAll('no_such_command');
     assert.ok(bad.every((r) => !r.ok && /Command not found/.test(r.error.message)));
-    o.dispose();
-    await pool.disconnect();
-    pool.dispose();
-    await a.stop();
-    await b.stop();
   });
 
-  test('calls refused by sessions-per-second are reported by cause, after a preflight that said so', async () => {
+  test('calls refused by sessions-per-second are reported by cause, after a preflight that said so', async (t) => {
     // A tick of 11 tokens admits 10 sessions: 5 loopback calls a second.
-    const server = await startServer({ sessionsPerSecond: 11 });
-    const pool = new ServerPool([{ name: 'fs1', host: '127.0.0.1', port: server.port, password: PASSWORD }]);
-    await pool.connect();
-    const { o } = run(pool, { rate: 20, maxOffered: 20, durationMs: 10 });
+    const { pool, } = await poolOver(t, [{ name: 'fs1', server: { sessionsPerSecond: 11 } }]);
+    const { o } = run(t, pool, { rate: 20, maxOffered: 20, durationMs: 10 });
     const preflight = await o.preflight();
     assert.equal(preflight.ok, false);
     assert.deepEqual(preflight.servers[0]!.commands, ['fsctl sps 43']);
@@ -191,17 +195,12 @@ describe('load testing: servers that refuse, fail and drop', () => {
     assert.ok(s.refusedByLimits >= 10, `${s.refusedByLimits} refused`);
     assert.equal(s.failuresByCause['DESTINATION_OUT_OF_ORDER'], s.refusedByLimits);
     assert.match(s.warnings.join('\n'), /sessions-per-second or max-sessions refused them, not the network/);
-    o.dispose();
-    await pool.disconnect();
-    pool.dispose();
-    await server.stop();
   });
 
-  test('a failure mix by cause and ring time from the far end', async () => {
-    const server = await startServer({ farEnd: farEndMix({ ringMs: 20, failures: { USER_BUSY: 0.25, CALL_REJECTED: 0.25 }, seed: 7 }) });
-    const pool = new ServerPool([{ name: 'fs1', host: '127.0.0.1', port: server.port, password: PASSWORD }]);
-    await pool.connect();
-    const { o, ended } = run(pool, { rate: 100, maxOffered: 40, durationMs: 10 });
+  test('a failure mix by cause and ring time from the far end', async (t) => {
+    const farEnd = farEndMix({ ringMs: 20, failures: { USER_BUSY: 0.25, CALL_REJECTED: 0.25 }, seed: 7 });
+    const { pool, } = await poolOver(t, [{ name: 'fs1', server: { farEnd } }]);
+    const { o, ended } = run(t, pool, { rate: 100, maxOffered: 40, durationMs: 10 });
     o.start();
     await o.whenStopped();
     const s = o.summary();
@@ -211,21 +210,12 @@ describe('load testing: servers that refuse, fail and drop', () => {
     const answered = ended.filter((r) => r.outcome === 'answered');
     assert.ok(answered.every((r) => r.ringingMs !== undefined && r.setupMs! >= 20), 'rang 20 ms before the answer');
     assert.ok(answered.every((r) => r.pddMs! < r.setupMs!), 'post-dial delay ends at the ringing');
-    o.dispose();
-    await pool.disconnect();
-    pool.dispose();
-    await server.stop();
   });
 
-  test('a server that drops mid-run: its calls fail CONNECTION_LOST, the other goes on, and it is used again once back', async () => {
-    const a = await startServer();
-    const b = await startServer();
-    const pool = new ServerPool([
-      { name: 'a', host: '127.0.0.1', port: a.port, password: PASSWORD },
-      { name: 'b', host: '127.0.0.1', port: b.port, password: PASSWORD, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } },
-    ]);
-    await pool.connect();
-    const { o, ended } = run(pool, { rate: 100, durationMs: 2000 });
+  test('a server that drops mid-run: its calls fail CONNECTION_LOST, the other goes on, and it is used again once back', async (t) => {
+    const { servers, pool, } = await poolOver(t, [{ name: 'a' }, { name: 'b', reconnect: { initialDelayMs: 50, maxDelayMs: 200 } }]);
+    const [a, b] = servers as [TestEslServer, TestEslServer];
+    const { o, ended } = run(t, pool, { rate: 100, durationMs: 2000 });
     const warnings: string[] = [];
     o.onDidWarn((w) => warnings.push(w));
     o.start();
@@ -246,11 +236,6 @@ describe('load testing: servers that refuse, fail and drop', () => {
     const s = o.summary();
     assert.equal(s.failuresByCause['CONNECTION_LOST'] ?? 0, lost.filter((r) => r.outcome === 'failed').length);
     assert.equal(s.lost, lost.filter((r) => r.outcome === 'lost').length);
-    o.dispose();
-    await pool.disconnect();
-    pool.dispose();
-    await a.stop();
-    await b.stop();
   });
 });
 

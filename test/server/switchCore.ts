@@ -267,13 +267,21 @@ export class SimSwitch {
 
   /** A wait that is part of a call's progress (ring time, steps), unlike media that plays for a while. */
   sleep(ms: number): Promise<void> {
+    // Node arms a timer from the event loop's cached clock, so when the current turn ran long it
+    // fires early by that much; a call that rings 20 ms must ring at least 20 ms, so re-arm.
+    const deadline = performance.now() + ms;
     return this.track(
       new Promise((resolve) => {
-        const t = setTimeout(() => {
-          this.timers.delete(t);
-          resolve();
-        }, ms);
-        this.timers.add(t);
+        const arm = (wait: number): void => {
+          const t = setTimeout(() => {
+            this.timers.delete(t);
+            const left = deadline - performance.now();
+            if (left > 0) arm(Math.ceil(left));
+            else resolve();
+          }, wait);
+          this.timers.add(t);
+        };
+        arm(ms);
       }),
     );
   }
