@@ -23,8 +23,10 @@ async function askServer(title: string, current: ServerConfig | undefined, taken
     return taken.includes(trimmed) ? `A server named ${trimmed} already exists` : undefined;
   });
   const user = await step('ESL user (leave empty for plain password authentication)', current?.user ?? '', (v) => (/^[^\s:]*$/.test(v.trim()) ? undefined : 'No spaces or colons'), 'optional');
-  const server: ServerConfig = { name, host, port: Number(portText) };
+  // What is not asked for (its group, passwordEnv) stays as it was.
+  const server: ServerConfig = { ...current, name, host, port: Number(portText) };
   if (user) server.user = user;
+  else delete server.user;
   return server;
 }
 

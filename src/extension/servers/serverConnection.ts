@@ -32,10 +32,22 @@ export class ServerConnection extends Disposable {
   readonly onDidChangeCalls = this._onDidChangeCalls.event;
 
   constructor(
-    readonly config: ServerConfig,
+    private _config: ServerConfig,
     private readonly log: vscode.LogOutputChannel,
   ) {
     super();
+  }
+
+  get config(): ServerConfig {
+    return this._config;
+  }
+
+  /**
+   * The settings entry changed in what needs no new connection (its group): the connection stays
+   * up. ServerManager decides which changes those are.
+   */
+  updateConfig(config: ServerConfig): void {
+    this._config = config;
   }
 
   /** `name (host:port)`, for messages. */

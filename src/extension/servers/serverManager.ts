@@ -9,6 +9,7 @@ function secretKey(config: ServerConfig): string {
   return `freeswitch.password/${config.user ?? ''}@${config.host}:${config.port}`;
 }
 
+/** Whether two entries connect the same way; the group is not part of a connection. */
 function sameServer(a: ServerConfig, b: ServerConfig): boolean {
   return a.name === b.name && a.host === b.host && a.port === b.port && a.user === b.user && a.passwordEnv === b.passwordEnv;
 }
@@ -55,6 +56,7 @@ export class ServerManager extends Disposable {
     const kept: ServerConnection[] = [];
     for (const config of configs) {
       const existing = this._servers.find((s) => sameServer(s.config, config));
+      existing?.updateConfig(config);
       kept.push(existing ?? this.track(new ServerConnection(config, this.log)));
     }
     for (const old of this._servers) {

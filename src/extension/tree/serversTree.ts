@@ -4,7 +4,8 @@ import { hostAppDescription } from '../apps/appsPure';
 import type { ServerManager } from '../servers/serverManager';
 import { Disposable } from '../util/disposable';
 import { callDescription, callLabel, callState, callTooltipLines, formatAge, neutralise, sessionDescription, sessionLabel } from './format';
-import { serverIcon, serverStateText, sessionTooltip, textTooltip, TreeNodes, type TreeNode } from './nodes';
+import { groupContextValue, groupCounts, groupDescription, memberLabel, membersOf } from './groups';
+import { serverIcon, serverStateText, sessionTooltip, textTooltip, TreeNodes, type ServersTreeRow } from './nodes';
 import { RefreshPlanner, type RefreshPlan, type RowLook } from './refreshPlanner';
 
 /**
@@ -19,16 +20,16 @@ const MAX_FETCH_WAIT_MS = 500;
 const CLOCK_CHECK_MS = 1_000;
 
 /**
- * Servers → Calls → Call → Sessions, and Servers → Apps. One node object per row (TreeNodes) with
+ * [Group →] Servers → Calls → Call → Sessions, and Servers → Apps. One node object per row (TreeNodes) with
  * a stable `id`; a RefreshPlanner decides from what VS Code was given which rows to refresh, and
  * refreshes go out at most every 250 ms, none while the view is hidden.
  */
-export class ServersTreeProvider extends Disposable implements vscode.TreeDataProvider<TreeNode> {
-  private readonly _onDidChangeTreeData = this._register(new vscode.EventEmitter<TreeNode | TreeNode[] | undefined | void>());
+export class ServersTreeProvider extends Disposable implements vscode.TreeDataProvider<ServersTreeRow> {
+  private readonly _onDidChangeTreeData = this._register(new vscode.EventEmitter<ServersTreeRow | ServersTreeRow[] | undefined | void>());
   readonly onDidChangeTreeData = this._onDidChangeTreeData.event;
-  private view: vscode.TreeView<TreeNode> | undefined;
+  private view: vscode.TreeView<ServersTreeRow> | undefined;
   private readonly nodes = new TreeNodes();
-  private readonly planner: RefreshPlanner<TreeNode>;
+  private readonly planner: RefreshPlanner<ServersTreeRow>;
   private timer: NodeJS.Timeout | undefined;
   private clock: NodeJS.Timeout | undefined;
   private lastRefresh = 0;
@@ -42,7 +43,7 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
     private readonly apps?: AppManager,
   ) {
     super();
-    this.planner = new RefreshPlanner<TreeNode>({
+    this.planner = new RefreshPlanner<ServersTreeRow>({
       children: (parent) => this.nodes.children(parent, this.manager.servers, this.apps),
       look: (node, now) => this.render(node, now).look,
     });
@@ -53,7 +54,7 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
   }
 
   /** Binds the TreeView: expand state for the planner, and no refreshes while it is hidden. */
-  attach(view: vscode.TreeView<TreeNode>): void {
+  attach(view: vscode.TreeView<ServersTreeRow>): void {
     this.view = view;
     this._register(view.onDidExpandElement((e) => this.planner.noteExpanded(e.element, true)));
     this._register(
@@ -105,7 +106,7 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
     this.updateClock();
   }
 
-  private fire(plan: RefreshPlan<TreeNode>, now: number): void {
+  private fire(plan: RefreshPlan<ServersTreeRow>, now: number): void {
     if (plan.kind === 'none') return;
     this.lastRefresh = now;
     this.refreshCount++;
@@ -131,7 +132,7 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
     this.clock = undefined;
   }
 
-  getChildren(node?: TreeNode): TreeNode[] {
+  getChildren(node?: ServersTreeRow): ServersTreeRow[] {
     const children = this.nodes.children(node, this.manager.servers, this.apps);
     const awaited = node !== undefined && this.planner.awaits(node);
     this.planner.noteChildren(node, children);
@@ -145,11 +146,11 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
     return children;
   }
 
-  getParent(node: TreeNode): TreeNode | undefined {
+  getParent(node: ServersTreeRow): ServersTreeRow | undefined {
     return this.nodes.parent(node);
   }
 
-  getTreeItem(node: TreeNode): vscode.TreeItem {
+  getTreeItem(node: ServersTreeRow): vscode.TreeItem {
     const { item, look } = this.render(node, Date.now());
     this.planner.noteItem(node, look, item.collapsibleState === vscode.TreeItemCollapsibleState.Expanded);
     if (look.clock !== '' && !this.clock && this.visible) this.updateClock();
@@ -160,7 +161,7 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
    * Tooltips of call and session rows are computed when hovered: a call's shows its exact
    * duration at that moment, and a thousand rows cost nothing until one is hovered.
    */
-  resolveTreeItem(item: vscode.TreeItem, node: TreeNode): vscode.TreeItem {
+  resolveTreeItem(item: vscode.TreeItem, node: ServersTreeRow): vscode.TreeItem {
     const now = Date.now();
     if (node.kind === 'call') {
       item.tooltip = textTooltip(callTooltipLines(node.call, now));
@@ -171,7 +172,8 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
   }
 
   /** The TreeItem of a row and what the planner compares: its content, and its clock part. */
-  private render(node: TreeNode, now: number): { item: vscode.TreeItem; look: RowLook } {
+  private render(node: ServersTreeRow, now: number): { item: vscode.TreeItem; look: RowLook } {
+    if (node.kind === 'group') return this.renderGroup(node.name);
     const serverId = `${node.server.config.name}@${node.server.config.host}:${node.server.config.port}`;
     let clock = '';
     let tooltipKey = '';
@@ -264,16 +266,39 @@ export class ServersTreeProvider extends Disposable implements vscode.TreeDataPr
         break;
       }
     }
-    const description = typeof item.description === 'string' ? item.description : '';
-    const content = [
-      typeof item.label === 'string' ? item.label : (item.label?.label ?? ''),
-      clock === '' ? description : description.slice(0, description.length - clock.length),
-      // ThemeIcon and ThemeColor are plain data (id, color id).
-      JSON.stringify(item.iconPath ?? null),
-      item.contextValue ?? '',
-      item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : (item.tooltip ?? ''),
-      tooltipKey,
-    ].join('\u0000');
-    return { item, look: { content, clock } };
+    return { item, look: rowLook(item, clock, tooltipKey) };
   }
+
+  /**
+   * A group row counts its members' connections and calls, so a call on any member changes its
+   * look and the planner refreshes it (and with it, its members' subtrees: VS Code refreshes a
+   * row's whole subtree, so no member row needs a refresh of its own).
+   */
+  private renderGroup(name: string): { item: vscode.TreeItem; look: RowLook } {
+    const members = membersOf(this.manager.servers, name);
+    const counts = groupCounts(members);
+    // Expanded by default, like a server row, and always expandable (its members come and go).
+    const item = new vscode.TreeItem(neutralise(name), vscode.TreeItemCollapsibleState.Expanded);
+    item.id = `group:${name}`;
+    item.description = groupDescription(counts);
+    item.iconPath = new vscode.ThemeIcon('server-environment');
+    item.tooltip = textTooltip([`Server group ${name}: ${groupDescription(counts)}`, ...members.map((m) => `${memberLabel(m)}: ${serverStateText(m)}`)]);
+    item.contextValue = groupContextValue(counts);
+    return { item, look: rowLook(item, '', '') };
+  }
+}
+
+/** What the planner compares of a row: everything drawn (and in its tooltip), and its clock part. */
+function rowLook(item: vscode.TreeItem, clock: string, tooltipKey: string): RowLook {
+  const description = typeof item.description === 'string' ? item.description : '';
+  const content = [
+    typeof item.label === 'string' ? item.label : (item.label?.label ?? ''),
+    clock === '' ? description : description.slice(0, description.length - clock.length),
+    // ThemeIcon and ThemeColor are plain data (id, color id).
+    JSON.stringify(item.iconPath ?? null),
+    item.contextValue ?? '',
+    item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : (item.tooltip ?? ''),
+    tooltipKey,
+  ].join('\u0000');
+  return { content, clock };
 }
