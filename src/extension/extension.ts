@@ -69,6 +69,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const updateContext = (): void => {
     void vscode.commands.executeCommand('setContext', 'freeswitch.hasServers', manager.servers.length > 0);
     void vscode.commands.executeCommand('setContext', 'freeswitch.anyConnected', manager.servers.some((s) => s.isConnected));
+    void vscode.commands.executeCommand('setContext', 'freeswitch.hasGroups', manager.servers.some((s) => s.config.group !== undefined));
   };
   context.subscriptions.push(manager.onDidChangeServers(updateContext));
   updateContext();

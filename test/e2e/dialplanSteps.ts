@@ -9,7 +9,7 @@ import type { Locator, Page } from 'playwright-core';
 import { mapSnapshot, preprocess } from '../../src/extension/dialplan/preprocess';
 import type { TestEslServer } from '../server/eslServer';
 import { FIXTURE_CONF, readTree } from '../support/confTree';
-import { screenshot, treeRow, waitForNotification } from './harness';
+import { pressUntilVisible, screenshot, treeRow, waitForNotification } from './harness';
 
 const TIMEOUT = 20_000;
 
@@ -54,6 +54,15 @@ async function goToLine(page: Page, line: number, column = 1): Promise<void> {
   await input.fill(`:${line}:${column}`);
   await input.press('Enter');
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: TIMEOUT });
+  // Keys pressed before the editor has the focus back go nowhere.
+  await visible(page.locator('.monaco-editor.focused'), 'the editor focused at the line');
+}
+
+/** Opens the suggestions at the cursor and waits for `expected` among them. */
+async function suggestAtCursor(page: Page, expected: string): Promise<Locator> {
+  const suggest = page.locator('.editor-widget.suggest-widget');
+  await pressUntilVisible(page, 'Control+Space', suggest.locator('.monaco-list-row', { hasText: expected }).first(), `${expected} among the suggestions`, TIMEOUT);
+  return suggest;
 }
 
 /** Picks a color theme with Preferences: Color Theme and waits for the workbench to switch. */
@@ -86,9 +95,7 @@ export async function dialplanScenario({ page, esl, workspace }: DialplanScenari
   // The tree is read once its files appear: the lens shows when the file is known as configuration.
   await visible(page.locator('.monaco-editor .codelens-decoration a[title*="(e2e_gateway)"]'), 'the lens of the new extension');
   await goToLine(page, 4, 31);
-  await page.keyboard.press('Control+Space');
-  const suggest = page.locator('.editor-widget.suggest-widget');
-  await visible(suggest.locator('.monaco-list-row', { hasText: 'bridge' }).first(), 'bridge among the suggestions');
+  const suggest = await suggestAtCursor(page, 'bridge');
   if (!(await suggest.locator('.suggest-details').isVisible())) await page.keyboard.press('Control+Space');
   await visible(page.locator('.suggest-details', { hasText: 'on Test FS' }), 'the application\'s documentation from Test FS');
   await screenshot(page, '17-dialplan-completion');

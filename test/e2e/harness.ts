@@ -434,6 +434,23 @@ function escapeRegExp(text: string): string {
 }
 
 /**
+ * Presses `key` until `target` shows. A key pressed while the focus is moving (a webview just
+ * closed, a quick input closing) can reach nothing, as a user would find; they press it again.
+ */
+export async function pressUntilVisible(page: Page, key: string, target: Locator, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await page.keyboard.press(key);
+    try {
+      await target.waitFor({ state: 'visible', timeout: Math.min(3_000, Math.max(1, deadline - Date.now())) });
+      return;
+    } catch (e) {
+      if (Date.now() >= deadline) throw new Error(`${what} never showed after ${key} (${timeoutMs} ms)`, { cause: e });
+    }
+  }
+}
+
+/**
  * Runs a command by its palette title ("Category: Title") through F1. Picks the row whose label
  * is exactly `title`, so "Smoke: Hello" never runs "Smoke: Hello World".
  */
@@ -441,8 +458,7 @@ export async function runCommand(page: Page, title: string, timeoutMs = 15_000):
   const widget = page.locator('.quick-input-widget');
   const input = widget.locator('input');
   await page.locator('.monaco-workbench').focus();
-  await page.keyboard.press('F1');
-  await input.waitFor({ state: 'visible', timeout: timeoutMs });
+  await pressUntilVisible(page, 'F1', input, 'the command palette', timeoutMs);
   await input.fill(`>${title}`);
   const row = widget
     .locator('.quick-input-list .monaco-list-row')

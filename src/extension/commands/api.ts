@@ -8,9 +8,9 @@ const HISTORY_KEY = 'freeswitch.apiHistory';
 const MAX_HISTORY = 30;
 
 /** Asks for a command with the history offered first; the typed text is always the first item. */
-async function askCommand(history: string[]): Promise<string> {
+async function askCommand(title: string, history: string[]): Promise<string> {
   const pick = vscode.window.createQuickPick();
-  pick.title = 'Run API Command';
+  pick.title = title;
   pick.placeholder = 'e.g. status, show channels, sofia status, reloadxml';
   const historyItems = history.map((label) => ({ label, description: 'recent' }));
   pick.items = historyItems;
@@ -33,13 +33,19 @@ async function askCommand(history: string[]): Promise<string> {
   });
 }
 
+/** Asks for an API command, offering and then updating the history Run API Command keeps. */
+export async function askApiCommand(services: Services, title: string): Promise<string> {
+  const history = services.context.globalState.get<string[]>(HISTORY_KEY, []);
+  const command = await askCommand(title, history);
+  await services.context.globalState.update(HISTORY_KEY, [command, ...history.filter((h) => h !== command)].slice(0, MAX_HISTORY));
+  return command;
+}
+
 /** Run API Command: the result opens in a read-only editor; `-ERR` shows FreeSWITCH's text as an error. */
 export async function runApiCommand(services: Services, node?: TreeNode): Promise<void> {
   const server = await pickServer(services, node, { connected: true });
   requireConnected(server);
-  const history = services.context.globalState.get<string[]>(HISTORY_KEY, []);
-  const command = await askCommand(history);
-  await services.context.globalState.update(HISTORY_KEY, [command, ...history.filter((h) => h !== command)].slice(0, MAX_HISTORY));
+  const command = await askApiCommand(services, 'Run API Command');
   try {
     const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `api ${command}` }, () => server.client!.cmd(command, { timeoutMs: 60_000 }));
     const json = /\bas json\b|\bjson$/.test(command) && /^[[{]/.test(result.trim());

@@ -16,6 +16,7 @@ import {
   showChannelDetails,
 } from './calls';
 import { openConsole } from '../console/openConsole';
+import { connectGroup, disconnectGroup, hangupAllOnGroup, openLoadTestOnGroup, runApiCommandOnGroup } from './groups';
 import { clearTrace, hangupTraceCall, openTraceTimeline, reloadXml, showEffectiveDialplan, traceCall, traceThisCall } from './dialplan';
 import { streamLogs } from './logs';
 import { openCallTimeline, openEventStream, showEventsForCall } from '../webviews/panels';
@@ -40,6 +41,11 @@ export const COMMANDS: Readonly<Record<string, Handler>> = {
   'freeswitch.server.disconnect': disconnectServer,
   'freeswitch.server.forgetPassword': forgetPassword,
   'freeswitch.server.select': selectServer,
+  'freeswitch.group.connect': connectGroup,
+  'freeswitch.group.disconnect': disconnectGroup,
+  'freeswitch.group.runApi': runApiCommandOnGroup,
+  'freeswitch.group.hangupAll': hangupAllOnGroup,
+  'freeswitch.group.openLoadTest': openLoadTestOnGroup,
   'freeswitch.call.originate': originateCall,
   'freeswitch.call.hangup': hangupCall,
   'freeswitch.call.hangupAll': hangupAll,

@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import type { Call, Session } from '../../core';
 import type { ServerConnection } from '../servers/serverConnection';
 import type { Services } from '../services';
-import { callLabel, callState, serverStateText, type TreeNode } from '../tree/nodes';
+import { groupCounts, groupDescription, groupNames, membersOf } from '../tree/groups';
+import { callLabel, callState, serverStateText, type GroupNode, type TreeNode } from '../tree/nodes';
 
 /** Thrown (and swallowed by the command wrapper) when the user dismissed a picker. */
 export class Cancelled extends Error {
@@ -83,4 +84,40 @@ export async function pickSession(services: Services, node: TreeNode | undefined
   );
   if (!picked) throw new Cancelled();
   return { server, session: picked.session };
+}
+
+function isGroupNode(arg: unknown): arg is GroupNode {
+  return typeof arg === 'object' && arg !== null && (arg as GroupNode).kind === 'group' && typeof (arg as GroupNode).name === 'string';
+}
+
+/**
+ * A server group and its members: the group row the command came from (its first argument), else
+ * the only group, else a QuickPick of groups.
+ */
+export async function pickGroup(services: Services, args: readonly unknown[] | undefined): Promise<{ name: string; members: ServerConnection[] }> {
+  const servers = services.manager.servers;
+  const given = args?.[0];
+  if (isGroupNode(given)) return { name: given.name, members: membersOf(servers, given.name) };
+  const names = groupNames(servers);
+  if (names.length === 0) {
+    void vscode.window.showErrorMessage('No server group is configured: give servers a "group" in the freeswitch.servers setting.');
+    throw new Cancelled();
+  }
+  if (names.length === 1) return { name: names[0]!, members: membersOf(servers, names[0]!) };
+  const picked = await vscode.window.showQuickPick(
+    names.map((name) => {
+      const members = membersOf(servers, name);
+      return { label: name, description: groupDescription(groupCounts(members)), detail: members.map((m) => m.config.name).join(', '), name, members };
+    }),
+    { title: 'FreeSWITCH server group', placeHolder: 'Pick a group' },
+  );
+  if (!picked) throw new Cancelled();
+  return { name: picked.name, members: picked.members };
+}
+
+/** The connected members of a group, or an error that says none is. */
+export function requireConnectedMembers(group: { name: string; members: readonly ServerConnection[] }): ServerConnection[] {
+  const connected = group.members.filter((m) => m.isConnected && m.client && m.listener);
+  if (connected.length === 0) throw new Error(`No server of group ${group.name} is connected. Connect them first (FreeSWITCH: Connect Group).`);
+  return connected;
 }

@@ -216,6 +216,12 @@ export async function openLoadTest(services: Services): Promise<void> {
   loadTests(services).open();
 }
 
+/** Opens the Load Test panel with exactly `servers` (names of connected servers) ticked: Open Load Test on Group. */
+export function openLoadTestOn(services: Services, servers: readonly string[]): void {
+  const panel = loadTests(services).open();
+  panel.applySettings({ ...panel.model.state.settings, servers: [...servers] });
+}
+
 /** The run folders under .fsdev/runs, newest first. */
 async function listRuns(): Promise<{ root: vscode.Uri | undefined; runs: string[] }> {
   const root = runsRoot();
