@@ -21,7 +21,7 @@ const ENDING_EVENTS: ReadonlySet<string> = new Set(['CHANNEL_HANGUP_COMPLETE', '
 const RECENTLY_ENDED_LIMIT = 4096;
 
 const CALL_ID_HEADER = `variable_${CALL_ID_VAR}`;
-/** Headers naming a call's other legs: our call-tracking variable, the loopback partner, the other leg. */
+/** Headers naming a call's other legs: our call-tracking variable (first), the loopback partner, the other leg. */
 const PARTNER_HEADERS = [CALL_ID_HEADER, 'variable_other_loopback_leg_uuid', 'Other-Leg-Unique-ID'] as const;
 /** Where a new session looks for its call, in order: its partners, then FreeSWITCH's own call uuid. */
 const GROUPING_HEADERS = [...PARTNER_HEADERS, 'Channel-Call-UUID', 'variable_call_uuid'] as const;
@@ -111,7 +111,8 @@ export class CallTracker implements Disposable {
       this.stats.hangupCauses.set(cause, (this.stats.hangupCauses.get(cause) ?? 0) + 1);
       if (!session.answered) this.stats.failedSessions++;
     }
-    this._onDidChangeSession.fire({ session, event });
+    // Most listeners have no one watching every change: no object per event for nobody.
+    if (this._onDidChangeSession.hasListeners) this._onDidChangeSession.fire({ session, event });
     return session;
   }
 
@@ -141,19 +142,16 @@ export class CallTracker implements Disposable {
    * or as the first session of a new call.
    */
   private groupIntoCall(session: Session): void {
+    // The first grouping header; read once, as each read of a plain event's header is a scan.
     const trackingId = session.get(CALL_ID_HEADER);
-    let call: Call | undefined;
-    for (const name of GROUPING_HEADERS) {
-      const key = session.get(name);
-      if (key && key !== session.uuid) call = this.callIndex.get(key);
-      if (call) break;
-    }
+    let call = this.callNamedBy(session, trackingId);
+    for (let i = 1; !call && i < GROUPING_HEADERS.length; i++) call = this.callNamedBy(session, session.get(GROUPING_HEADERS[i]!));
     if (!call) {
       call = new Call(trackingId ?? session.uuid, session);
       this.calls.set(call.uuid, call);
       this.callIndex.set(call.uuid, call);
       this.stats.callsCreated++;
-      this.callIndex.set(session.uuid, call);
+      if (call.uuid !== session.uuid) this.callIndex.set(session.uuid, call);
       this._onDidCreateCall.fire(call);
       return;
     }
@@ -169,13 +167,17 @@ export class CallTracker implements Disposable {
   private regroup(session: Session): void {
     const own = session.call;
     for (const name of PARTNER_HEADERS) {
-      const key = session.get(name);
-      const call = key && key !== session.uuid ? this.callIndex.get(key) : undefined;
+      const call = this.callNamedBy(session, session.get(name));
       if (call && own && call !== own) {
         this.mergeCalls(call, own);
         return;
       }
     }
+  }
+
+  /** The call a grouping header's value names, unless it names the session itself. */
+  private callNamedBy(session: Session, key: string | undefined): Call | undefined {
+    return key && key !== session.uuid ? this.callIndex.get(key) : undefined;
   }
 
   /** Bridged legs belong to one call: fold the other leg's call into this one. */

@@ -18,6 +18,12 @@ export class EslEvent {
    * than everything else it does with the event.
    */
   private plain: string | undefined;
+  /**
+   * `Event-Name` and `Unique-ID`, read once: every stage of an event's way asks for them, and in a
+   * plain event each read is a scan of the whole header block. `null`: the event has no Unique-ID.
+   */
+  private eventName: string | undefined;
+  private eventUuid: string | null | undefined;
 
   constructor(
     /** Every header, decoded, in the order FreeSWITCH sent them. */
@@ -43,7 +49,7 @@ export class EslEvent {
 
   /** `Event-Name`, e.g. `CHANNEL_CREATE`. */
   get name(): string {
-    return this.get('Event-Name') ?? '';
+    return (this.eventName ??= this.get('Event-Name') ?? '');
   }
 
   /** `Event-Subclass` of a CUSTOM event, e.g. `sofia::register`. */
@@ -53,7 +59,7 @@ export class EslEvent {
 
   /** `Unique-ID`: the session (channel) this event is about, if any. */
   get uuid(): string | undefined {
-    return this.get('Unique-ID');
+    return (this.eventUuid ??= this.get('Unique-ID') ?? null) ?? undefined;
   }
 
   /** `Job-UUID` of a BACKGROUND_JOB. */

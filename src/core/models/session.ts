@@ -73,10 +73,9 @@ export class Session {
   update(event: EslEvent, merge = true): void {
     // Merge: later events carry the freshest channel state and variables.
     if (merge) Object.assign(this.writable(), event.headers);
-    const at = microsToMs(event.get('Event-Date-Timestamp')) ?? Date.now();
     switch (event.name) {
       case 'CHANNEL_ANSWER':
-        this.answeredAt ??= at;
+        this.answeredAt ??= eventTime(event);
         break;
       case 'CHANNEL_BRIDGE':
         this.bridgedTo = event.get('Other-Leg-Unique-ID') ?? event.get('Bridge-B-Unique-ID');
@@ -85,12 +84,12 @@ export class Session {
         this.bridgedTo = undefined;
         break;
       case 'CHANNEL_HANGUP':
-        this.hungupAt ??= at;
+        this.hungupAt ??= eventTime(event);
         this.hangupCause ??= event.get('Hangup-Cause');
         break;
       case 'CHANNEL_HANGUP_COMPLETE':
       case 'CHANNEL_DESTROY':
-        this.hungupAt ??= at;
+        this.hungupAt ??= eventTime(event);
         this.hangupCause ??= event.get('Hangup-Cause');
         this.ended = true;
         break;
@@ -303,6 +302,11 @@ function microsToMs(value: string | undefined): number | undefined {
   if (!value) return undefined;
   const n = Number(value);
   return Number.isFinite(n) && n > 0 ? Math.floor(n / 1000) : undefined;
+}
+
+/** When FreeSWITCH fired the event (ms), or now. Read only where it is kept: a plain header is a scan. */
+function eventTime(event: EslEvent): number {
+  return microsToMs(event.get('Event-Date-Timestamp')) ?? Date.now();
 }
 
 /** A header map of our own, without a prototype. Spread keeps a fast source fast (`__proto__` stays a plain key). */
