@@ -423,6 +423,11 @@ export class Originator implements Disposable {
     return this.metrics?.samples ?? [];
   }
 
+  /** Each server's calls of this run in progress and originates waiting for their result. */
+  serverProgress(): { server: string; inProgress: number; inFlight: number }[] {
+    return [...this.members].map(([m, s]) => ({ server: m.name, inProgress: s.active, inFlight: s.inFlight }));
+  }
+
   progress(): OriginatorProgress {
     const m = this.metrics;
     let inFlight = 0;
