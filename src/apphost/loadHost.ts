@@ -8,9 +8,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FileRecordSink, Originator, ServerPool, type CallRecord, type PreflightResult } from '../core';
+import { FileRecordSink, LatencyHistogram, Originator, ServerPool, evaluateThresholds, parseThreshold, type CallRecord, type PreflightResult, type Threshold } from '../core';
+import { tallyRecord, type ServerTally } from './loadDisplay';
 import { parseEndpoint } from './loadOptions';
-import type { LoadFailedCall, LoadHostReply, LoadHostRequest, LoadPhase, LoadPreflight, LoadSettings, LoadTick, LoadTotals } from '../shared/protocol/loadTest';
+import type { LoadFailedCall, LoadHostReply, LoadHostRequest, LoadPhase, LoadPreflight, LoadServerTotals, LoadSettings, LoadTick, LoadTotals } from '../shared/protocol/loadTest';
 
 const MAX_FAILURES_LISTED = 20;
 const HANGUP_GRACE_MS = 15_000;
@@ -50,6 +51,10 @@ class LoadRun {
   private readonly hangupCauses: Record<string, number> = {};
   private readonly failures: LoadFailedCall[] = [];
   private lastTotals: LoadTotals | undefined;
+  private readonly thresholds: Threshold[];
+  /** Ended calls and setup latencies per server, for the per-server table. */
+  private readonly tally = new Map<string, ServerTally>();
+  private readonly setupByServer = new Map<string, LatencyHistogram>();
   /** Every second's tick, for summary.json (the panel draws a saved run from them). */
   private readonly ticks: LoadTick[] = [];
   private finished = false;
@@ -59,13 +64,15 @@ class LoadRun {
     private readonly settings: LoadSettings,
     private readonly outDir: string,
   ) {
+    // Checked by the extension already; a bad one still fails here, before anything connects.
+    this.thresholds = settings.thresholds.map((t) => parseThreshold(t));
     this.pool = new ServerPool(servers.map((s) => ({ name: s.name, host: s.host, port: s.port, password: s.password, ...(s.user ? { user: s.user } : {}) })));
     this.originator = new Originator(this.pool, {
       rate: settings.rate,
       limit: settings.limit,
       durationMs: settings.durationMs,
       rampMs: settings.rampMs,
-      targets: { destination: settings.destination, endpoint: parseEndpoint(settings.endpoint), app: settings.app },
+      targets: settings.targets.map((t) => ({ ...t, endpoint: parseEndpoint(t.endpoint) })),
       ...(settings.maxOffered > 0 ? { maxOffered: settings.maxOffered } : {}),
       ...(settings.runTimeMs > 0 ? { runTimeMs: settings.runTimeMs } : {}),
     });
@@ -101,7 +108,13 @@ class LoadRun {
 
   private ended(r: CallRecord): void {
     this.sink.write(r);
-    if (r.setupMs !== undefined) this.secondSetups.push(r.setupMs);
+    tallyRecord(this.tally, r);
+    if (r.setupMs !== undefined) {
+      this.secondSetups.push(r.setupMs);
+      let h = this.setupByServer.get(r.server);
+      if (!h) this.setupByServer.set(r.server, (h = new LatencyHistogram()));
+      h.record(r.setupMs);
+    }
     this.hangupCauses[r.hangupCause] = (this.hangupCauses[r.hangupCause] ?? 0) + 1;
     if (r.outcome === 'failed' && this.failures.length < MAX_FAILURES_LISTED) this.failures.push({ uuid: r.uuid, server: r.server, cause: r.hangupCause, sentAt: r.sentAtEpochMs });
   }
@@ -125,8 +138,28 @@ class LoadRun {
       setupP95: s.latency.setup.count > 0 ? s.latency.setup.p95 : null,
       hangupCauses: { ...this.hangupCauses },
       firstFailures: [...this.failures],
+      thresholds: evaluateThresholds(this.thresholds, s),
+      servers: this.serverTotals(),
     };
     return this.lastTotals;
+  }
+
+  private serverTotals(): LoadServerTotals[] {
+    const up = new Map(this.originator.serverProgress().map((p) => [p.server, p.inProgress]));
+    return this.pool.members.map((m) => {
+      const t = this.tally.get(m.name) ?? { offered: 0, answered: 0, failed: 0, lost: 0 };
+      const inProgress = up.get(m.name) ?? 0;
+      const setup = this.setupByServer.get(m.name);
+      return {
+        server: m.name,
+        offered: t.offered + inProgress,
+        answered: t.answered,
+        failed: t.failed,
+        asr: t.answered + t.failed > 0 ? t.answered / (t.answered + t.failed) : 0,
+        setupP95: setup ? setup.percentile(95) : null,
+        inProgress,
+      };
+    });
   }
 
   async run(): Promise<void> {
@@ -213,12 +246,15 @@ class LoadRun {
       servers: this.pool.members.map((m) => m.name),
       summary: this.originator.summary(),
       totals,
+      // As `fsdev load --out` writes them.
+      thresholds: totals.thresholds,
       perSecond: this.originator.samples,
       ticks: this.ticks,
       ...(this.preflightResult ? { preflight: toPreflight(this.preflightResult) } : {}),
     };
     writeFileSync(summaryFile, `${JSON.stringify(data, null, 2)}\n`);
     this.originator.dispose();
+    for (const h of this.setupByServer.values()) h.destroy();
     await this.pool.disconnect();
     this.pool.dispose();
     await sendNow({ type: 'done', totals, summaryFile });

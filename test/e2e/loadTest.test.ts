@@ -110,7 +110,7 @@ describe('the Load Test panel in a real VS Code', { timeout: 240_000 }, () => {
     await page.keyboard.press('Control+W');
   });
 
-  step('a second run (the limits raised: no preflight), then Compare Load Test Runs… side by side', async () => {
+  step('a second run (the limits raised: no preflight), then Compare Load Test Runs… side by side and overlaid', async () => {
     await runCommand(page, 'FreeSWITCH: Open Load Test');
     const view = webviewFrame(page);
     await view.locator('vscode-textfield#rate').waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
@@ -138,6 +138,9 @@ describe('the Load Test panel in a real VS Code', { timeout: 240_000 }, () => {
       const frame = page.frameLocator('iframe.webview.ready').nth(i).frameLocator('#active-frame');
       await frame.locator('.phase', { hasText: 'saved run' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
       await frame.locator('.uplot canvas').nth(3).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+      // Both runs overlaid: cps and setup latency, the older run named first.
+      await frame.locator('.comparison .uplot').nth(1).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+      assert.equal(await frame.locator('.comparison h2').textContent(), `Runs compared: ${[...names].sort().join(' and ')}`);
     }
     await screenshot(page, 'loadtest-05-compare');
   });

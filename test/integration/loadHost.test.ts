@@ -1,6 +1,7 @@
 // The Load Test panel's generator process (src/apphost/loadHost.ts) forked as the extension forks
 // it, driven over IPC against the test ESL server: a preflight that waits for the user, a run with
-// ticks, a live rate change, a stop, the run folder with calls.csv, calls.jsonl and summary.json.
+// ticks, a live rate change, a stop, a weighted mix, thresholds evaluated live and at the end,
+// totals per server, the run folder with calls.csv, calls.jsonl and summary.json.
 import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -35,7 +36,19 @@ describe('load host process', () => {
   });
 
   test('preflight, run, live rate, stop, run folder', { timeout: 60_000 }, async () => {
-    const settings: LoadSettings = { ...DEFAULT_LOAD_SETTINGS, servers: ['t'], rate: 20, limit: 50, durationMs: 200, runTimeMs: 0, endpoint: 'loopback/load' };
+    const settings: LoadSettings = {
+      ...DEFAULT_LOAD_SETTINGS,
+      servers: ['t'],
+      rate: 20,
+      limit: 50,
+      durationMs: 200,
+      runTimeMs: 0,
+      targets: [
+        { destination: '9664', endpoint: 'loopback/load', app: 'park', weight: 3 },
+        { destination: '9196', endpoint: 'loopback/load', app: 'park', weight: 1 },
+      ],
+      thresholds: ['failed==0', 'offered>=1000000'],
+    };
     const host = startHost();
     const servers = [{ name: 't', host: '127.0.0.1', port: server.port, password: 'ClueCon' }];
     // The test server's sps limit is low enough for 20 calls/s? Either way the run must start: ignore limits when asked.
@@ -52,9 +65,20 @@ describe('load host process', () => {
     assert.ok(done.totals.answered > 10, `answered ${done.totals.answered}`);
     assert.equal(done.totals.failed, 0);
     assert.equal(done.totals.hangupCauses['NORMAL_CLEARING'], done.totals.answered);
-    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { ticks: unknown[]; settings: LoadSettings; summary: { answered: number } };
+    // Live: each tick carries the verdicts so far and the server's share.
+    const live = host.replies.find((r): r is Extract<LoadHostReply, { type: 'tick' }> => r.type === 'tick' && r.totals.answered > 0)!;
+    assert.deepEqual(live.totals.thresholds.map((t) => [t.threshold, t.ok]), [['failed==0', true], ['offered>=1000000', false]]);
+    assert.equal(live.totals.servers[0]!.server, 't');
+    assert.deepEqual(done.totals.servers.map((s) => [s.server, s.answered, s.failed, s.inProgress, s.offered]), [['t', done.totals.answered, 0, 0, done.totals.offered]]);
+    assert.ok(done.totals.servers[0]!.setupP95! > 0);
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { ticks: unknown[]; settings: LoadSettings; summary: { answered: number }; thresholds: { threshold: string; ok: boolean; actual: number }[] };
     assert.ok(summary.ticks.length >= 2);
-    assert.equal(summary.settings.destination, '9664');
+    assert.deepEqual(summary.settings.targets.map((t) => [t.destination, t.weight]), [['9664', 3], ['9196', 1]]);
+    // As fsdev load --out writes them: the threshold, its verdict and both sides.
+    assert.deepEqual(summary.thresholds.map((t) => [t.threshold, t.ok]), [['failed==0', true], ['offered>=1000000', false]]);
+    assert.equal(summary.thresholds[1]!.actual, done.totals.offered);
+    const targetsUsed = new Set(readFileSync(join(dir, 'calls.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { target: string }).target));
+    assert.deepEqual([...targetsUsed].sort(), ['loopback/9196', 'loopback/9664']);
     assert.ok(existsSync(join(dir, 'calls.csv')) && existsSync(join(dir, 'calls.jsonl')));
     assert.equal(readFileSync(join(dir, 'calls.jsonl'), 'utf8').trim().split('\n').length, summary.summary.answered);
   });

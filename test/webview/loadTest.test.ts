@@ -1,12 +1,13 @@
 // The Load Test webview bundle in real Chromium, fed by the real host-side LoadTestModel: the form,
-// live ticks drawn as uPlot charts, *not offered* by reason, the hangup-cause table, failed calls
-// with timeline links, the preflight with its exact fsctl commands, bad input refused before
-// anything is sent, and hostile cause names shown as text. Screenshots in three themes:
-// test-results/webview/loadTest-*.png.
+// the call mix as rows and the thresholds, live ticks drawn as uPlot charts, *not offered* by
+// reason, each threshold's verdict live and at the end, the totals per server, the hangup-cause
+// table, failed calls with timeline links, the preflight with its exact fsctl commands, bad input
+// refused before anything is sent, hostile cause and server names shown as text, and two saved
+// runs overlaid. Screenshots in three themes: test-results/webview/loadTest-*.png.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { LoadTestModel } from '../../src/extension/load/loadTestModel';
-import { DEFAULT_LOAD_SETTINGS, type LoadHostRequest, type LoadSettings, type LoadTick, type LoadTotals } from '../../src/shared/protocol/loadTest';
+import { LoadTestModel, comparisonStates, savedRunState } from '../../src/extension/load/loadTestModel';
+import { DEFAULT_LOAD_SETTINGS, type LoadHostRequest, type LoadSettings, type LoadTestState, type LoadTick, type LoadTotals } from '../../src/shared/protocol/loadTest';
 import type { BrowserHandle } from '../e2e/harness';
 import { launchBrowser, openWebview, waitFor, type ThemeName, type WebviewPage } from './pageHarness';
 
@@ -52,6 +53,15 @@ function totals(second: number): LoadTotals {
       { uuid: '0b7e3f3a-2d0c-4c6e-9d0a-3e1f00000001', server: 'lab', cause: 'NO_ANSWER', sentAt: Date.UTC(2026, 10, 29, 10, 0, 0) },
       { uuid: '0b7e3f3a-2d0c-4c6e-9d0a-3e1f00000002', server: 'lab', cause: EVIL, sentAt: Date.UTC(2026, 10, 29, 10, 0, 21) },
     ],
+    thresholds: [
+      { threshold: 'asr>=0.99', ok: false, actual: 1490 / 1512, expected: 0.99 },
+      { threshold: 'setup_p95<250ms', ok: true, actual: 48, expected: 250 },
+      { threshold: 'not_offered==0', ok: false, actual: 8, expected: 0 },
+    ],
+    servers: [
+      { server: 'lab', offered: 1000, answered: 980, failed: 12, asr: 980 / 992, setupP95: 45.4, inProgress: 150 },
+      { server: EVIL, offered: 520, answered: 510, failed: 10, asr: 510 / 520, setupP95: null, inProgress: 97 },
+    ],
   };
 }
 
@@ -63,7 +73,7 @@ interface Harness {
   timelines: string[];
 }
 
-async function open(browser: BrowserHandle, theme: ThemeName): Promise<Harness> {
+async function open(browser: BrowserHandle, theme: ThemeName, saved?: LoadTestState): Promise<Harness> {
   const sent: LoadHostRequest[] = [];
   const started: LoadSettings[] = [];
   const timelines: string[] = [];
@@ -88,6 +98,8 @@ async function open(browser: BrowserHandle, theme: ThemeName): Promise<Harness> 
     ],
     { ...DEFAULT_LOAD_SETTINGS, servers: ['lab'], rate: 50, limit: 250 },
   );
+  // As the panel opens a saved run: the model's state is the run's.
+  if (saved) Object.assign(model.state, saved);
   ref.model = model;
   for (const m of pending) model.handle(m);
   await waitFor(() => wv.received.some((m) => (m as { type?: string }).type === 'ready'), 'ready');
@@ -98,7 +110,7 @@ async function open(browser: BrowserHandle, theme: ThemeName): Promise<Harness> 
 describe('Load Test webview in Chromium', { timeout: 90_000 }, () => {
   let browser: BrowserHandle;
   before(async () => {
-    browser = await launchBrowser({ viewport: { width: 1280, height: 1100 } });
+    browser = await launchBrowser({ viewport: { width: 1280, height: 1700 } });
   });
   after(async () => {
     await browser?.close();
@@ -115,13 +127,13 @@ describe('Load Test webview in Chromium', { timeout: 90_000 }, () => {
     // A line break cannot be typed into a one-line field; a compromised view could still send one.
     await page.evaluate(() => {
       const doc = (globalThis as unknown as { document: { querySelector(s: string): { value: string } } }).document;
-      doc.querySelector('vscode-textfield#destination').value = '9664\nhupall';
+      doc.querySelector('vscode-textfield.mix-destination').value = '9664\nhupall';
     });
     await page.locator('vscode-button', { hasText: 'Start' }).first().click();
     await waitFor(() => wv.received.some((m) => (m as { type?: string }).type === 'start'), 'the start message');
     await page.locator('.error', { hasText: 'line break' }).waitFor();
     assert.equal(started.length, 0, 'the host refused the destination with a line break');
-    await page.locator('vscode-textfield#destination input').fill('9664');
+    await page.locator('vscode-textfield.mix-destination input').fill('9664');
     await page.locator('vscode-button', { hasText: 'Start' }).first().click();
     await waitFor(() => started.length === 1, 'a start');
     assert.equal(started[0]!.rate, 50);
@@ -142,11 +154,89 @@ describe('Load Test webview in Chromium', { timeout: 90_000 }, () => {
     await waitFor(() => sent.some((r) => r.type === 'applyLimits'), 'applyLimits');
   });
 
+  test('a profile\'s mix and thresholds fill the rows; weights show as shares; bad weights and thresholds are refused by the host', async () => {
+    const { wv, model, started } = await open(browser, 'dark');
+    const page = wv.page;
+    // What "Open in Load Test Panel" does with a profile's settings.
+    model.state.settings = {
+      ...model.state.settings,
+      targets: [
+        { destination: '9664', endpoint: 'loopback', app: 'park', weight: 4 },
+        { destination: '9196', endpoint: 'sofia/internal', app: 'playback', appArg: '/tmp/a.wav', weight: 1, name: 'prompt', variables: { x_test: 'y' } },
+      ],
+      thresholds: ['asr>=0.99', 'setup_p95<250ms'],
+    };
+    model.snapshot();
+    const rows = page.locator('.mix-rows .mix-row');
+    await rows.nth(1).waitFor();
+    assert.equal(await rows.count(), 2);
+    assert.deepEqual(await page.locator('.mix-share').allTextContents(), ['80 %', '20 %']);
+    assert.equal(await rows.nth(1).locator('vscode-textfield.mix-app').evaluate((e) => (e as unknown as { value: string }).value), 'playback:/tmp/a.wav');
+    assert.equal(await rows.nth(1).locator('.mix-note').textContent(), 'prompt · 1 variable');
+    assert.equal(await page.locator('.threshold-row').count(), 2);
+    // A third row; weight 0 is refused by the host with the row named.
+    await page.locator('button', { hasText: 'Add Destination' }).click();
+    await rows.nth(2).waitFor();
+    await rows.nth(2).locator('vscode-textfield.mix-destination input').fill('5000');
+    await rows.nth(2).locator('vscode-textfield.mix-weight input').fill('0');
+    assert.equal(await page.locator('.mix-share').nth(2).textContent(), '–');
+    await page.locator('vscode-button', { hasText: 'Start' }).first().click();
+    await page.locator('.error', { hasText: 'Call mix row 3: the weight must be a number above 0' }).waitFor();
+    await rows.nth(2).locator('vscode-textfield.mix-weight input').fill('5');
+    assert.deepEqual(await page.locator('.mix-share').allTextContents(), ['40 %', '10 %', '50 %']);
+    // A threshold the parser of fsdev load does not take.
+    await page.locator('button', { hasText: 'Add Threshold' }).click();
+    await page.locator('.threshold-row').nth(2).locator('vscode-textfield input').fill('setup_p95<fast');
+    await page.locator('vscode-button', { hasText: 'Start' }).first().click();
+    await page.locator('.error', { hasText: 'threshold "setup_p95<fast": unknown metric fast' }).waitFor();
+    assert.equal(started.length, 0);
+    await page.locator('.threshold-row').nth(2).locator('vscode-textfield input').fill('not_offered==0');
+    // The second row goes; the first row alone could not.
+    await page.locator('button[aria-label="Remove row 2"]').click();
+    await page.locator('vscode-button', { hasText: 'Start' }).first().click();
+    await waitFor(() => started.length === 1, 'a start');
+    assert.deepEqual(started[0]!.targets, [
+      { destination: '9664', endpoint: 'loopback', app: 'park', weight: 4 },
+      { destination: '5000', endpoint: 'sofia/internal', app: 'playback', weight: 5 },
+    ]);
+    assert.deepEqual(started[0]!.thresholds, ['asr>=0.99', 'setup_p95<250ms', 'not_offered==0']);
+    // While the run goes the rows are fixed.
+    await page.locator('button[aria-label="Add Destination"]:disabled').waitFor({ state: 'attached' });
+    assert.equal(await rows.first().locator('vscode-textfield.mix-destination').evaluate((e) => (e as unknown as { disabled: boolean }).disabled), true);
+    await wv.screenshot('loadTest-mix-dark');
+  });
+
+  for (const theme of ['dark', 'light', 'highContrast'] as const) {
+    test(`Compare Load Test Runs: both runs overlaid on the same axes, each named in the legend (${theme})`, async () => {
+      const run = (dir: string, scale: number) => {
+        const s = savedRunState({ runId: dir, settings: { ...DEFAULT_LOAD_SETTINGS, servers: ['lab'], thresholds: ['asr>=0.99', 'setup_p95<250ms', 'not_offered==0'] }, ticks: Array.from({ length: 30 }, (_, i) => ({ ...tick(i), offered: Math.round(tick(i).offered * scale), setupP95: tick(i).setupP95! * scale })), totals: totals(29) }, `/w/.fsdev/runs/${dir}`);
+        assert.ok(!('error' in s));
+        return s;
+      };
+      const [a] = comparisonStates(run('2026-11-29T10-00-00Z', 1), run('2026-11-29T11-00-00Z', 1.5));
+      const { wv } = await open(browser, theme, a);
+      const page = wv.page;
+      await page.locator('.comparison .uplot').nth(1).waitFor();
+      assert.equal(await page.locator('.phase').textContent(), 'saved run');
+      assert.match((await page.locator('.comparison h2').textContent()) ?? '', /2026-11-29T10-00-00Z and 2026-11-29T11-00-00Z/);
+      for (const i of [0, 1]) {
+        const legend = (await page.locator('.comparison .uplot').nth(i).locator('.u-legend th').allTextContents()).filter((l) => l.trim() !== 's');
+        assert.equal(legend.length, 4, `legend ${i}: ${legend.join('|')}`);
+        assert.equal(legend.filter((l) => l.includes('2026-11-29T10-00-00Z')).length, 2, `legend ${i}: ${legend.join('|')}`);
+        assert.equal(legend.filter((l) => l.includes('2026-11-29T11-00-00Z')).length, 2, `legend ${i}: ${legend.join('|')}`);
+      }
+      // Each run's own charts stay below.
+      await page.locator('.charts > .chart-wrap .uplot').nth(3).waitFor();
+      assert.deepEqual(await wv.violations(), []);
+      await wv.screenshot(`loadTest-compare-${theme}`);
+    });
+  }
+
   for (const theme of ['dark', 'light', 'highContrast'] as const) {
     test(`live ticks draw the dashboard (${theme})`, async () => {
       const { wv, model, sent, timelines } = await open(browser, theme);
       const page = wv.page;
-      model.handle({ type: 'start', settings: model.state.settings });
+      model.handle({ type: 'start', settings: { ...model.state.settings, thresholds: ['asr>=0.99', 'setup_p95<250ms', 'not_offered==0'] } });
       model.onReply({ type: 'phase', phase: 'originating', runId: 'run-2' });
       for (let s = 0; s < 30; s++) model.onReply({ type: 'tick', tick: tick(s), totals: totals(s) });
       await page.locator('.uplot canvas').nth(3).waitFor();
@@ -159,6 +249,20 @@ describe('Load Test webview in Chromium', { timeout: 90_000 }, () => {
       assert.ok(legends.some((l) => l.includes('answered')) && legends.some((l) => l.includes('p95')) && legends.some((l) => l.includes('USER_BUSY')), `legends: ${legends.join('|')}`);
       assert.equal(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned), undefined, 'no injected markup ran');
       assert.equal(await page.locator('img').count(), 0);
+      // Each threshold's verdict on the totals so far, with its value.
+      assert.equal(await page.locator('.verdicts h2').textContent(), 'Thresholds (live): 2 of 3 fail so far');
+      const verdicts = await page.locator('.verdicts tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.className, ...[...tr.querySelectorAll('td')].map((td) => td.textContent!.trim())]));
+      assert.deepEqual(verdicts, [
+        ['fail', 'asr>=0.99', '0.9854', '0.99', 'fail'],
+        ['pass', 'setup_p95<250ms', '48', '250', 'pass'],
+        ['fail', 'not_offered==0', '8', '0', 'fail'],
+      ]);
+      // The totals of each server.
+      const perServer = await page.locator('.per-server tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent!.trim())));
+      assert.deepEqual(perServer, [
+        ['lab', '1,000', '980', '12', '98.8 %', '45 ms', '150'],
+        [EVIL, '520', '510', '10', '98.1 %', '–', '97'],
+      ]);
       // Live changes and the buttons.
       await page.locator('vscode-button', { hasText: 'Pause' }).click();
       await page.locator('vscode-textfield#rate input').fill('80');
@@ -174,6 +278,9 @@ describe('Load Test webview in Chromium', { timeout: 90_000 }, () => {
       assert.deepEqual(await wv.violations(), []);
       assert.deepEqual(wv.received.filter((m) => typeof m === 'object' && m !== null && ('pageerror' in m || 'unexpectedRequest' in m)), []);
       await wv.screenshot(`loadTest-${theme}`);
+      // At the end the verdicts are final.
+      model.onReply({ type: 'done', totals: totals(30), summaryFile: '/tmp/run/summary.json' });
+      await page.locator('.verdicts h2', { hasText: 'Thresholds: 2 of 3 failed' }).waitFor();
     });
   }
 });

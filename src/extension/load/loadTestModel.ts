@@ -4,6 +4,7 @@
  * checked commands to the generator process, and folds that process's replies. The glue
  * (loadTestPanel.ts) forks the process, finds passwords and opens files.
  */
+import { parseThreshold } from '../../core';
 import {
   checkLoadSettings,
   parseLoadTestCommand,
@@ -16,7 +17,23 @@ import {
   type LoadTestNotification,
   type LoadTestState,
   type LoadTick,
+  type LoadTotals,
 } from '../../shared/protocol/loadTest';
+
+/** What is wrong with a threshold, by the parser `fsdev load` uses; undefined when it parses. */
+export function thresholdProblem(source: string): string | undefined {
+  try {
+    parseThreshold(source);
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+/** Checks settings from the webview, a profile or a saved run, thresholds included. */
+export function checkSettings(raw: unknown): ReturnType<typeof checkLoadSettings> {
+  return checkLoadSettings(raw, thresholdProblem);
+}
 
 /** The charts keep this many seconds (an hour); older ones are dropped from the view, not the run. */
 export const MAX_TICKS = 3600;
@@ -86,7 +103,7 @@ export class LoadTestModel {
         return;
       case 'start': {
         if (this.running) return this.error('A run is already going: stop it first.');
-        const checked = checkLoadSettings(m.settings);
+        const checked = checkSettings(m.settings);
         if ('error' in checked) return this.error(checked.error);
         const unknown = checked.settings.servers.filter((n) => !this.state.servers.some((s) => s.name === n && s.connected));
         if (unknown.length) return this.error(`Not connected: ${unknown.join(', ')}. Connect from the Servers view first.`);
@@ -198,11 +215,18 @@ export function runFolderName(date: Date): string {
   return date.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
 }
 
+/** Settings as summary.json holds them; a run saved before mixes and thresholds had one target. */
+function savedSettings(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || 'targets' in raw) return raw;
+  const { destination, endpoint, app, ...rest } = raw as Record<string, unknown>;
+  return { ...rest, targets: [{ destination, endpoint, app, weight: 1 }], thresholds: [] };
+}
+
 /** A saved run (summary.json) as a panel state, or the problem with the file. */
 export function savedRunState(data: unknown, runDir: string): LoadTestState | { error: string } {
   if (typeof data !== 'object' || data === null) return { error: 'summary.json is not an object' };
   const d = data as Record<string, unknown>;
-  const checked = checkLoadSettings(d['settings']);
+  const checked = checkSettings(savedSettings(d['settings']));
   if ('error' in checked) return { error: `summary.json: its settings: ${checked.error}` };
   // `ticks` (the panel's own, with setup percentiles) when the panel wrote it; `perSecond` (fsdev load --out) otherwise.
   const perSecond = Array.isArray(d['ticks']) ? (d['ticks'] as Record<string, unknown>[]) : Array.isArray(d['perSecond']) ? (d['perSecond'] as Record<string, unknown>[]) : [];
@@ -221,7 +245,7 @@ export function savedRunState(data: unknown, runDir: string): LoadTestState | { 
     setupP99: ms(s['setupP99']),
     failuresByCause: typeof s['failuresByCause'] === 'object' && s['failuresByCause'] !== null ? (s['failuresByCause'] as Record<string, number>) : {},
   }));
-  const totals = d['totals'] as LoadTestState['totals'];
+  const totals = d['totals'] as Partial<LoadTotals> | undefined;
   return {
     mode: 'saved',
     servers: [],
@@ -230,7 +254,18 @@ export function savedRunState(data: unknown, runDir: string): LoadTestState | { 
     ...(typeof d['runId'] === 'string' ? { runId: d['runId'] } : {}),
     runDir,
     ticks: ticks.slice(-MAX_TICKS),
-    ...(totals && typeof totals === 'object' ? { totals } : {}),
+    // Runs saved before thresholds and per-server totals have neither.
+    ...(totals && typeof totals === 'object' ? { totals: { ...totals, thresholds: Array.isArray(totals.thresholds) ? totals.thresholds : [], servers: Array.isArray(totals.servers) ? totals.servers : [] } as LoadTotals } : {}),
     warnings: Array.isArray((d['summary'] as { warnings?: unknown } | undefined)?.warnings) ? ((d['summary'] as { warnings: string[] }).warnings.filter((w) => typeof w === 'string').slice(0, 50)) : [],
   };
+}
+
+/** Two saved runs, each with both runs' seconds for the overlaid charts (labelled by run folder). */
+export function comparisonStates(a: LoadTestState, b: LoadTestState): [LoadTestState, LoadTestState] {
+  const label = (s: LoadTestState): string => s.runDir?.split(/[\\/]/).pop() ?? s.runId ?? 'run';
+  const comparison = [a, b].map((s) => ({ label: label(s), ticks: s.ticks }));
+  return [
+    { ...a, comparison },
+    { ...b, comparison },
+  ];
 }

@@ -14,7 +14,7 @@ import type { ServerConnection } from '../servers/serverConnection';
 import type { Services } from '../services';
 import { Disposable } from '../util/disposable';
 import { profileSettings } from './loadProfile';
-import { LoadTestModel, runFolderName, savedRunState } from './loadTestModel';
+import { LoadTestModel, comparisonStates, runFolderName, savedRunState } from './loadTestModel';
 
 function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string): string {
   const uri = (f: string): string => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', f)).toString();
@@ -266,7 +266,7 @@ export async function openLoadTestRun(services: Services, _node?: unknown, args?
   loadTests(services).openSaved(readRun(dir));
 }
 
-/** FreeSWITCH: Compare Load Test Runs… (two runs of .fsdev/runs, side by side). */
+/** FreeSWITCH: Compare Load Test Runs… (two runs of .fsdev/runs, side by side, each with both runs overlaid). */
 export async function compareLoadTestRuns(services: Services): Promise<void> {
   const { root, runs } = await listRuns();
   if (!root || runs.length < 2) throw new Error('Comparing needs two runs in .fsdev/runs of the workspace; run the Load Test panel twice first.');
@@ -276,12 +276,14 @@ export async function compareLoadTestRuns(services: Services): Promise<void> {
   );
   if (!picks) return;
   if (picks.length !== 2) throw new Error(`Pick exactly two runs to compare (${picks.length} picked).`);
-  const [a, b] = picks.map((p) => readRun(vscode.Uri.joinPath(root, p.label)));
+  // Older run first (folder names sort by time): on the left, and first in the overlaid legends.
+  const [older, newer] = picks.map((p) => p.label).sort();
+  const [a, b] = comparisonStates(readRun(vscode.Uri.joinPath(root, older!)), readRun(vscode.Uri.joinPath(root, newer!)));
   // The second opens once the first view runs: two webviews created in the same turn can leave the
   // first one blank (seen in code-server).
-  const first = loadTests(services).openSaved(a!, vscode.ViewColumn.One);
+  const first = loadTests(services).openSaved(a, vscode.ViewColumn.One);
   await Promise.race([first.model.whenReady, new Promise((r) => setTimeout(r, 5000))]);
-  loadTests(services).openSaved(b!, vscode.ViewColumn.Beside);
+  loadTests(services).openSaved(b, vscode.ViewColumn.Beside);
 }
 
 /** Load Profile in Load Test Panel (CodeLens on *.fsload.json, palette, explorer). */

@@ -14,6 +14,24 @@ export interface LoadServerOption {
   connected: boolean;
 }
 
+/** One kind of call in the run's mix (a profile's `targets[]`, `fsdev load --dest D*W`). */
+export interface LoadTarget {
+  /** The number dialled, e.g. `9664`. */
+  destination: string;
+  /** `loopback`, `loopback/CONTEXT`, `user[/DOMAIN]`, `sofia/PROFILE`, `gateway/NAME`. */
+  endpoint: string;
+  /** The application the originated leg runs (`park`, `echo`…). */
+  app: string;
+  /** Its argument (`playback`'s file…); none when absent. */
+  appArg?: string;
+  /** Its share relative to the other targets' weights, > 0. */
+  weight: number;
+  /** A label for the records and the summary (a profile's `name`). */
+  name?: string;
+  /** Channel variables for these calls (a profile's `variables`). */
+  variables?: Record<string, string | number | boolean>;
+}
+
 /** What one run asks for; every field but `servers` changes from the form. */
 export interface LoadSettings {
   /** Names of the servers the calls go to (connected ones). */
@@ -30,12 +48,10 @@ export interface LoadSettings {
   runTimeMs: number;
   /** Time to reach the rate from 0 (ms). */
   rampMs: number;
-  /** The number dialled, e.g. `9664`. */
-  destination: string;
-  /** `loopback`, `loopback/CONTEXT`, `user[/DOMAIN]`, `sofia/PROFILE`, `gateway/NAME`. */
-  endpoint: string;
-  /** The application the originated leg runs (`park`, `echo`…). */
-  app: string;
+  /** The weighted mix of calls, at least one. */
+  targets: LoadTarget[];
+  /** Pass/fail criteria as `fsdev load --threshold` takes them (`asr>=0.99`, `setup_p95<250ms`). */
+  thresholds: string[];
 }
 
 export const DEFAULT_LOAD_SETTINGS: LoadSettings = {
@@ -46,9 +62,8 @@ export const DEFAULT_LOAD_SETTINGS: LoadSettings = {
   maxOffered: 0,
   runTimeMs: 60_000,
   rampMs: 0,
-  destination: '9664',
-  endpoint: 'loopback',
-  app: 'park',
+  targets: [{ destination: '9664', endpoint: 'loopback', app: 'park', weight: 1 }],
+  thresholds: [],
 };
 
 /** Where the run is. `preflight`: the servers' limits do not admit it; waiting for the user. */
@@ -117,6 +132,41 @@ export interface LoadTotals {
   hangupCauses: Record<string, number>;
   /** The first failed calls (up to 20). */
   firstFailures: LoadFailedCall[];
+  /** The run's thresholds evaluated on the totals so far (final once the run is over). */
+  thresholds: LoadThresholdResult[];
+  /** The totals of each server, in the run's server order. */
+  servers: LoadServerTotals[];
+}
+
+/** One threshold's verdict: the core's ThresholdResult, as `fsdev load` writes it to summary.json. */
+export interface LoadThresholdResult {
+  threshold: string;
+  ok: boolean;
+  /** The two sides of the comparison, evaluated (times in ms, ratios 0–1). */
+  actual: number;
+  expected: number;
+}
+
+/** One server's share of the run. */
+export interface LoadServerTotals {
+  server: string;
+  /** Calls sent to it: ended plus in progress. */
+  offered: number;
+  answered: number;
+  failed: number;
+  /** answered / (answered + failed), 0–1; 0 before any call ended. */
+  asr: number;
+  /** Setup latency p95 (ms) of its calls, null before one was answered. */
+  setupP95: number | null;
+  /** This run's calls in progress on it. */
+  inProgress: number;
+}
+
+/** One run's seconds, labelled, for the overlaid charts of a comparison. */
+export interface LoadRunSeries {
+  /** The run folder's name (its start time). */
+  label: string;
+  ticks: LoadTick[];
 }
 
 /** Everything the panel shows; posted whole when the view is (re)shown. */
@@ -134,6 +184,8 @@ export interface LoadTestState {
   totals?: LoadTotals;
   warnings: string[];
   error?: string;
+  /** Compare Load Test Runs…: the runs compared, drawn overlaid on the same axes. */
+  comparison?: LoadRunSeries[];
 }
 
 // ---- webview → host ----
@@ -185,11 +237,57 @@ export function durationProblem(v: unknown): string | undefined {
   return v === 'auto' || (finite(v) && v >= 0 && v <= 86_400_000) ? undefined : `Hold must be auto or a length of time of 0 or more (got ${String(v)}).`;
 }
 
+const MAX_TARGETS = 50;
+const MAX_THRESHOLDS = 50;
+const MAX_TEXT = 500;
+const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_.\-:]*$/;
+// Control characters would end an ESL command or corrupt a dial string.
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** The problem with one target of the mix, or the target typed and normalised. */
+function checkTarget(raw: unknown, where: string): LoadTarget | string {
+  if (!isObject(raw)) return `${where} is missing.`;
+  const t = raw;
+  const destination = t['destination'];
+  if (!isString(destination, MAX_NAME) || destination.trim() === '') return `${where}: the destination is empty.`;
+  if (/[\r\n]/.test(destination)) return `${where}: the destination contains a line break.`;
+  if (/[\s{}\[\],'"]/.test(destination) || CONTROL.test(destination)) return `${where}: the destination ${JSON.stringify(destination)} may not contain spaces, quotes, braces, brackets or commas.`;
+  const endpoint = t['endpoint'];
+  if (!isString(endpoint, MAX_NAME) || !ENDPOINT.test(endpoint)) return `${where}: endpoint ${JSON.stringify(String(endpoint))}: use loopback, loopback/CONTEXT, user, user/DOMAIN, sofia/PROFILE or gateway/NAME.`;
+  const app = t['app'];
+  if (!isString(app, MAX_NAME) || !APP.test(app)) return `${where}: application ${JSON.stringify(String(app))}: a name of letters, digits and _ (park, echo…).`;
+  const weight = t['weight'];
+  if (!(finite(weight) && weight > 0 && weight <= 1_000_000)) return `${where}: the weight must be a number above 0 (got ${String(weight)}).`;
+  const out: LoadTarget = { destination, endpoint, app, weight };
+  const appArg = t['appArg'];
+  if (appArg !== undefined && appArg !== '') {
+    if (!isString(appArg, MAX_TEXT) || CONTROL.test(appArg)) return `${where}: the application's argument must be one line of text.`;
+    out.appArg = appArg;
+  }
+  const name = t['name'];
+  if (name !== undefined && name !== '') {
+    if (!isString(name, MAX_NAME) || CONTROL.test(name)) return `${where}: the name must be one line of text.`;
+    out.name = name;
+  }
+  const variables = t['variables'];
+  if (variables !== undefined) {
+    if (!isObject(variables) || Object.keys(variables).length > 50) return `${where}: variables must be an object of up to 50 channel variables.`;
+    for (const [k, v] of Object.entries(variables)) {
+      if (!VAR_NAME.test(k) || k.length > MAX_NAME) return `${where}: ${JSON.stringify(k)} is not a channel variable name.`;
+      if (!((isString(v, MAX_TEXT) && !CONTROL.test(v)) || finite(v) || typeof v === 'boolean')) return `${where}: variable ${k} must be one line of text, a number or a boolean.`;
+    }
+    if (Object.keys(variables).length > 0) out.variables = { ...(variables as Record<string, string | number | boolean>) };
+  }
+  return out;
+}
+
 /**
- * Checks a run's settings (from the webview, or a profile): returns them typed and normalised, or
- * the first problem in words. Nothing is sent to a server with settings this rejects.
+ * Checks a run's settings (from the webview, a profile or a saved run): returns them typed and
+ * normalised, or the first problem in words. Nothing is sent to a server with settings this
+ * rejects. `thresholdProblem` parses one threshold with the core's parser (this layer cannot import
+ * it) and says what is wrong with it, naming it, or undefined.
  */
-export function checkLoadSettings(raw: unknown): { settings: LoadSettings } | { error: string } {
+export function checkLoadSettings(raw: unknown, thresholdProblem: (source: string) => string | undefined): { settings: LoadSettings } | { error: string } {
   if (!isObject(raw)) return { error: 'The settings are missing.' };
   const s = raw;
   if (!isStringArray(s['servers'], 64, MAX_NAME) || s['servers'].length === 0) return { error: 'Pick at least one connected server.' };
@@ -203,14 +301,22 @@ export function checkLoadSettings(raw: unknown): { settings: LoadSettings } | { 
     const v = s[key];
     if (!(finite(v) && v >= 0 && (key !== 'maxOffered' || Number.isInteger(v)))) return { error: `${label} must be ${key === 'maxOffered' ? 'a whole number' : 'a length of time'} of 0 or more (0: no end) (got ${String(v)}).` };
   }
-  const destination = s['destination'];
-  if (!isString(destination, MAX_NAME) || destination.trim() === '') return { error: 'Destination is empty.' };
-  if (/[\r\n]/.test(destination)) return { error: 'Destination contains a line break.' };
-  if (/[\s{}\[\],'"]/.test(destination)) return { error: `Destination ${JSON.stringify(destination)} may not contain spaces, quotes, braces, brackets or commas.` };
-  const endpoint = s['endpoint'];
-  if (!isString(endpoint, MAX_NAME) || !ENDPOINT.test(endpoint)) return { error: `Endpoint ${JSON.stringify(String(endpoint))}: use loopback, loopback/CONTEXT, user, user/DOMAIN, sofia/PROFILE or gateway/NAME.` };
-  const app = s['app'];
-  if (!isString(app, MAX_NAME) || !APP.test(app)) return { error: `Application ${JSON.stringify(String(app))}: a name of letters, digits and _ (park, echo…).` };
+  const rawTargets = s['targets'];
+  if (!Array.isArray(rawTargets) || rawTargets.length === 0) return { error: 'The call mix needs at least one destination.' };
+  if (rawTargets.length > MAX_TARGETS) return { error: `The call mix has ${rawTargets.length} destinations; at most ${MAX_TARGETS}.` };
+  const targets: LoadTarget[] = [];
+  for (const [i, t] of rawTargets.entries()) {
+    const checked = checkTarget(t, rawTargets.length === 1 ? 'Call mix' : `Call mix row ${i + 1}`);
+    if (typeof checked === 'string') return { error: checked };
+    targets.push(checked);
+  }
+  const rawThresholds = s['thresholds'];
+  if (!isStringArray(rawThresholds, MAX_THRESHOLDS, MAX_TEXT)) return { error: `Thresholds must be up to ${MAX_THRESHOLDS} lines of text.` };
+  const thresholds = rawThresholds.map((t) => t.trim()).filter((t) => t !== '');
+  for (const t of thresholds) {
+    const bad = thresholdProblem(t);
+    if (bad) return { error: bad };
+  }
   return {
     settings: {
       servers: [...new Set(s['servers'])],
@@ -220,9 +326,8 @@ export function checkLoadSettings(raw: unknown): { settings: LoadSettings } | { 
       maxOffered: s['maxOffered'] as number,
       runTimeMs: s['runTimeMs'] as number,
       rampMs: s['rampMs'] as number,
-      destination,
-      endpoint,
-      app,
+      targets,
+      thresholds,
     },
   };
 }

@@ -1,10 +1,13 @@
 /**
  * The Load Test webview: a form of the run's settings (`@vscode-elements/elements` controls; rate,
- * limit and hold apply live), the run's buttons, the preflight's problems with the exact `fsctl`
- * commands, and a dashboard: counts, *not offered* by reason, four uPlot time series (offered vs
- * achieved cps, concurrent calls and erlangs, setup latency percentiles, failures by cause), the
- * hangup causes and the first failed calls with a link to their timeline. Every value from the
- * run or the servers goes in as text (../common/dom.ts): nothing here assigns innerHTML.
+ * limit and hold apply live) with the weighted call mix and the thresholds as rows, the run's
+ * buttons, the preflight's problems with the exact `fsctl` commands, and a dashboard: counts,
+ * *not offered* by reason, each threshold's verdict and value, the totals per server, four uPlot
+ * time series (offered vs achieved cps, concurrent calls and erlangs, setup latency percentiles,
+ * failures by cause), the hangup causes and the first failed calls with a link to their timeline.
+ * A comparison of two saved runs adds their cps and setup latency overlaid on the same axes.
+ * Every value from the run or the servers goes in as text (../common/dom.ts): nothing here
+ * assigns innerHTML.
  */
 import './style.css';
 import 'uplot/dist/uPlot.min.css';
@@ -17,14 +20,16 @@ import {
   durationProblem,
   limitProblem,
   rateProblem,
+  type LoadRunSeries,
   type LoadSettings,
+  type LoadTarget,
   type LoadTestCommand,
   type LoadTestNotification,
   type LoadTestState,
   type LoadTick,
   type LoadTotals,
 } from '../../shared/protocol/loadTest';
-import { formatCount, h } from '../common/dom';
+import { button, formatCount, h, icon } from '../common/dom';
 import { vscodeApi } from '../common/vscodeApi';
 
 const api = vscodeApi<LoadTestCommand>();
@@ -72,9 +77,171 @@ hold.wrap.querySelector('.control')!.append(holdAuto);
 const maxOffered = field('max-offered', 'Max offered (0: no end)', 'Stop offering after this many calls', { type: 'number' });
 const runTime = field('run-time', 'Run time (s, 0: no end)', 'Stop offering after this long', { type: 'number' });
 const ramp = field('ramp', 'Ramp (s)', 'Time to reach the rate from 0', { type: 'number' });
-const destination = field('destination', 'Destination', 'The number dialled, e.g. 9664');
-const endpoint = field('endpoint', 'Endpoint', 'loopback, loopback/CONTEXT, user, user/DOMAIN, sofia/PROFILE or gateway/NAME');
-const appName = field('application', 'Application', 'What the originated leg runs: park, echo…');
+
+// ---- the call mix: one row per target, in proportion to the weights (as `fsdev load --dest D*W`) ----
+interface MixRow {
+  el: HTMLElement;
+  destination: TextField;
+  endpoint: TextField;
+  app: TextField;
+  weight: TextField;
+  share: HTMLElement;
+  remove: HTMLButtonElement;
+  /** What the form does not edit (a profile's name and variables) rides along unchanged. */
+  kept: Pick<LoadTarget, 'name' | 'variables'>;
+}
+let mixRows: MixRow[] = [];
+const mixBody = h('div', { class: 'mix-rows', role: 'rowgroup' });
+
+function cellField(cls: string, label: string, help: string, value: string, type?: string): TextField {
+  const input = document.createElement('vscode-textfield') as TextField;
+  input.className = cls;
+  input.setAttribute('aria-label', label);
+  if (type) input.setAttribute('type', type);
+  input.title = help;
+  input.value = value;
+  return input;
+}
+
+function mixRow(t: LoadTarget): MixRow {
+  const n = mixRows.length + 1;
+  const row: MixRow = {
+    el: h('div', { class: 'mix-row', role: 'row' }),
+    destination: cellField('mix-destination', `Destination, row ${n}`, 'The number dialled, e.g. 9664', t.destination),
+    endpoint: cellField('mix-endpoint', `Endpoint, row ${n}`, 'loopback, loopback/CONTEXT, user, user/DOMAIN, sofia/PROFILE or gateway/NAME', t.endpoint),
+    app: cellField('mix-app', `Application, row ${n}`, 'What the originated leg runs: park, echo, playback:FILE (NAME:ARGUMENT)', t.appArg ? `${t.app}:${t.appArg}` : t.app),
+    weight: cellField('mix-weight', `Weight, row ${n}`, 'Its share of the calls relative to the other rows', String(t.weight), 'number'),
+    share: h('span', { class: 'mix-share num', role: 'cell' }),
+    remove: button('trash', `Remove row ${n}`),
+    kept: { ...(t.name !== undefined ? { name: t.name } : {}), ...(t.variables !== undefined ? { variables: t.variables } : {}) },
+  };
+  const vars = Object.keys(t.variables ?? {}).length;
+  const note = [t.name, vars ? `${vars} variable${vars === 1 ? '' : 's'}` : ''].filter(Boolean).join(' · ');
+  row.el.append(
+    ...[row.destination, row.endpoint, row.app, row.weight].map((f) => h('span', { role: 'cell' }, f)),
+    row.share,
+    h('span', { role: 'cell', class: 'mix-actions' }, row.remove, note ? h('span', { class: 'muted mix-note', title: Object.entries(t.variables ?? {}).map(([k, v]) => `${k}=${String(v)}`).join('\n') }, note) : undefined),
+  );
+  row.weight.addEventListener('input', () => updateShares());
+  row.remove.addEventListener('click', () => {
+    mixRows = mixRows.filter((r) => r !== row);
+    row.el.remove();
+    updateShares();
+  });
+  return row;
+}
+
+function setMix(targets: readonly LoadTarget[]): void {
+  mixRows = [];
+  for (const t of targets) mixRows.push(mixRow(t));
+  mixBody.replaceChildren(...mixRows.map((r) => r.el));
+  updateShares();
+}
+
+/** Each row's share in % of the calls, from the weights as typed; a row alone cannot be removed. */
+function updateShares(): void {
+  const weights = mixRows.map((r) => Number(r.weight.value));
+  const total = weights.reduce((a, w) => a + (Number.isFinite(w) && w > 0 ? w : 0), 0);
+  mixRows.forEach((r, i) => {
+    const w = weights[i]!;
+    r.share.textContent = total > 0 && Number.isFinite(w) && w > 0 ? `${((w / total) * 100).toFixed(w / total >= 0.1 ? 0 : 1)} %` : '–';
+  });
+  applyMixDisabled();
+}
+
+function readMix(): LoadTarget[] {
+  return mixRows.map((r) => {
+    const app = r.app.value.trim();
+    const colon = app.indexOf(':');
+    const appArg = colon < 0 ? '' : app.slice(colon + 1);
+    return {
+      destination: r.destination.value,
+      endpoint: r.endpoint.value.trim(),
+      app: colon < 0 ? app : app.slice(0, colon),
+      ...(appArg ? { appArg } : {}),
+      weight: r.weight.value.trim() === '' ? NaN : Number(r.weight.value),
+      ...r.kept,
+    };
+  });
+}
+
+const addTargetBtn = button('add', 'Add Destination', { showLabel: true });
+addTargetBtn.addEventListener('click', () => {
+  const last = readMix().at(-1);
+  const row = mixRow({ destination: '', endpoint: last?.endpoint ?? 'loopback', app: last?.app ?? 'park', weight: 1 });
+  mixRows.push(row);
+  mixBody.append(row.el);
+  updateShares();
+  row.destination.focus();
+});
+
+const mixHead = h(
+  'div',
+  { class: 'mix-row mix-head', role: 'row' },
+  ...['Destination', 'Endpoint', 'Application', 'Weight', 'Share', ''].map((t) => h('span', { role: 'columnheader' }, t)),
+);
+const mixField = h(
+  'div',
+  { class: 'field wide mix' },
+  h('span', { class: 'group-label', id: 'mix-label' }, 'Call mix'),
+  h('div', { class: 'mix-table', role: 'table', 'aria-labelledby': 'mix-label' }, mixHead, mixBody),
+  h('div', {}, addTargetBtn),
+);
+
+// ---- thresholds: one expression a row, checked by the host with fsdev load's parser ----
+interface ThresholdRow {
+  el: HTMLElement;
+  input: TextField;
+  remove: HTMLButtonElement;
+}
+let thresholdRows: ThresholdRow[] = [];
+const thresholdBody = h('div', { class: 'threshold-rows' });
+
+function thresholdRow(source: string): ThresholdRow {
+  const n = thresholdRows.length + 1;
+  const input = cellField('threshold-input', `Threshold ${n}`, 'metric op expression: asr>=0.99, setup_p95<250ms, achieved_cps>=0.98*rate, not_offered==0', source);
+  input.setAttribute('placeholder', 'e.g. asr>=0.99');
+  const row: ThresholdRow = { el: h('div', { class: 'threshold-row' }), input, remove: button('trash', `Remove threshold ${n}`) };
+  row.el.append(input, row.remove);
+  row.remove.addEventListener('click', () => {
+    thresholdRows = thresholdRows.filter((r) => r !== row);
+    row.el.remove();
+    thresholdEmpty.hidden = thresholdRows.length > 0;
+  });
+  return row;
+}
+
+function setThresholds(sources: readonly string[]): void {
+  thresholdRows = sources.map((t) => thresholdRow(t));
+  thresholdBody.replaceChildren(...thresholdRows.map((r) => r.el));
+  thresholdEmpty.hidden = thresholdRows.length > 0;
+}
+
+const thresholdEmpty = h('span', { class: 'muted' }, 'None: the run passes whatever happens.');
+const addThresholdBtn = button('add', 'Add Threshold', { showLabel: true });
+addThresholdBtn.addEventListener('click', () => {
+  const row = thresholdRow('');
+  thresholdRows.push(row);
+  thresholdBody.append(row.el);
+  thresholdEmpty.hidden = true;
+  row.input.focus();
+});
+const thresholdField = h('div', { class: 'field wide thresholds-field' }, h('span', { class: 'group-label' }, 'Thresholds'), thresholdEmpty, thresholdBody, h('div', {}, addThresholdBtn));
+
+let formLocked = false;
+/** Rows are fixed while a run goes and in a saved run; the last row of the mix stays. */
+function applyMixDisabled(): void {
+  for (const r of mixRows) {
+    for (const f of [r.destination, r.endpoint, r.app, r.weight]) f.disabled = formLocked;
+    r.remove.disabled = formLocked || mixRows.length === 1;
+  }
+  for (const r of thresholdRows) {
+    r.input.disabled = formLocked;
+    r.remove.disabled = formLocked;
+  }
+  addTargetBtn.disabled = formLocked;
+  addThresholdBtn.disabled = formLocked;
+}
 
 function makeButton(label: string, cmd: () => void, secondary = true): Button {
   const b = document.createElement('vscode-button') as Button;
@@ -103,9 +270,8 @@ const form = h(
   maxOffered.wrap,
   runTime.wrap,
   ramp.wrap,
-  destination.wrap,
-  endpoint.wrap,
-  appName.wrap,
+  mixField,
+  thresholdField,
 );
 serversBox.setAttribute('aria-labelledby', 'servers-label');
 const buttons = h('div', { class: 'buttons' }, startBtn, pauseBtn, resumeBtn, stopBtn, hangupBtn, folderBtn);
@@ -113,6 +279,9 @@ const buttons = h('div', { class: 'buttons' }, startBtn, pauseBtn, resumeBtn, st
 const preflightEl = h('section', { class: 'preflight', 'aria-label': 'Preflight', hidden: true });
 
 const statsEl = h('section', { class: 'stats', 'aria-label': 'Totals' });
+const verdictsEl = h('section', { class: 'verdicts', 'aria-label': 'Thresholds', hidden: true });
+const perServerEl = h('section', { class: 'per-server', 'aria-label': 'Per server', hidden: true });
+const comparisonEl = h('section', { class: 'comparison', 'aria-label': 'Runs compared', hidden: true });
 const notOfferedEl = h('section', { class: 'not-offered', 'aria-label': 'Not offered by reason' });
 const chartsEl = h('section', { class: 'charts', 'aria-label': 'Charts' });
 const causesEl = h('section', { class: 'causes', 'aria-label': 'Hangup causes' });
@@ -125,8 +294,11 @@ app.append(
   buttons,
   errorEl,
   preflightEl,
+  comparisonEl,
   notOfferedEl,
   statsEl,
+  verdictsEl,
+  perServerEl,
   chartsEl,
   h('div', { class: 'tables' }, causesEl, failuresEl),
   warningsEl,
@@ -159,9 +331,9 @@ function readSettings(): LoadSettings | string {
     maxOffered: num(maxOffered),
     runTimeMs: num(runTime) * 1000,
     rampMs: num(ramp) * 1000,
-    destination: destination.input.value,
-    endpoint: endpoint.input.value.trim(),
-    app: appName.input.value.trim(),
+    // The host checks the mix and parses the thresholds (fsdev load's parser) and says what is wrong.
+    targets: readMix(),
+    thresholds: thresholdRows.map((r) => r.input.value.trim()).filter((t) => t !== ''),
   };
 }
 
@@ -209,9 +381,8 @@ function fillForm(s: LoadTestState): void {
   maxOffered.input.value = String(st.maxOffered);
   runTime.input.value = String(st.runTimeMs / 1000);
   ramp.input.value = String(st.rampMs / 1000);
-  destination.input.value = st.destination;
-  endpoint.input.value = st.endpoint;
-  appName.input.value = st.app;
+  setMix(st.targets);
+  setThresholds(st.thresholds);
   serversBox.replaceChildren();
   const names = s.mode === 'saved' ? st.servers.map((n) => ({ name: n, label: n, connected: true })) : s.servers;
   if (names.length === 0) serversBox.append(h('span', { class: 'muted' }, 'No servers configured: add one in the Servers view.'));
@@ -241,7 +412,11 @@ function applyPhase(s: LoadTestState): void {
   for (const b of [startBtn, pauseBtn, resumeBtn, stopBtn, hangupBtn]) b.hidden = saved;
   for (const l of liveLabels) l.el.textContent = saved ? l.label : `${l.label} · live`;
   // Settings that shape the run are fixed while it goes; rate, limit and hold stay live.
-  for (const f of [maxOffered, runTime, ramp, destination, endpoint, appName]) f.input.disabled = running || saved;
+  for (const f of [maxOffered, runTime, ramp]) f.input.disabled = running || saved;
+  formLocked = running || saved;
+  applyMixDisabled();
+  // A saved run's rows are read only: no add or remove buttons.
+  form.classList.toggle('saved', saved);
   for (const f of [rate, limit]) f.input.disabled = saved;
   hold.input.disabled = saved || holdAuto.checked;
   holdAuto.disabled = saved;
@@ -281,11 +456,17 @@ const REASONS: [string, string, string][] = [
   ['late', 'late', 'the generator itself was more than 1 s late'],
 ];
 
+function percent(x: number): string {
+  return `${(x * 100).toFixed(x >= 0.999 || x === 0 ? 0 : 1)} %`;
+}
+
 function stat(label: string, value: string, cls = ''): HTMLElement {
   return h('div', { class: `stat ${cls}` }, h('div', { class: 'stat-value' }, value), h('div', { class: 'stat-label' }, label));
 }
 
 function renderTotals(t: LoadTotals | undefined): void {
+  renderVerdicts(t);
+  renderPerServer(t);
   if (!t) {
     statsEl.replaceChildren();
     notOfferedEl.replaceChildren();
@@ -293,7 +474,6 @@ function renderTotals(t: LoadTotals | undefined): void {
     failuresEl.replaceChildren();
     return;
   }
-  const pct = (x: number): string => `${(x * 100).toFixed(x >= 0.999 || x === 0 ? 0 : 1)} %`;
   statsEl.replaceChildren(
     stat('rate now', `${t.currentRate.toFixed(t.currentRate < 10 ? 1 : 0)}/s of ${t.rate}/s`),
     stat('elapsed', `${Math.floor(t.elapsedS)} s`),
@@ -301,7 +481,7 @@ function renderTotals(t: LoadTotals | undefined): void {
     stat('answered', formatCount(t.answered)),
     stat('failed', formatCount(t.failed), t.failed > 0 ? 'bad' : ''),
     stat('in progress', `${formatCount(t.inProgress)} / ${formatCount(t.limit)}`),
-    stat('ASR', t.answered + t.failed > 0 ? pct(t.asr) : '–'),
+    stat('ASR', t.answered + t.failed > 0 ? percent(t.asr) : '–'),
     stat('setup p95', t.setupP95 === null ? '–' : `${Math.round(t.setupP95)} ms`),
     stat('hold', `${(t.durationMs / 1000).toFixed(t.durationMs < 10_000 ? 2 : 0)} s`),
   );
@@ -344,20 +524,101 @@ function renderTotals(t: LoadTotals | undefined): void {
   );
 }
 
+/** A threshold's side as measured: times in ms and ratios 0–1, as the thresholds are written. */
+function formatValue(v: number): string {
+  if (!Number.isFinite(v)) return '–';
+  return Math.abs(v) >= 1000 ? formatCount(Math.round(v)) : String(Number(v.toPrecision(4)));
+}
+
+/** Each threshold's verdict on the totals: live while the run goes, final once it is over. */
+function renderVerdicts(t: LoadTotals | undefined): void {
+  const results = t?.thresholds ?? [];
+  verdictsEl.hidden = results.length === 0;
+  if (results.length === 0) return verdictsEl.replaceChildren();
+  const over = state?.phase === 'stopped' || state?.phase === 'failed';
+  const failed = results.filter((r) => !r.ok).length;
+  const verdict = failed === 0 ? `all ${results.length} pass${over ? 'ed' : ' so far'}` : `${failed} of ${results.length} fail${over ? 'ed' : ' so far'}`;
+  verdictsEl.replaceChildren(
+    h('h2', { id: 'verdicts-h' }, over ? 'Thresholds: ' : 'Thresholds (live): ', h('span', { class: `verdict-total ${failed ? 'bad' : 'good'}` }, verdict)),
+    h(
+      'table',
+      { 'aria-labelledby': 'verdicts-h' },
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Threshold'), h('th', { scope: 'col', class: 'num' }, 'Value'), h('th', { scope: 'col', class: 'num' }, 'Against'), h('th', { scope: 'col' }, 'Verdict'))),
+      h(
+        'tbody',
+        {},
+        ...results.map((r) =>
+          h(
+            'tr',
+            { class: r.ok ? 'pass' : 'fail' },
+            h('td', { class: 'cause' }, r.threshold),
+            h('td', { class: 'num' }, formatValue(r.actual)),
+            h('td', { class: 'num' }, formatValue(r.expected)),
+            h('td', { class: `verdict ${r.ok ? 'good' : 'bad'}` }, icon(r.ok ? 'pass' : 'error'), r.ok ? ' pass' : ' fail'),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+/** With several servers, the totals of each. */
+function renderPerServer(t: LoadTotals | undefined): void {
+  const rows = t?.servers ?? [];
+  perServerEl.hidden = rows.length < 2;
+  if (perServerEl.hidden) return perServerEl.replaceChildren();
+  const col = (label: string, cls = 'num'): HTMLElement => h('th', { scope: 'col', class: cls }, label);
+  perServerEl.replaceChildren(
+    h('h2', { id: 'per-server-h' }, 'Per server'),
+    h(
+      'table',
+      { 'aria-labelledby': 'per-server-h' },
+      h('thead', {}, h('tr', {}, col('Server', ''), col('Offered'), col('Answered'), col('Failed'), col('ASR'), col('Setup p95'), col('Calls up'))),
+      h(
+        'tbody',
+        {},
+        ...rows.map((r) =>
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'row' }, r.server),
+            h('td', { class: 'num' }, formatCount(r.offered)),
+            h('td', { class: 'num' }, formatCount(r.answered)),
+            h('td', { class: `num${r.failed > 0 ? ' bad' : ''}` }, formatCount(r.failed)),
+            h('td', { class: 'num' }, r.answered + r.failed > 0 ? percent(r.asr) : '–'),
+            h('td', { class: 'num' }, r.setupP95 === null ? '–' : `${Math.round(r.setupP95)} ms`),
+            h('td', { class: 'num' }, formatCount(r.inProgress)),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
 function renderWarnings(s: LoadTestState): void {
   warningsEl.hidden = s.warnings.length === 0;
   warningsEl.replaceChildren(h('h2', {}, 'Warnings'), h('ul', {}, ...s.warnings.map((w) => h('li', {}, w))));
 }
 
 // ---- charts ----
+interface Series {
+  label: string;
+  color: string;
+  dash?: number[];
+}
+
 interface Chart {
   title: string;
   plot: uPlot | undefined;
   el: HTMLElement;
-  series: { label: string; color: string; value: (t: LoadTick) => number | null; dash?: number[] }[];
+  /** The section the chart is drawn in: the run's charts or the comparison's. */
+  host: HTMLElement;
+  series: Series[];
+  data(): uPlot.AlignedData;
 }
 
 let ticks: LoadTick[] = [];
+let comparison: LoadRunSeries[] = [];
 let charts: Chart[] = [];
 let causeKeys: string[] = [];
 
@@ -386,59 +647,80 @@ function topCauses(): string[] {
   return [...count.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 4).map(([c]) => c);
 }
 
+/** A chart of this run's seconds. */
+function tickChart(title: string, series: (Series & { value: (t: LoadTick) => number | null })[]): Chart {
+  return {
+    title,
+    el: h('div', { class: 'chart' }),
+    host: chartsEl,
+    plot: undefined,
+    series,
+    data: () => [ticks.map((t) => t.second), ...series.map((s) => ticks.map((t) => s.value(t)))] as uPlot.AlignedData,
+  };
+}
+
+/**
+ * A chart of the compared runs on one time axis (seconds since each run started): each line once
+ * per run, the run's name in its legend label, the second run dashed in its own colours.
+ */
+function overlayChart(title: string, lines: { name: string; colors: [string, string]; value: (t: LoadTick) => number | null }[]): Chart {
+  const runs = comparison;
+  const last = Math.max(0, ...runs.flatMap((r) => r.ticks.map((t) => t.second)));
+  const xs = Array.from({ length: last + 1 }, (_, i) => i);
+  const bySecond = runs.map((r) => new Map(r.ticks.map((t) => [t.second, t])));
+  const series = runs.flatMap((r, i) => lines.map((l) => ({ label: `${r.label} ${l.name}`, color: l.colors[i % 2]!, ...(i % 2 ? { dash: [6, 3] } : {}) })));
+  return {
+    title,
+    el: h('div', { class: 'chart' }),
+    host: comparisonEl,
+    plot: undefined,
+    series,
+    data: () => [xs, ...bySecond.flatMap((m) => lines.map((l) => xs.map((x) => (m.has(x) ? l.value(m.get(x)!) : null))))] as uPlot.AlignedData,
+  };
+}
+
 function defineCharts(): Chart[] {
   const c = palette();
   const causeColors = [c.red, c.orange, c.yellow, c.purple];
-  const ms = (v: number | null): number | null => v;
+  const overlays =
+    comparison.length < 2
+      ? []
+      : [
+          overlayChart('Calls per second, both runs: offered and achieved', [
+            { name: 'offered', colors: [c.blue, c.purple], value: (t) => t.offered },
+            { name: 'achieved', colors: [c.green, c.orange], value: (t) => t.answered },
+          ]),
+          overlayChart('Setup latency, both runs (ms)', [
+            { name: 'p50', colors: [c.green, c.orange], value: (t) => t.setupP50 },
+            { name: 'p95', colors: [c.blue, c.purple], value: (t) => t.setupP95 },
+          ]),
+        ];
   return [
-    {
-      title: 'Calls per second: offered vs achieved',
-      el: h('div', { class: 'chart' }),
-      plot: undefined,
-      series: [
-        { label: 'target', color: c.fg, value: (t) => t.targetRate, dash: [4, 4] },
-        { label: 'offered', color: c.blue, value: (t) => t.offered },
-        { label: 'answered', color: c.green, value: (t) => t.answered },
-        { label: 'not offered', color: c.orange, value: (t) => t.notOffered },
-      ],
-    },
-    {
-      title: 'Concurrent calls and erlangs',
-      el: h('div', { class: 'chart' }),
-      plot: undefined,
-      series: [
-        { label: 'in progress', color: c.blue, value: (t) => t.concurrent },
-        { label: 'erlangs', color: c.purple, value: (t) => t.erlangs },
-      ],
-    },
-    {
-      title: 'Setup latency (ms, calls ended each second)',
-      el: h('div', { class: 'chart' }),
-      plot: undefined,
-      series: [
-        { label: 'p50', color: c.green, value: (t) => ms(t.setupP50) },
-        { label: 'p95', color: c.yellow, value: (t) => ms(t.setupP95) },
-        { label: 'p99', color: c.red, value: (t) => ms(t.setupP99) },
-      ],
-    },
-    {
-      title: 'Failures per second by cause',
-      el: h('div', { class: 'chart' }),
-      plot: undefined,
-      series: [
-        ...causeKeys.map((cause, i) => ({ label: cause, color: causeColors[i]!, value: (t: LoadTick) => t.failuresByCause[cause] ?? 0 })),
-        {
-          label: causeKeys.length ? 'other' : 'failed',
-          color: c.fg,
-          value: (t: LoadTick) => t.failed - causeKeys.reduce((a, k) => a + (t.failuresByCause[k] ?? 0), 0),
-        },
-      ],
-    },
+    ...overlays,
+    tickChart('Calls per second: offered vs achieved', [
+      { label: 'target', color: c.fg, value: (t) => t.targetRate, dash: [4, 4] },
+      { label: 'offered', color: c.blue, value: (t) => t.offered },
+      { label: 'answered', color: c.green, value: (t) => t.answered },
+      { label: 'not offered', color: c.orange, value: (t) => t.notOffered },
+    ]),
+    tickChart('Concurrent calls and erlangs', [
+      { label: 'in progress', color: c.blue, value: (t) => t.concurrent },
+      { label: 'erlangs', color: c.purple, value: (t) => t.erlangs },
+    ]),
+    tickChart('Setup latency (ms, calls ended each second)', [
+      { label: 'p50', color: c.green, value: (t) => t.setupP50 },
+      { label: 'p95', color: c.yellow, value: (t) => t.setupP95 },
+      { label: 'p99', color: c.red, value: (t) => t.setupP99 },
+    ]),
+    tickChart('Failures per second by cause', [
+      ...causeKeys.map((cause, i) => ({ label: cause, color: causeColors[i]!, value: (t: LoadTick) => t.failuresByCause[cause] ?? 0 })),
+      {
+        label: causeKeys.length ? 'other' : 'failed',
+        color: c.fg,
+        value: (t: LoadTick) => t.failed - causeKeys.reduce((a, k) => a + (t.failuresByCause[k] ?? 0), 0),
+      },
+    ]),
   ];
-}
-
-function chartData(chart: Chart): uPlot.AlignedData {
-  return [ticks.map((t) => t.second), ...chart.series.map((s) => ticks.map((t) => s.value(t)))] as uPlot.AlignedData;
 }
 
 function buildCharts(): void {
@@ -446,7 +728,12 @@ function buildCharts(): void {
   causeKeys = topCauses();
   charts = defineCharts();
   const c = palette();
-  chartsEl.replaceChildren(...charts.map((ch) => h('figure', { class: 'chart-wrap' }, h('figcaption', {}, ch.title), ch.el)));
+  const figure = (ch: Chart): HTMLElement => h('figure', { class: 'chart-wrap' }, h('figcaption', {}, ch.title), ch.el);
+  chartsEl.replaceChildren(...charts.filter((ch) => ch.host === chartsEl).map(figure));
+  comparisonEl.hidden = comparison.length < 2;
+  comparisonEl.replaceChildren(
+    ...(comparisonEl.hidden ? [] : [h('h2', {}, `Runs compared: ${comparison.map((r) => r.label).join(' and ')}`), h('div', { class: 'charts' }, ...charts.filter((ch) => ch.host === comparisonEl).map(figure))]),
+  );
   for (const ch of charts) {
     // The grid decides each figure's width; the canvas takes it.
     const width = Math.max(240, ch.el.clientWidth - 4);
@@ -461,7 +748,7 @@ function buildCharts(): void {
         cursor: { drag: { x: false, y: false } },
         series: [{ label: 's' }, ...ch.series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, spanGaps: false, ...(s.dash ? { dash: s.dash } : {}) }))],
       },
-      chartData(ch),
+      ch.data(),
       ch.el,
     );
   }
@@ -475,8 +762,9 @@ function drawCharts(): void {
   requestAnimationFrame(() => {
     drawPending = false;
     const keys = topCauses();
-    if (charts.length === 0 || keys.join('\n') !== causeKeys.join('\n')) return buildCharts();
-    for (const ch of charts) ch.plot?.setData(chartData(ch));
+    const overlaid = charts.some((ch) => ch.host === comparisonEl);
+    if (charts.length === 0 || keys.join('\n') !== causeKeys.join('\n') || overlaid !== comparison.length >= 2) return buildCharts();
+    for (const ch of charts) ch.plot?.setData(ch.data());
   });
 }
 
@@ -498,6 +786,7 @@ function render(s: LoadTestState): void {
   renderWarnings(s);
   showError(s.error);
   ticks = s.ticks.slice();
+  comparison = s.comparison ?? [];
   drawCharts();
 }
 
