@@ -1,0 +1,123 @@
+// Server groups in a real VS Code (code-server + Playwright in Debian's chromium), against two test
+// ESL servers in one group: the group row with its counts (and a member's call changing them),
+// Run API Command on Group with both servers' answers in one table, and Hang Up All Calls on Group's
+// modal naming each server, and Open Load Test on Group with both servers ticked. Screenshots go to test-results/e2e/groups-*.png.
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe } from 'node:test';
+import type { Page } from 'playwright-core';
+import { TestEslServer } from '../server/eslServer';
+import { VSIX, ensurePackaged, launchBrowser, makeTempDir, openViewContainer, openWorkbench, removeTempDir, screenshot, startCodeServer, treeRow, uiSteps, webviewFrame, type BrowserHandle, type CodeServerHandle } from './harness';
+
+const PASSWORD = 'ClueCon';
+const STEP_TIMEOUT = 30_000;
+
+let currentPage: Page | undefined;
+const step = uiSteps('groups-', () => currentPage);
+
+/** Runs a context-menu entry of the first tree row matching `row`. */
+async function contextMenu(page: Page, row: RegExp, item: string): Promise<void> {
+  await treeRow(page, row).first().click({ button: 'right' });
+  const entry = page.locator('.monaco-menu .action-menu-item', { hasText: item }).first();
+  await entry.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+  // A click on the entry does not reach it in code-server's menu; the keyboard does.
+  await entry.hover();
+  await entry.focus();
+  await page.keyboard.press('Enter');
+  await entry.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
+}
+
+describe('server groups in a real VS Code', { timeout: 240_000 }, () => {
+  const esl: TestEslServer[] = [];
+  let code: CodeServerHandle;
+  let browser: BrowserHandle;
+  let page: Page;
+  let tmp: string;
+
+  before(async () => {
+    ensurePackaged();
+    for (let i = 0; i < 2; i++) {
+      const server = new TestEslServer({ password: PASSWORD });
+      await server.start();
+      esl.push(server);
+    }
+    tmp = makeTempDir('fsdev-e2e-groups-');
+    const workspace = join(tmp, 'workspace');
+    mkdirSync(workspace, { recursive: true });
+    code = await startCodeServer({
+      workspaceDir: workspace,
+      extensionVsix: VSIX,
+      env: { FSDEV_E2E_PASSWORD: PASSWORD },
+      userSettings: {
+        'freeswitch.servers': [
+          { name: 'FS A', host: '127.0.0.1', port: esl[0]!.port, passwordEnv: 'FSDEV_E2E_PASSWORD', group: 'Pool' },
+          { name: 'FS B', host: '127.0.0.1', port: esl[1]!.port, passwordEnv: 'FSDEV_E2E_PASSWORD', group: 'Pool' },
+        ],
+        'freeswitch.autoConnect': true,
+      },
+    });
+    browser = await launchBrowser({ viewport: { width: 1400, height: 900 } });
+    page = await browser.newPage();
+    currentPage = page;
+    await openWorkbench(code, page, workspace);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await code?.stop();
+    for (const server of esl) await server.stop();
+    if (tmp) removeTempDir(tmp);
+  });
+
+  step("the group row counts its servers and their calls, and follows a member's calls", async () => {
+    await openViewContainer(page, 'FreeSWITCH');
+    await treeRow(page, /Pool.*2\/2 connected · 0 calls/).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await treeRow(page, /FS A.*connected · 0 calls/).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await treeRow(page, /FS B.*connected · 0 calls/).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    esl[1]!.originateDirect('9664');
+    await treeRow(page, /Pool.*2\/2 connected · 1 call$/).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await treeRow(page, /FS B.*connected · 1 call$/).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await screenshot(page, 'groups-01-tree');
+  });
+
+  step('Run API Command on Group: one table with both servers’ answers', async () => {
+    await contextMenu(page, /Pool.*connected/, 'Run API Command on Group…');
+    const input = page.locator('.quick-input-widget input[placeholder^="e.g. status"]');
+    await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await input.fill('status');
+    await input.press('Enter');
+    await page.locator('.tab', { hasText: 'api status on Pool.txt' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    // The editor renders spaces as no-break spaces: \s matches both.
+    const lines = page.locator('.monaco-editor .view-lines');
+    await lines.locator('.view-line', { hasText: /^api\sstatus\son\sgroup\sPool:\s2\sservers,\s2\sok,\s0\serrors$/ }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    for (const server of esl) {
+      await lines.locator('.view-line', { hasText: new RegExp(`^FS\\s[AB]\\s\\(127\\.0\\.0\\.1:${server.port}\\)\\s+ok\\s+UP\\s0\\syears`) }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    }
+    await screenshot(page, 'groups-02-api-on-group');
+    await page.keyboard.press('Control+W');
+  });
+
+  step('Hang Up All Calls on Group asks first, naming each server and its calls', async () => {
+    await contextMenu(page, /Pool.*connected/, 'Hang Up All Calls on Group…');
+    const dialog = page.locator('.monaco-dialog-box', { hasText: 'Hang up all calls on 2 servers of group Pool?' });
+    await dialog.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await dialog.locator('text=/FS A \\(127\\.0\\.0\\.1:\\d+\\): 0 calls/').waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await dialog.locator('text=/FS B \\(127\\.0\\.0\\.1:\\d+\\): 1 call/').waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await screenshot(page, 'groups-03-hangup-confirm');
+    await dialog.locator('.monaco-button', { hasText: 'Hang Up 1 Call on 2 Servers' }).click();
+    await treeRow(page, /Pool.*2\/2 connected · 0 calls/).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await page.locator('.tab', { hasText: 'api hupall NORMAL_CLEARING on Pool.txt' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await screenshot(page, 'groups-04-hangup-done');
+  });
+
+  step('Open Load Test on Group ticks exactly the group’s connected servers', async () => {
+    await contextMenu(page, /Pool.*connected/, 'Open Load Test on Group');
+    const boxes = webviewFrame(page).locator('.servers vscode-checkbox');
+    await boxes.nth(1).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    // A vscode-checkbox keeps its state in the `checked` property.
+    const ticked = await boxes.evaluateAll((all) => all.map((c) => c as unknown as { dataset: Record<string, string>; checked: boolean }).map((c) => `${c.dataset['server']}=${String(c.checked)}`));
+    assert.deepEqual(ticked.sort(), ['FS A=true', 'FS B=true']);
+    await screenshot(page, 'groups-05-load-test');
+  });
+});
