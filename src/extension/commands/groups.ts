@@ -1,9 +1,8 @@
 import * as vscode from 'vscode';
-import { ServerPool } from '../../core';
 import { openLoadTestOn } from '../load/loadTestPanel';
 import type { ServerConnection } from '../servers/serverConnection';
 import type { Services } from '../services';
-import { groupResultsText, hangupAllConfirmation, type GroupResult } from '../tree/groups';
+import { evalOnGroup, groupResultsText, hangupAllConfirmation, type GroupResult } from '../tree/groups';
 import type { TreeNode } from '../tree/nodes';
 import { askApiCommand } from './api';
 import { pickGroup, requireConnectedMembers } from './pickers';
@@ -35,20 +34,10 @@ export async function disconnectGroup(services: Services, _node?: TreeNode, args
   await Promise.allSettled(group.members.filter((m) => m.state.kind !== 'disconnected').map((m) => m.disconnect()));
 }
 
-/**
- * One API command on every connected member at once, through a ServerPool over their own Client
- * and EventListener pairs (the pool does not own them): switchio's MultiEval. Members that are not
- * connected are listed as skipped.
- */
+/** The command on every connected member at once (evalOnGroup), with progress in the status bar. */
 async function runOnGroup(group: { name: string; members: readonly ServerConnection[] }, command: string): Promise<GroupResult[]> {
-  const connected = requireConnectedMembers(group);
-  const pool = new ServerPool({ members: connected.map((m) => ({ name: m.config.name, client: m.client!, listener: m.listener! })) });
-  try {
-    const answers = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `api ${command} on group ${group.name}` }, () => pool.evalAll(command, { timeoutMs: 60_000 }));
-    return group.members.map((member) => ({ member, answer: answers.find((a) => a.server === member.config.name) }));
-  } finally {
-    pool.dispose();
-  }
+  requireConnectedMembers(group);
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `api ${command} on group ${group.name}` }, () => evalOnGroup(group.members, command, { timeoutMs: 60_000 }));
 }
 
 /** The table of answers in a read-only editor (the servers' text, never HTML), and a log line per server. */

@@ -1,6 +1,6 @@
 // Server groups (`group` in `freeswitch.servers`): which rows the Servers tree shows at the top, a
 // group's counts, and the texts group commands show. No vscode: unit tests run it.
-import { ApiError, type MultiEvalResult } from '../../core';
+import { ApiError, ServerPool, type Client, type EventListener, type MultiEvalResult } from '../../core';
 import { neutralise } from './format';
 
 /** What groups need of a server; ServerConnection is one. */
@@ -96,6 +96,28 @@ export interface GroupResult {
   readonly member: GroupMember;
   /** The server's answer; undefined when it was not connected, so nothing was sent to it. */
   readonly answer: MultiEvalResult | undefined;
+}
+
+/** A member with its ESL pair, as a ServerConnection has it (both set while connected). */
+export interface ConnectedGroupMember extends GroupMember {
+  readonly client: Client | undefined;
+  readonly listener: EventListener | undefined;
+}
+
+/**
+ * One API command on every connected member at once, through a ServerPool over the members' own
+ * Client and EventListener pairs (the pool does not own them): switchio's MultiEval. Members that
+ * are not connected get no answer (skipped).
+ */
+export async function evalOnGroup(members: readonly ConnectedGroupMember[], command: string, options: { timeoutMs?: number } = {}): Promise<GroupResult[]> {
+  const connected = members.flatMap((m) => (m.isConnected && m.client && m.listener ? [{ name: m.config.name, client: m.client, listener: m.listener }] : []));
+  const pool = new ServerPool({ members: connected });
+  try {
+    const answers = await pool.evalAll(command, options);
+    return members.map((member) => ({ member, answer: answers.find((a) => a.server === member.config.name) }));
+  } finally {
+    pool.dispose();
+  }
 }
 
 const SUMMARY_WIDTH = 60;
