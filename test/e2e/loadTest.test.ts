@@ -1,8 +1,10 @@
 // The Load Test panel in a real VS Code (code-server + Playwright in Debian's chromium), against
 // the test ESL server: the panel from the palette, a preflight that shows the exact fsctl commands,
 // Apply Limits, a short run whose dashboard fills and whose status bar item shows the rate, the
-// run folder in .fsdev/runs, and the run opened again with "Open Load Test Run…", and a profile's
-// lens. Screenshots go to test-results/e2e/loadtest-*.png.
+// run folder in .fsdev/runs, the run opened again with "Open Load Test Run…", two runs compared
+// side by side and overlaid, and a profile's lens filling the panel with its weighted mix and
+// thresholds, whose verdicts show and land in summary.json. Screenshots go to
+// test-results/e2e/loadtest-*.png.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,7 +39,23 @@ describe('the Load Test panel in a real VS Code', { timeout: 240_000 }, () => {
     mkdirSync(workspace, { recursive: true });
     writeFileSync(
       join(workspace, 'smoke.fsload.json'),
-      JSON.stringify({ servers: [{ host: '127.0.0.1', port: esl.port }], rate: 7, limit: 30, duration: '1s', runTime: '2s', targets: [{ destination: '9664', endpoint: 'loopback', app: 'park' }] }, null, 2),
+      JSON.stringify(
+        {
+          servers: [{ host: '127.0.0.1', port: esl.port }],
+          rate: 8,
+          limit: 30,
+          duration: '1s',
+          runTime: '2s',
+          targets: [
+            { destination: '9664', endpoint: 'loopback/load', app: 'park', weight: 3 },
+            { destination: '9196', endpoint: 'loopback/load', app: 'park', weight: 1 },
+          ],
+          // One that holds and one no run can meet: both verdicts show.
+          thresholds: ['offered>=1', 'setup_p95<0.001ms'],
+        },
+        null,
+        2,
+      ),
     );
     code = await startCodeServer({
       workspaceDir: workspace,
@@ -143,5 +161,30 @@ describe('the Load Test panel in a real VS Code', { timeout: 240_000 }, () => {
       assert.equal(await frame.locator('.comparison h2').textContent(), `Runs compared: ${[...names].sort().join(' and ')}`);
     }
     await screenshot(page, 'loadtest-05-compare');
+  });
+
+  step('a profile\'s lens: its weighted mix and thresholds in the panel, their verdicts at the end and in summary.json', async () => {
+    await page.keyboard.press('Control+W');
+    await page.keyboard.press('Control+W');
+    await openViewContainer(page, 'Explorer');
+    await treeRow(page, 'smoke.fsload.json').click();
+    const lens = page.locator('.monaco-editor .codelens-decoration a', { hasText: 'Open in Load Test Panel' });
+    await lens.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await lens.click();
+    const view = webviewFrame(page);
+    await view.locator('.mix-rows .mix-row').nth(1).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    assert.deepEqual(await view.locator('.mix-share').allTextContents(), ['75 %', '25 %']);
+    assert.equal(await view.locator('.threshold-row').count(), 2);
+    const before = new Set(readdirSync(join(workspace, '.fsdev', 'runs')));
+    await view.locator('vscode-button', { hasText: 'Start' }).first().click();
+    await view.locator('.verdicts h2', { hasText: /^Thresholds: 1 of 2 failed$/ }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await view.locator('.verdicts tr.pass', { hasText: 'offered>=1' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await screenshot(page, 'loadtest-06-profile-thresholds');
+    const dir = readdirSync(join(workspace, '.fsdev', 'runs')).find((d) => !before.has(d))!;
+    const file = join(workspace, '.fsdev', 'runs', dir, 'summary.json');
+    await until(() => existsSync(file), 'summary.json of the profile run', STEP_TIMEOUT);
+    const summary = JSON.parse(readFileSync(file, 'utf8')) as { thresholds: { threshold: string; ok: boolean }[]; settings: { targets: { destination: string; weight: number }[] } };
+    assert.deepEqual(summary.thresholds.map((t) => [t.threshold, t.ok]), [['offered>=1', true], ['setup_p95<0.001ms', false]]);
+    assert.deepEqual(summary.settings.targets.map((t) => [t.destination, t.weight]), [['9664', 3], ['9196', 1]]);
   });
 });
