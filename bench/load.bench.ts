@@ -4,6 +4,7 @@
  *
  *   node --import tsx bench/load.bench.ts              (60 s per rate)
  *   BENCH_LOAD_SECONDS=10 BENCH_LOAD_RATES=250 node --import tsx bench/load.bench.ts
+ *   BENCH_LOAD_SOAK_MINUTES=10 node --import tsx bench/load.bench.ts   (the memory soak instead; see soak())
  *
  * Each run: ServerPool + Originator as `fsdev load` uses them, loopback calls into the test
  * server's `load` context (answered and parked), hold 1 s with limit = rate × 1.25 s, records
@@ -15,16 +16,22 @@
  * - setup-latency percentiles and ASR recomputed from the server's own record of when it answered
  *   each call's leg (and received each originate), against the generator's (within ±1 ms).
  */
-import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileRecordSink, Originator, ServerPool, type CallRecord } from '../src/core';
-import type { FromServer, ServerRecord, ToServer } from './loadServer';
+import { DEFAULT_LOAD_SETTINGS, isLoadHostReply, type LoadHostRequest, type LoadSettings, type LoadTotals } from '../src/shared/protocol/loadTest';
+import { cpuPercent, forkLoadHost, loadAverage, procSample, startLoadServer, type LoadServer, type ProcSample } from './loadRig';
+import type { ServerRecord, ToServer } from './loadServer';
 
 const SECONDS = Number(process.env['BENCH_LOAD_SECONDS'] ?? 60);
 const RATES = (process.env['BENCH_LOAD_RATES'] ?? '250,1000').split(',').map(Number);
 const WINDOW_S = 5;
+const SOAK_MINUTES = Number(process.env['BENCH_LOAD_SOAK_MINUTES'] ?? 0);
+const SOAK_RATE = 250;
+const SOAK_SAMPLE_MS = 10_000;
+/** Issue 10: RSS at the end of the soak within this much of RSS after its first minute. */
+const SOAK_GROWTH_LIMIT = 50 * 1024 * 1024;
 
 function percentile(values: number[], p: number): number {
   const s = [...values].sort((a, b) => a - b);
@@ -131,23 +138,84 @@ async function runOnce(rate: number, port: number, ask: (m: ToServer) => Promise
   return checks.every(([, ok]) => ok);
 }
 
-async function main(): Promise<void> {
-  const child = fork(join(__dirname, 'loadServer.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const port = await new Promise<number>((resolve) => child.once('message', (m: FromServer) => m.type === 'listening' && resolve(m.port)));
-  const ask = (m: ToServer): Promise<ServerRecord | undefined> =>
-    new Promise((resolve) => {
-      if (m.type !== 'record') {
-        child.send(m);
-        resolve(undefined);
-        return;
+/**
+ * The memory soak (BENCH_LOAD_SOAK_MINUTES=N): the process the Load Test panel forks
+ * (dist/loadhost.js: ServerPool, Originator, call records streamed to CSV/JSONL, a tick a second
+ * over IPC) at 250 calls/s for N minutes, hold 5 s (the panel's default), its RSS read from /proc
+ * every 10 s. Target: RSS at the end within 50 MB of RSS after the first minute.
+ */
+async function soak(server: LoadServer): Promise<boolean> {
+  await server.ask({ type: 'reset' });
+  const dir = mkdtempSync(join(tmpdir(), 'fsdev-bench-soak-'));
+  const settings: LoadSettings = {
+    ...DEFAULT_LOAD_SETTINGS,
+    servers: ['test-server'],
+    rate: SOAK_RATE,
+    limit: SOAK_RATE * 6,
+    durationMs: 5000,
+    runTimeMs: SOAK_MINUTES * 60_000,
+    targets: [{ destination: '9664', endpoint: 'loopback/load', app: 'park', weight: 1 }],
+  };
+  const load0 = loadAverage();
+  const child = forkLoadHost();
+  const pid = child.pid!;
+  const samples: ProcSample[] = [];
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const totals = await new Promise<LoadTotals>((resolve, reject) => {
+    child.on('message', (m: unknown) => {
+      if (!isLoadHostReply(m)) return;
+      if (m.type === 'phase' && m.phase === 'originating') {
+        samples.push(procSample(pid));
+        timer = setInterval(() => samples.push(procSample(pid)), SOAK_SAMPLE_MS);
       }
-      child.once('message', (reply: FromServer) => resolve(reply.type === 'record' ? reply.record : undefined));
-      child.send(m);
+      // The last sample when offering ends, while the process is surely alive (it exits after `done`).
+      if (m.type === 'phase' && m.phase === 'stopping') {
+        clearInterval(timer);
+        samples.push(procSample(pid));
+      }
+      if (m.type === 'phase' && (m.phase === 'preflight' || m.phase === 'failed')) reject(new Error(`the generator stopped in phase ${m.phase}`));
+      if (m.type === 'warn' || m.type === 'error') console.log(`  generator ${m.type}: ${m.message}`);
+      if (m.type === 'done') resolve(m.totals);
     });
-  console.log(`fsdev load benchmark: test ESL server in its own process, ${SECONDS} s per rate, node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
+    child.once('exit', (code) => reject(new Error(`the generator exited (code ${String(code)}) before its run ended`)));
+    child.send({ type: 'start', servers: [{ name: 'test-server', host: '127.0.0.1', port: server.port, password: 'ClueCon' }], settings, outDir: dir } satisfies LoadHostRequest);
+  }).finally(() => clearInterval(timer));
+  if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
+  rmSync(dir, { recursive: true, force: true });
+
+  const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MB`;
+  const t0 = samples[0]!.at;
+  const atMinute = (min: number): ProcSample | undefined => samples.find((s) => s.at - t0 >= min * 60_000 - SOAK_SAMPLE_MS / 2);
+  const first = atMinute(1);
+  const end = samples.at(-1)!;
+  const growth = first ? end.rssBytes - first.rssBytes : NaN;
+  const afterFirst = samples.filter((s) => first && s.at >= first.at).map((s) => s.rssBytes);
+  const series = [0, ...Array.from({ length: SOAK_MINUTES }, (_, i) => i + 1)].map((min) => {
+    const s = min === SOAK_MINUTES ? end : atMinute(min);
+    return s ? `${min} min ${mb(s.rssBytes)}` : `${min} min n/a`;
+  });
+  const met = growth <= SOAK_GROWTH_LIMIT;
+  console.log(
+    [
+      `memory soak: ${SOAK_RATE} calls/s for ${SOAK_MINUTES} min, hold ${settings.durationMs} ms, limit ${settings.limit}; the panel's generator process (dist/loadhost.js), RSS from /proc every ${SOAK_SAMPLE_MS / 1000} s`,
+      `  calls                  offered ${totals.offered}, answered ${totals.answered}, failed ${totals.failed}, not offered ${totals.notOffered}; offered ${(totals.offered / (SOAK_MINUTES * 60)).toFixed(1)}/s over the ${SOAK_MINUTES * 60} s of offering`,
+      `  generator RSS per minute ${series.join(' · ')}`,
+      `  RSS after 1 min        ${first ? mb(first.rssBytes) : 'n/a'}; at the end ${mb(end.rssBytes)}; difference ${Number.isFinite(growth) ? `${growth >= 0 ? '+' : ''}${mb(growth)}` : 'n/a'} (after the first minute: min ${mb(Math.min(...afterFirst))}, max ${mb(Math.max(...afterFirst))})`,
+      `  generator CPU          ${cpuPercent(samples[0]!, end).toFixed(0)} % of a core`,
+      `  load average           ${load0} at the start, ${loadAverage()} at the end (1, 5, 15 min)`,
+      `  ${met ? 'met   ' : 'MISSED'} RSS at the end within 50 MB of RSS after the first minute`,
+    ].join('\n'),
+  );
+  return met;
+}
+
+async function main(): Promise<void> {
+  const server = await startLoadServer();
+  console.log(`fsdev load benchmark: test ESL server in its own process, node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
   let ok = true;
-  for (const rate of RATES) ok = (await runOnce(rate, port, ask)) && ok;
-  child.disconnect();
+  if (SOAK_MINUTES > 0) ok = await soak(server);
+  else for (const rate of RATES) ok = (await runOnce(rate, server.port, server.ask)) && ok;
+  server.stop();
   process.exitCode = ok ? 0 : 1;
 }
 
