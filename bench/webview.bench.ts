@@ -28,6 +28,7 @@ import { EventListener } from '../src/core/listener';
 import { EventStreamModel, StreamSubscriptions } from '../src/extension/webviews/eventStreamModel';
 import type { EventStreamNotification } from '../src/shared/protocol/eventStream';
 import { launchBrowser, openWebview } from '../test/webview/pageHarness';
+import { f0, f1, pageMetrics, pct, type PageMetrics } from './webviewMetrics';
 
 const LOAD_SECONDS = Number(process.env['BENCH_SECONDS'] ?? 60);
 const LATENCY_SECONDS = Number(process.env['BENCH_LATENCY_SECONDS'] ?? 20);
@@ -60,13 +61,6 @@ interface PageSamples {
   rows: number;
 }
 
-function pct(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = Float64Array.from(values).sort();
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-const f0 = (n: number): string => (Number.isFinite(n) ? n.toFixed(0) : 'n/a');
-const f1 = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : 'n/a');
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const count = (n: number): string => n.toLocaleString('en-US');
 const now = (): number => performance.timeOrigin + performance.now();
@@ -288,11 +282,7 @@ async function main(): Promise<void> {
     return metrics();
   }
 
-  async function metrics(): Promise<{ heap: number; nodes: number; script: number; layout: number; style: number; task: number }> {
-    const r = (await cdp.send('Performance.getMetrics')) as { metrics: Array<{ name: string; value: number }> };
-    const get = (n: string): number => r.metrics.find((m) => m.name === n)?.value ?? 0;
-    return { heap: get('JSHeapUsedSize'), nodes: get('Nodes'), script: get('ScriptDuration'), layout: get('LayoutDuration'), style: get('RecalcStyleDuration'), task: get('TaskDuration') };
-  }
+  const metrics = (): Promise<PageMetrics> => pageMetrics(cdp);
 
   async function phase(rate: number, seconds: number, opts: { probeInput: boolean; gcEvery?: number }) {
     const samples: PageSamples[] = [];
