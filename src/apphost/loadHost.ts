@@ -72,6 +72,7 @@ class LoadRun {
       limit: settings.limit,
       durationMs: settings.durationMs,
       rampMs: settings.rampMs,
+      balance: settings.balance,
       targets: settings.targets.map((t) => ({ ...t, endpoint: parseEndpoint(t.endpoint) })),
       ...(settings.maxOffered > 0 ? { maxOffered: settings.maxOffered } : {}),
       ...(settings.runTimeMs > 0 ? { runTimeMs: settings.runTimeMs } : {}),

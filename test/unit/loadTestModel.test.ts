@@ -115,6 +115,7 @@ describe('checkLoadSettings (with fsdev load\'s threshold parser)', () => {
     ['a ratio compared with a time', { thresholds: ['asr<250ms'] }, /compares a ratio with a time/],
     ['a threshold with no comparison', { thresholds: ['asr'] }, /comparison .* is missing/],
     ['thresholds that are not text', { thresholds: [1] }, /Thresholds must be/],
+    ['an unknown balance', { balance: 'random' }, /Balance "random": use round-robin or least-loaded/],
     ['no servers', { servers: [] }, /Pick at least one connected server/],
     ['a fractional max offered', { maxOffered: 2.5 }, /Max offered must be a whole number/],
   ] as const) {
@@ -255,6 +256,7 @@ describe('saved runs and profiles', () => {
     assert.ok(!('error' in s), JSON.stringify(s));
     assert.deepEqual(s.settings.targets, [{ destination: '9196', endpoint: 'loopback', app: 'echo', weight: 1 }]);
     assert.deepEqual(s.settings.thresholds, []);
+    assert.equal(s.settings.balance, 'round-robin');
     assert.deepEqual(s.totals?.thresholds, []);
     assert.deepEqual(s.totals?.servers, []);
   });
@@ -280,6 +282,7 @@ describe('saved runs and profiles', () => {
       maxOffered: 0,
       runTimeMs: 60000,
       rampMs: 5000,
+      balance: 'round-robin',
       targets: [
         { destination: '9664', endpoint: 'loopback', app: 'park', weight: 4 },
         { destination: '9196', endpoint: 'loopback', app: 'park', weight: 1 },
@@ -290,9 +293,10 @@ describe('saved runs and profiles', () => {
     assert.throws(() => profileSettings(path, readFileSync(path, 'utf8'), []), /no configured server is 127\.0\.0\.1:8021/);
   });
 
-  test('a profile target without endpoint, app or weight gets loopback, park and 1; a bad threshold names the file', () => {
+  test('a profile\'s balance is kept; a target without endpoint, app or weight gets loopback, park and 1; a bad threshold names the file', () => {
     const servers = [{ name: 'mine', host: 'h', port: 8021 }];
-    const s = profileSettings('p.fsload.json', JSON.stringify({ servers: [{ host: 'h' }], rate: 1, targets: [{ destination: '1000', name: 'main', variables: { x: 'y' } }] }), servers);
+    const s = profileSettings('p.fsload.json', JSON.stringify({ servers: [{ host: 'h' }], rate: 1, balance: 'least-loaded', targets: [{ destination: '1000', name: 'main', variables: { x: 'y' } }] }), servers);
+    assert.equal(s.balance, 'least-loaded');
     assert.deepEqual(s.targets, [{ destination: '1000', endpoint: 'loopback', app: 'park', weight: 1, name: 'main', variables: { x: 'y' } }]);
     assert.throws(() => profileSettings('p.fsload.json', JSON.stringify({ servers: [{ host: 'h' }], rate: 1, thresholds: ['asr>=1s'] }), servers), /^Error: p\.fsload\.json: threshold "asr>=1s": compares a ratio with a time/);
   });

@@ -193,6 +193,8 @@ describe('Load Test webview in Chromium', { timeout: 90_000 }, () => {
     await page.locator('.threshold-row').nth(2).locator('vscode-textfield input').fill('not_offered==0');
     // The second row goes; the first row alone could not.
     await page.locator('button[aria-label="Remove row 2"]').click();
+    await page.locator('vscode-single-select#balance').click();
+    await page.getByRole('option', { name: 'least-loaded' }).click();
     await page.locator('vscode-button', { hasText: 'Start' }).first().click();
     await waitFor(() => started.length === 1, 'a start');
     assert.deepEqual(started[0]!.targets, [
@@ -200,6 +202,7 @@ describe('Load Test webview in Chromium', { timeout: 90_000 }, () => {
       { destination: '5000', endpoint: 'sofia/internal', app: 'playback', weight: 5 },
     ]);
     assert.deepEqual(started[0]!.thresholds, ['asr>=0.99', 'setup_p95<250ms', 'not_offered==0']);
+    assert.equal(started[0]!.balance, 'least-loaded');
     // While the run goes the rows are fixed.
     await page.locator('button[aria-label="Add Destination"]:disabled').waitFor({ state: 'attached' });
     assert.equal(await rows.first().locator('vscode-textfield.mix-destination').evaluate((e) => (e as unknown as { disabled: boolean }).disabled), true);

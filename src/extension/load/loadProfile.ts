@@ -4,8 +4,8 @@ import { DEFAULT_LOAD_SETTINGS, type LoadSettings } from '../../shared/protocol/
 import { checkSettings } from './loadTestModel';
 
 /**
- * A profile's settings for the panel: its whole weighted mix and its thresholds, checked as a start
- * from the form is. Servers are matched to configured ones by host and port (the panel uses the
+ * A profile's settings for the panel: its balance, its whole weighted mix and its thresholds,
+ * checked as a start from the form is. Servers are matched to configured ones by host and port (the panel uses the
  * extension's connections and passwords). Throws with the file and the problem.
  */
 export function profileSettings(path: string, text: string, configured: readonly { name: string; host: string; port: number }[]): LoadSettings {
@@ -24,6 +24,7 @@ export function profileSettings(path: string, text: string, configured: readonly
     maxOffered: p.maxOffered ?? 0,
     runTimeMs: p.runTime === undefined ? 0 : parseDuration(p.runTime, 'runTime'),
     rampMs: p.ramp === undefined ? 0 : parseDuration(p.ramp, 'ramp'),
+    balance: p.balance ?? DEFAULT_LOAD_SETTINGS.balance,
     targets: (p.targets ?? DEFAULT_LOAD_SETTINGS.targets).map((t) => ({ endpoint: 'loopback', app: 'park', weight: 1, ...t })),
     thresholds: p.thresholds ?? [],
   });

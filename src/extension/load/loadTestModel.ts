@@ -215,10 +215,12 @@ export function runFolderName(date: Date): string {
   return date.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
 }
 
-/** Settings as summary.json holds them; a run saved before mixes and thresholds had one target. */
+/** Settings as summary.json holds them: a run saved before the mix had one target, no thresholds, no balance. */
 function savedSettings(raw: unknown): unknown {
-  if (typeof raw !== 'object' || raw === null || 'targets' in raw) return raw;
-  const { destination, endpoint, app, ...rest } = raw as Record<string, unknown>;
+  if (typeof raw !== 'object' || raw === null) return raw;
+  const withBalance = { balance: 'round-robin', ...raw };
+  if ('targets' in raw) return withBalance;
+  const { destination, endpoint, app, ...rest } = withBalance as Record<string, unknown>;
   return { ...rest, targets: [{ destination, endpoint, app, weight: 1 }], thresholds: [] };
 }
 

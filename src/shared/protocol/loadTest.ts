@@ -32,6 +32,9 @@ export interface LoadTarget {
   variables?: Record<string, string | number | boolean>;
 }
 
+/** The Originator's ways to pick a server: in turn, or the one with the fewest calls up. */
+export type LoadBalance = 'round-robin' | 'least-loaded';
+
 /** What one run asks for; every field but `servers` changes from the form. */
 export interface LoadSettings {
   /** Names of the servers the calls go to (connected ones). */
@@ -48,6 +51,8 @@ export interface LoadSettings {
   runTimeMs: number;
   /** Time to reach the rate from 0 (ms). */
   rampMs: number;
+  /** How calls are spread over the servers (a profile's `balance`, `fsdev load --balance`). */
+  balance: LoadBalance;
   /** The weighted mix of calls, at least one. */
   targets: LoadTarget[];
   /** Pass/fail criteria as `fsdev load --threshold` takes them (`asr>=0.99`, `setup_p95<250ms`). */
@@ -62,6 +67,7 @@ export const DEFAULT_LOAD_SETTINGS: LoadSettings = {
   maxOffered: 0,
   runTimeMs: 60_000,
   rampMs: 0,
+  balance: 'round-robin',
   targets: [{ destination: '9664', endpoint: 'loopback', app: 'park', weight: 1 }],
   thresholds: [],
 };
@@ -301,6 +307,8 @@ export function checkLoadSettings(raw: unknown, thresholdProblem: (source: strin
     const v = s[key];
     if (!(finite(v) && v >= 0 && (key !== 'maxOffered' || Number.isInteger(v)))) return { error: `${label} must be ${key === 'maxOffered' ? 'a whole number' : 'a length of time'} of 0 or more (0: no end) (got ${String(v)}).` };
   }
+  const balance = s['balance'];
+  if (balance !== 'round-robin' && balance !== 'least-loaded') return { error: `Balance ${JSON.stringify(String(balance))}: use round-robin or least-loaded.` };
   const rawTargets = s['targets'];
   if (!Array.isArray(rawTargets) || rawTargets.length === 0) return { error: 'The call mix needs at least one destination.' };
   if (rawTargets.length > MAX_TARGETS) return { error: `The call mix has ${rawTargets.length} destinations; at most ${MAX_TARGETS}.` };
@@ -326,6 +334,7 @@ export function checkLoadSettings(raw: unknown, thresholdProblem: (source: strin
       maxOffered: s['maxOffered'] as number,
       runTimeMs: s['runTimeMs'] as number,
       rampMs: s['rampMs'] as number,
+      balance,
       targets,
       thresholds,
     },

@@ -15,6 +15,8 @@ import uPlot from 'uplot';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-label/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import {
   durationProblem,
@@ -39,6 +41,7 @@ const post = (m: LoadTestCommand): void => api.postMessage(m);
 type TextField = HTMLElement & { value: string; disabled: boolean };
 type CheckBox = HTMLElement & { checked: boolean; disabled: boolean };
 type Button = HTMLElement & { disabled: boolean };
+type Select = HTMLElement & { value: string; disabled: boolean };
 
 let state: LoadTestState | undefined;
 
@@ -77,6 +80,20 @@ hold.wrap.querySelector('.control')!.append(holdAuto);
 const maxOffered = field('max-offered', 'Max offered (0: no end)', 'Stop offering after this many calls', { type: 'number' });
 const runTime = field('run-time', 'Run time (s, 0: no end)', 'Stop offering after this long', { type: 'number' });
 const ramp = field('ramp', 'Ramp (s)', 'Time to reach the rate from 0', { type: 'number' });
+const balance = document.createElement('vscode-single-select') as Select;
+balance.id = 'balance';
+balance.setAttribute('aria-label', 'Balance');
+balance.title = 'How calls are spread over the servers: in turn, or to the one with the fewest calls up';
+for (const v of ['round-robin', 'least-loaded']) {
+  const o = document.createElement('vscode-option');
+  o.setAttribute('value', v);
+  o.textContent = v;
+  balance.append(o);
+}
+const balanceLabel = document.createElement('vscode-label');
+balanceLabel.setAttribute('for', 'balance');
+balanceLabel.textContent = 'Balance';
+const balanceField = h('div', { class: 'field' }, balanceLabel, h('div', { class: 'control' }, balance));
 
 // ---- the call mix: one row per target, in proportion to the weights (as `fsdev load --dest D*W`) ----
 interface MixRow {
@@ -270,6 +287,7 @@ const form = h(
   maxOffered.wrap,
   runTime.wrap,
   ramp.wrap,
+  balanceField,
   mixField,
   thresholdField,
 );
@@ -331,6 +349,7 @@ function readSettings(): LoadSettings | string {
     maxOffered: num(maxOffered),
     runTimeMs: num(runTime) * 1000,
     rampMs: num(ramp) * 1000,
+    balance: balance.value === 'least-loaded' ? 'least-loaded' : 'round-robin',
     // The host checks the mix and parses the thresholds (fsdev load's parser) and says what is wrong.
     targets: readMix(),
     thresholds: thresholdRows.map((r) => r.input.value.trim()).filter((t) => t !== ''),
@@ -381,6 +400,7 @@ function fillForm(s: LoadTestState): void {
   maxOffered.input.value = String(st.maxOffered);
   runTime.input.value = String(st.runTimeMs / 1000);
   ramp.input.value = String(st.rampMs / 1000);
+  balance.value = st.balance;
   setMix(st.targets);
   setThresholds(st.thresholds);
   serversBox.replaceChildren();
@@ -413,6 +433,7 @@ function applyPhase(s: LoadTestState): void {
   for (const l of liveLabels) l.el.textContent = saved ? l.label : `${l.label} · live`;
   // Settings that shape the run are fixed while it goes; rate, limit and hold stay live.
   for (const f of [maxOffered, runTime, ramp]) f.input.disabled = running || saved;
+  balance.disabled = running || saved;
   formLocked = running || saved;
   applyMixDisabled();
   // A saved run's rows are read only: no add or remove buttons.
