@@ -168,6 +168,13 @@ describe('group command texts', () => {
     assert.equal(confirm.button, 'Hang Up 3 Calls on 2 Servers');
   });
 
+  test('with no tracked call, hupall is still offered, as Hang Up All on one server does', () => {
+    const confirm = hangupAllConfirmation('pool', [fake('fs1', 'pool', 0)]);
+    assert.equal(confirm.message, 'There are no tracked calls on the 1 server of group pool. Send hupall anyway?');
+    assert.equal(confirm.button, 'Send hupall');
+    assert.match(confirm.detail, /^fs1 \(10\.0\.0\.3:8021\): 0 calls$/m);
+  });
+
   test('the per-server result table: server, ok/error, the first line; then each whole answer, indented', () => {
     const text = groupResultsText('status', 'pool', [
       { member: members[0]!, answer: { server: 'fs1', ok: true, result: 'UP 0 years, 0 days\n12 session(s) since startup' } },

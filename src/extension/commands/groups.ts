@@ -16,6 +16,10 @@ const CONNECTABLE: ReadonlySet<ServerConnection['state']['kind']> = new Set(['di
 export async function connectGroup(services: Services, _node?: TreeNode, args?: readonly unknown[]): Promise<void> {
   const group = await pickGroup(services, args);
   const targets = group.members.filter((m) => CONNECTABLE.has(m.state.kind));
+  if (targets.length === 0) {
+    void vscode.window.showInformationMessage(`Every server of group ${group.name} is connected or connecting.`);
+    return;
+  }
   const failed: string[] = [];
   await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Connecting group ${group.name}…` }, async () => {
     for (const server of targets) {

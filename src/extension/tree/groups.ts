@@ -84,8 +84,11 @@ export function hangupAllConfirmation(group: string, members: readonly GroupMemb
   const skipped = members.filter((m) => !m.isConnected);
   if (skipped.length) lines.push('', `Not connected, left alone: ${skipped.map(memberLabel).join(', ')}`);
   lines.push('', 'Each server is sent hupall NORMAL_CLEARING: it hangs up every channel on it, tracked or not.');
+  const servers = plural(connected.length, 'server', 'servers');
+  // As Hang Up All on one server: with no tracked call, hupall is still offered (for untracked ones).
+  if (calls === 0) return { message: `There are no tracked calls on the ${servers} of group ${neutralise(group)}. Send hupall anyway?`, detail: lines.join('\n'), button: 'Send hupall' };
   return {
-    message: `Hang up all calls on ${plural(connected.length, 'server', 'servers')} of group ${neutralise(group)}?`,
+    message: `Hang up all calls on ${servers} of group ${neutralise(group)}?`,
     detail: lines.join('\n'),
     button: `Hang Up ${plural(calls, 'Call', 'Calls')} on ${plural(connected.length, 'Server', 'Servers')}`,
   };
