@@ -6,7 +6,7 @@ import { ApiError } from '../../src/core';
 import type { ServerConnection } from '../../src/extension/servers/serverConnection';
 import { normaliseServers } from '../../src/extension/servers/serverConfig';
 import { groupContextValue, groupCounts, groupDescription, groupNames, groupResultsText, hangupAllConfirmation, membersOf, topLevelEntries } from '../../src/extension/tree/groups';
-import { RefreshPlanner } from '../../src/extension/tree/refreshPlanner';
+import { RefreshPlanner, type RefreshPlan, type RowLook } from '../../src/extension/tree/refreshPlanner';
 import { TreeNodes, type ServersTreeRow } from '../../src/extension/tree/treeNodes';
 
 /** What the tree and the group commands read of a ServerConnection, as plain data. */
@@ -113,38 +113,46 @@ describe('groups in the Servers tree', () => {
     const servers = asServers(raw);
     const nodes = new TreeNodes();
     // The looks serversTree.ts draws, reduced to what changes with calls.
-    const planner = new RefreshPlanner<ServersTreeRow>({
-      children: (parent) => nodes.children(parent, servers, undefined),
-      look: (node) => ({
-        content: node.kind === 'group' ? groupDescription(groupCounts(membersOf(raw, node.name))) : node.kind === 'server' ? `${node.server.callCount} calls` : node.kind,
-        clock: '',
-      }),
+    const look = (node: ServersTreeRow): RowLook => ({
+      content: node.kind === 'group' ? groupDescription(groupCounts(membersOf(raw, node.name))) : node.kind === 'server' ? `${node.server.callCount} calls` : node.kind,
+      clock: '',
     });
-    // VS Code fetches the expanded rows: the top level, the group, its members.
+    const planner = new RefreshPlanner<ServersTreeRow>({ children: (parent) => nodes.children(parent, servers, undefined), look });
+    // VS Code fetches the expanded rows: the top level, the groups, their members.
     const fetch = (parent: ServersTreeRow | undefined): void => {
       const children = nodes.children(parent, servers, undefined);
       planner.noteChildren(parent, children);
       for (const child of children) {
-        planner.noteItem(child, { content: child.kind === 'group' ? groupDescription(groupCounts(membersOf(raw, child.name))) : child.kind === 'server' ? `${child.server.callCount} calls` : child.kind, clock: '' }, true);
+        planner.noteItem(child, look(child), true);
         if (child.kind === 'group') fetch(child);
       }
     };
+    const rows = (plan: RefreshPlan<ServersTreeRow>): readonly ServersTreeRow[] | string => (plan.kind === 'rows' ? plan.rows : plan.kind);
+    /** Plans, fires, and lets VS Code fetch again. */
+    const refresh = (): readonly ServersTreeRow[] | string => {
+      const plan = planner.plan(0);
+      planner.fired(plan, 0);
+      fetch(undefined);
+      return rows(plan);
+    };
     fetch(undefined);
-    assert.deepEqual(planner.plan(0), { kind: 'none' });
+    assert.equal(rows(planner.plan(0)), 'none');
 
     raw[1]!.callCount = 2;
-    const plan = planner.plan(0);
-    assert.equal(plan.kind, 'rows');
-    assert.deepEqual(plan.kind === 'rows' ? plan.rows : [], [nodes.group('pool')]);
-    planner.fired(plan, 0);
-    fetch(undefined);
+    assert.deepEqual(refresh(), [nodes.group('pool')]);
 
     raw[2]!.callCount = 5;
-    assert.deepEqual(planner.plan(0), { kind: 'rows', rows: [nodes.server(servers[2]!)] }, 'an ungrouped server is refreshed on its own, as before');
+    assert.deepEqual(refresh(), [nodes.server(servers[2]!)], 'an ungrouped server is refreshed on its own, as before');
 
-    // A server moved into another group changes the top level: the whole tree.
+    // A server put into a new group changes the top level: the whole tree.
     raw[2]!.config.group = 'lab';
-    assert.deepEqual(planner.plan(0), { kind: 'root' });
+    assert.equal(refresh(), 'root');
+
+    // A server moved between two groups: both groups, which VS Code fetches again, and no member row.
+    raw[1]!.config.group = 'lab';
+    assert.deepEqual(refresh(), [nodes.group('pool'), nodes.group('lab')]);
+    assert.equal(nodes.parent(nodes.server(servers[1]!)), nodes.group('lab'));
+    assert.equal(rows(planner.plan(0)), 'none');
   });
 });
 
