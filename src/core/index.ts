@@ -142,6 +142,7 @@ export {
   type Slot,
   type SwitchStatus,
   type Threshold,
+  type ThresholdKind,
   type ThresholdResult,
   type TimerHandle,
 } from './load';

@@ -71,11 +71,11 @@ describe('load host process', () => {
     assert.equal(live.totals.servers[0]!.server, 't');
     assert.deepEqual(done.totals.servers.map((s) => [s.server, s.answered, s.failed, s.inProgress, s.offered]), [['t', done.totals.answered, 0, 0, done.totals.offered]]);
     assert.ok(done.totals.servers[0]!.setupP95! > 0);
-    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { ticks: unknown[]; settings: LoadSettings; summary: { answered: number }; thresholds: { threshold: string; ok: boolean; actual: number }[] };
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { ticks: unknown[]; settings: LoadSettings; summary: { answered: number }; thresholds: { threshold: string; ok: boolean; actual: number; kind: string }[] };
     assert.ok(summary.ticks.length >= 2);
     assert.deepEqual(summary.settings.targets.map((t) => [t.destination, t.weight]), [['9664', 3], ['9196', 1]]);
     // As fsdev load --out writes them: the threshold, its verdict and both sides.
-    assert.deepEqual(summary.thresholds.map((t) => [t.threshold, t.ok]), [['failed==0', true], ['offered>=1000000', false]]);
+    assert.deepEqual(summary.thresholds.map((t) => [t.threshold, t.ok, t.kind]), [['failed==0', true, 'number'], ['offered>=1000000', false, 'number']]);
     assert.equal(summary.thresholds[1]!.actual, done.totals.offered);
     const targetsUsed = new Set(readFileSync(join(dir, 'calls.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { target: string }).target));
     assert.deepEqual([...targetsUsed].sort(), ['loopback/9196', 'loopback/9664']);

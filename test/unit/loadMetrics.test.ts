@@ -169,9 +169,11 @@ describe('Thresholds', () => {
     assert.equal(verdict('pdd_p99 - pdd_p50 < 250ms'), true);
   });
 
-  it('reports both sides', () => {
+  it('reports both sides and what they measure', () => {
     const [r] = evaluateThresholds([parseThreshold('achieved_cps>=0.98*rate')], summary());
-    assert.deepEqual(r, { threshold: 'achieved_cps>=0.98*rate', ok: true, actual: 99.2, expected: 98 });
+    assert.deepEqual(r, { threshold: 'achieved_cps>=0.98*rate', ok: true, actual: 99.2, expected: 98, kind: 'number' });
+    const kinds = evaluateThresholds(['setup_p95<250ms', 'asr>=99%', '250ms>setup_p95', '0.99<=asr'].map((t) => parseThreshold(t)), summary()).map((x) => x.kind);
+    assert.deepEqual(kinds, ['time', 'ratio', 'time', 'ratio']);
   });
 
   const bad: [string, RegExp][] = [

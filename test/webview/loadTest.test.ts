@@ -54,9 +54,9 @@ function totals(second: number): LoadTotals {
       { uuid: '0b7e3f3a-2d0c-4c6e-9d0a-3e1f00000002', server: 'lab', cause: EVIL, sentAt: Date.UTC(2026, 10, 29, 10, 0, 21) },
     ],
     thresholds: [
-      { threshold: 'asr>=0.99', ok: false, actual: 1490 / 1512, expected: 0.99 },
-      { threshold: 'setup_p95<250ms', ok: true, actual: 48, expected: 250 },
-      { threshold: 'not_offered==0', ok: false, actual: 8, expected: 0 },
+      { threshold: 'asr>=0.99', ok: false, actual: 1490 / 1512, expected: 0.99, kind: 'ratio' },
+      { threshold: 'setup_p95<250ms', ok: true, actual: 48, expected: 250, kind: 'time' },
+      { threshold: 'not_offered==0', ok: false, actual: 8, expected: 0, kind: 'number' },
     ],
     servers: [
       { server: 'lab', offered: 1000, answered: 980, failed: 12, asr: 980 / 992, setupP95: 45.4, inProgress: 150 },
@@ -256,8 +256,8 @@ describe('Load Test webview in Chromium', { timeout: 90_000 }, () => {
       assert.equal(await page.locator('.verdicts h2').textContent(), 'Thresholds (live): 2 of 3 fail so far');
       const verdicts = await page.locator('.verdicts tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.className, ...[...tr.querySelectorAll('td')].map((td) => td.textContent!.trim())]));
       assert.deepEqual(verdicts, [
-        ['fail', 'asr>=0.99', '0.9854', '0.99', 'fail'],
-        ['pass', 'setup_p95<250ms', '48', '250', 'pass'],
+        ['fail', 'asr>=0.99', '98.54 %', '99 %', 'fail'],
+        ['pass', 'setup_p95<250ms', '48 ms', '250 ms', 'pass'],
         ['fail', 'not_offered==0', '8', '0', 'fail'],
       ]);
       // The totals of each server.

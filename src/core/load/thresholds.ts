@@ -20,7 +20,9 @@ export class ThresholdError extends Error {
   }
 }
 
-type Kind = 'time' | 'ratio' | 'number';
+/** What a threshold's sides measure: a time in ms, a ratio 0–1, or a plain number. */
+export type ThresholdKind = 'time' | 'ratio' | 'number';
+type Kind = ThresholdKind;
 type Op = '<' | '<=' | '>' | '>=' | '==' | '!=';
 
 interface MetricDef {
@@ -243,6 +245,8 @@ export interface ThresholdResult {
   /** The two sides, evaluated. */
   actual: number;
   expected: number;
+  /** What they measure, so a display can say `48 ms` or `98.5 %`. */
+  kind: ThresholdKind;
 }
 
 /** Evaluates thresholds against a summary; a side that cannot be computed (x/0) fails. */
@@ -273,7 +277,7 @@ export function evaluateThresholds(thresholds: readonly Threshold[], summary: Lo
         break;
     }
     if (Number.isNaN(a) || Number.isNaN(b)) ok = false;
-    return { threshold: t.source, ok, actual: a, expected: b };
+    return { threshold: t.source, ok, actual: a, expected: b, kind: kindOf(t.left, t.source) ?? kindOf(t.right, t.source) ?? 'number' };
   });
 }
 

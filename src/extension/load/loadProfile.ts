@@ -5,8 +5,8 @@ import { checkSettings } from './loadTestModel';
 
 /**
  * A profile's settings for the panel: its balance, its whole weighted mix and its thresholds,
- * checked as a start from the form is. Servers are matched to configured ones by host and port (the panel uses the
- * extension's connections and passwords). Throws with the file and the problem.
+ * checked as a start from the form is. Servers are matched to configured ones by host and port
+ * (the panel uses the extension's connections and passwords). Throws with the file and the problem.
  */
 export function profileSettings(path: string, text: string, configured: readonly { name: string; host: string; port: number }[]): LoadSettings {
   const p = loadProfile(path, text);

@@ -151,6 +151,8 @@ export interface LoadThresholdResult {
   /** The two sides of the comparison, evaluated (times in ms, ratios 0–1). */
   actual: number;
   expected: number;
+  /** What the sides measure (absent in runs saved before it was written: shown as numbers). */
+  kind?: 'time' | 'ratio' | 'number';
 }
 
 /** One server's share of the run. */

@@ -28,6 +28,7 @@ import {
   type LoadTestCommand,
   type LoadTestNotification,
   type LoadTestState,
+  type LoadThresholdResult,
   type LoadTick,
   type LoadTotals,
 } from '../../shared/protocol/loadTest';
@@ -545,10 +546,11 @@ function renderTotals(t: LoadTotals | undefined): void {
   );
 }
 
-/** A threshold's side as measured: times in ms and ratios 0–1, as the thresholds are written. */
-function formatValue(v: number): string {
+/** A threshold's side with its unit: `48.2 ms`, `98.54 %`, `1,520`. */
+function formatValue(v: number, kind: LoadThresholdResult['kind']): string {
   if (!Number.isFinite(v)) return '–';
-  return Math.abs(v) >= 1000 ? formatCount(Math.round(v)) : String(Number(v.toPrecision(4)));
+  const plain = (x: number): string => (Math.abs(x) >= 1000 ? formatCount(Math.round(x)) : String(Number(x.toPrecision(4))));
+  return kind === 'time' ? `${plain(v)} ms` : kind === 'ratio' ? `${plain(v * 100)} %` : plain(v);
 }
 
 /** Each threshold's verdict on the totals: live while the run goes, final once it is over. */
@@ -573,8 +575,8 @@ function renderVerdicts(t: LoadTotals | undefined): void {
             'tr',
             { class: r.ok ? 'pass' : 'fail' },
             h('td', { class: 'cause' }, r.threshold),
-            h('td', { class: 'num' }, formatValue(r.actual)),
-            h('td', { class: 'num' }, formatValue(r.expected)),
+            h('td', { class: 'num' }, formatValue(r.actual, r.kind)),
+            h('td', { class: 'num' }, formatValue(r.expected, r.kind)),
             h('td', { class: `verdict ${r.ok ? 'good' : 'bad'}` }, icon(r.ok ? 'pass' : 'error'), r.ok ? ' pass' : ' fail'),
           ),
         ),
