@@ -184,6 +184,11 @@ describe('Load Test webview in Chromium', { timeout: 90_000 }, () => {
     await page.locator('.error', { hasText: 'Call mix row 3: the weight must be a number above 0' }).waitFor();
     await rows.nth(2).locator('vscode-textfield.mix-weight input').fill('5');
     assert.deepEqual(await page.locator('.mix-share').allTextContents(), ['40 %', '10 %', '50 %']);
+    // A snapshot with the same settings (a server connected) keeps what was typed.
+    model.setServers([{ name: 'lab', label: 'lab (10.0.0.5:8021)', connected: true }, { name: 'spare', label: 'spare (10.0.0.6:8021)', connected: true }]);
+    await page.locator('vscode-checkbox[data-server="spare"]:not([disabled])').waitFor();
+    assert.equal(await rows.count(), 3);
+    assert.equal(await rows.nth(2).locator('vscode-textfield.mix-destination').evaluate((e) => (e as unknown as { value: string }).value), '5000');
     // A threshold the parser of fsdev load does not take.
     await page.locator('button', { hasText: 'Add Threshold' }).click();
     await page.locator('.threshold-row').nth(2).locator('vscode-textfield input').fill('setup_p95<fast');
@@ -193,6 +198,8 @@ describe('Load Test webview in Chromium', { timeout: 90_000 }, () => {
     await page.locator('.threshold-row').nth(2).locator('vscode-textfield input').fill('not_offered==0');
     // The second row goes; the first row alone could not.
     await page.locator('button[aria-label="Remove row 2"]').click();
+    // The rows' labels follow their places.
+    assert.deepEqual(await page.locator('.mix-rows button.tb-button').evaluateAll((bs) => bs.map((b) => b.getAttribute('aria-label'))), ['Remove row 1', 'Remove row 2']);
     await page.locator('vscode-single-select#balance').click();
     await page.getByRole('option', { name: 'least-loaded' }).click();
     await page.locator('vscode-button', { hasText: 'Start' }).first().click();

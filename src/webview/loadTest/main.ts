@@ -111,10 +111,10 @@ interface MixRow {
 let mixRows: MixRow[] = [];
 const mixBody = h('div', { class: 'mix-rows', role: 'rowgroup' });
 
-function cellField(cls: string, label: string, help: string, value: string, type?: string): TextField {
+/** A text field of a row; its aria-label names the row's place and is set when rows change. */
+function cellField(cls: string, help: string, value: string, type?: string): TextField {
   const input = document.createElement('vscode-textfield') as TextField;
   input.className = cls;
-  input.setAttribute('aria-label', label);
   if (type) input.setAttribute('type', type);
   input.title = help;
   input.value = value;
@@ -122,15 +122,14 @@ function cellField(cls: string, label: string, help: string, value: string, type
 }
 
 function mixRow(t: LoadTarget): MixRow {
-  const n = mixRows.length + 1;
   const row: MixRow = {
     el: h('div', { class: 'mix-row', role: 'row' }),
-    destination: cellField('mix-destination', `Destination, row ${n}`, 'The number dialled, e.g. 9664', t.destination),
-    endpoint: cellField('mix-endpoint', `Endpoint, row ${n}`, 'loopback, loopback/CONTEXT, user, user/DOMAIN, sofia/PROFILE or gateway/NAME', t.endpoint),
-    app: cellField('mix-app', `Application, row ${n}`, 'What the originated leg runs: park, echo, playback:FILE (NAME:ARGUMENT)', t.appArg ? `${t.app}:${t.appArg}` : t.app),
-    weight: cellField('mix-weight', `Weight, row ${n}`, 'Its share of the calls relative to the other rows', String(t.weight), 'number'),
+    destination: cellField('mix-destination', 'The number dialled, e.g. 9664', t.destination),
+    endpoint: cellField('mix-endpoint', 'loopback, loopback/CONTEXT, user, user/DOMAIN, sofia/PROFILE or gateway/NAME', t.endpoint),
+    app: cellField('mix-app', 'What the originated leg runs: park, echo, playback:FILE (NAME:ARGUMENT)', t.appArg ? `${t.app}:${t.appArg}` : t.app),
+    weight: cellField('mix-weight', 'Its share of the calls relative to the other rows', String(t.weight), 'number'),
     share: h('span', { class: 'mix-share num', role: 'cell' }),
-    remove: button('trash', `Remove row ${n}`),
+    remove: button('trash', 'Remove row'),
     kept: { ...(t.name !== undefined ? { name: t.name } : {}), ...(t.variables !== undefined ? { variables: t.variables } : {}) },
   };
   const vars = Object.keys(t.variables ?? {}).length;
@@ -156,11 +155,15 @@ function setMix(targets: readonly LoadTarget[]): void {
   updateShares();
 }
 
-/** Each row's share in % of the calls, from the weights as typed; a row alone cannot be removed. */
+/** After rows come or go or a weight changes: labels by place, each row's share in % of the calls. */
 function updateShares(): void {
   const weights = mixRows.map((r) => Number(r.weight.value));
   const total = weights.reduce((a, w) => a + (Number.isFinite(w) && w > 0 ? w : 0), 0);
   mixRows.forEach((r, i) => {
+    // Labels follow the rows' places, so "Remove row 2" is the second row after a removal too.
+    for (const [f, label] of [[r.destination, 'Destination'], [r.endpoint, 'Endpoint'], [r.app, 'Application'], [r.weight, 'Weight']] as const) f.setAttribute('aria-label', `${label}, row ${i + 1}`);
+    r.remove.setAttribute('aria-label', `Remove row ${i + 1}`);
+    r.remove.title = `Remove row ${i + 1}`;
     const w = weights[i]!;
     r.share.textContent = total > 0 && Number.isFinite(w) && w > 0 ? `${((w / total) * 100).toFixed(w / total >= 0.1 ? 0 : 1)} %` : '–';
   });
@@ -216,23 +219,33 @@ let thresholdRows: ThresholdRow[] = [];
 const thresholdBody = h('div', { class: 'threshold-rows' });
 
 function thresholdRow(source: string): ThresholdRow {
-  const n = thresholdRows.length + 1;
-  const input = cellField('threshold-input', `Threshold ${n}`, 'metric op expression: asr>=0.99, setup_p95<250ms, achieved_cps>=0.98*rate, not_offered==0', source);
+  const input = cellField('threshold-input', 'metric op expression: asr>=0.99, setup_p95<250ms, achieved_cps>=0.98*rate, not_offered==0', source);
   input.setAttribute('placeholder', 'e.g. asr>=0.99');
-  const row: ThresholdRow = { el: h('div', { class: 'threshold-row' }), input, remove: button('trash', `Remove threshold ${n}`) };
+  const row: ThresholdRow = { el: h('div', { class: 'threshold-row' }), input, remove: button('trash', 'Remove threshold') };
   row.el.append(input, row.remove);
   row.remove.addEventListener('click', () => {
     thresholdRows = thresholdRows.filter((r) => r !== row);
     row.el.remove();
-    thresholdEmpty.hidden = thresholdRows.length > 0;
+    thresholdsChanged();
   });
   return row;
+}
+
+/** After rows come or go: labels by place, and the note when there are none. */
+function thresholdsChanged(): void {
+  thresholdRows.forEach((r, i) => {
+    r.input.setAttribute('aria-label', `Threshold ${i + 1}`);
+    r.remove.setAttribute('aria-label', `Remove threshold ${i + 1}`);
+    r.remove.title = `Remove threshold ${i + 1}`;
+  });
+  thresholdEmpty.hidden = thresholdRows.length > 0;
+  applyMixDisabled();
 }
 
 function setThresholds(sources: readonly string[]): void {
   thresholdRows = sources.map((t) => thresholdRow(t));
   thresholdBody.replaceChildren(...thresholdRows.map((r) => r.el));
-  thresholdEmpty.hidden = thresholdRows.length > 0;
+  thresholdsChanged();
 }
 
 const thresholdEmpty = h('span', { class: 'muted' }, 'None: the run passes whatever happens.');
@@ -241,7 +254,7 @@ addThresholdBtn.addEventListener('click', () => {
   const row = thresholdRow('');
   thresholdRows.push(row);
   thresholdBody.append(row.el);
-  thresholdEmpty.hidden = true;
+  thresholdsChanged();
   row.input.focus();
 });
 const thresholdField = h('div', { class: 'field wide thresholds-field' }, h('span', { class: 'group-label' }, 'Thresholds'), thresholdEmpty, thresholdBody, h('div', {}, addThresholdBtn));
@@ -335,7 +348,7 @@ function showError(message: string | undefined): void {
 }
 
 function readSettings(): LoadSettings | string {
-  const servers = [...serversBox.querySelectorAll<CheckBox>('vscode-checkbox')].filter((c) => c.checked).map((c) => c.dataset['server']!);
+  const servers = checkedServers();
   if (servers.length === 0) return 'Pick at least one connected server.';
   const r = num(rate);
   const l = num(limit);
@@ -392,18 +405,31 @@ holdAuto.addEventListener('change', () => {
   live('hold');
 });
 
+/** The settings last put in the form: a snapshot with the same ones (a server connected, a warning) keeps the user's edits. */
+let filledSettings = '';
+
+function checkedServers(): string[] {
+  return [...serversBox.querySelectorAll<CheckBox>('vscode-checkbox')].filter((c) => c.checked).map((c) => c.dataset['server']!);
+}
+
 function fillForm(s: LoadTestState): void {
   const st = s.settings;
-  rate.input.value = String(st.rate);
-  limit.input.value = String(st.limit);
-  holdAuto.checked = st.durationMs === 'auto';
-  hold.input.value = st.durationMs === 'auto' ? '' : String(st.durationMs / 1000);
-  maxOffered.input.value = String(st.maxOffered);
-  runTime.input.value = String(st.runTimeMs / 1000);
-  ramp.input.value = String(st.rampMs / 1000);
-  balance.value = st.balance;
-  setMix(st.targets);
-  setThresholds(st.thresholds);
+  const key = JSON.stringify(st);
+  const refill = key !== filledSettings;
+  filledSettings = key;
+  if (refill) {
+    rate.input.value = String(st.rate);
+    limit.input.value = String(st.limit);
+    holdAuto.checked = st.durationMs === 'auto';
+    hold.input.value = st.durationMs === 'auto' ? '' : String(st.durationMs / 1000);
+    maxOffered.input.value = String(st.maxOffered);
+    runTime.input.value = String(st.runTimeMs / 1000);
+    ramp.input.value = String(st.rampMs / 1000);
+    balance.value = st.balance;
+    setMix(st.targets);
+    setThresholds(st.thresholds);
+  }
+  const checked = new Set(refill ? st.servers : checkedServers());
   serversBox.replaceChildren();
   const names = s.mode === 'saved' ? st.servers.map((n) => ({ name: n, label: n, connected: true })) : s.servers;
   if (names.length === 0) serversBox.append(h('span', { class: 'muted' }, 'No servers configured: add one in the Servers view.'));
@@ -411,7 +437,7 @@ function fillForm(s: LoadTestState): void {
     const c = document.createElement('vscode-checkbox') as CheckBox;
     c.dataset['server'] = srv.name;
     c.setAttribute('label', srv.connected ? srv.label : `${srv.label}: not connected`);
-    c.checked = st.servers.includes(srv.name) && srv.connected;
+    c.checked = checked.has(srv.name) && srv.connected;
     c.disabled = !srv.connected;
     serversBox.append(c);
   }
