@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DEFAULT_LOAD_SETTINGS, type LoadHostReply, type LoadHostRequest, type LoadSettings } from '../../src/shared/protocol/loadTest';
 import { TestEslServer } from '../server/eslServer';
+import { farEndMix } from '../server/farEnd';
 import { until } from '../support/wait';
 
 const HOST = join(__dirname, '..', '..', 'src', 'apphost', 'loadHost.ts');
@@ -81,6 +82,40 @@ describe('load host process', () => {
     assert.deepEqual([...targetsUsed].sort(), ['loopback/9196', 'loopback/9664']);
     assert.ok(existsSync(join(dir, 'calls.csv')) && existsSync(join(dir, 'calls.jsonl')));
     assert.equal(readFileSync(join(dir, 'calls.jsonl'), 'utf8').trim().split('\n').length, summary.summary.answered);
+  });
+
+  test('two servers: each one\'s totals, live and at the end, add up to the run\'s', { timeout: 60_000 }, async () => {
+    const busy = new TestEslServer({ password: 'ClueCon', heartbeatMs: 0, farEnd: farEndMix({ ringMs: 20, failures: { USER_BUSY: 0.3 }, seed: 7 }) });
+    await busy.start();
+    try {
+      const host = startHost();
+      const servers = [
+        { name: 'a', host: '127.0.0.1', port: server.port, password: 'ClueCon' },
+        { name: 'b', host: '127.0.0.1', port: busy.port, password: 'ClueCon' },
+      ];
+      const settings: LoadSettings = { ...DEFAULT_LOAD_SETTINGS, servers: ['a', 'b'], rate: 40, limit: 100, durationMs: 300, runTimeMs: 1500, targets: [{ destination: '9664', endpoint: 'loopback/load', app: 'park', weight: 1 }] };
+      host.send({ type: 'start', servers, settings, outDir: join(dir, 'two') });
+      await until(() => host.replies.some((r) => (r.type === 'phase' && r.phase === 'originating') || r.type === 'preflight'), 'originating or a preflight', 10_000);
+      if (host.replies.some((r) => r.type === 'preflight')) host.send({ type: 'ignoreLimits' });
+      await until(() => host.replies.some((r) => r.type === 'done'), 'done', 20_000);
+      assert.equal(await host.exited, 0);
+      // While calls were held, some were up on each server and counted as offered already.
+      const live = host.replies.filter((r): r is Extract<LoadHostReply, { type: 'tick' }> => r.type === 'tick' && r.tick.second >= 0);
+      assert.ok(live.some((r) => r.totals.servers.every((s) => s.inProgress > 0 && s.offered >= s.answered + s.failed + s.inProgress)), 'calls up on both servers in some second');
+      const { totals } = host.replies.find((r): r is Extract<LoadHostReply, { type: 'done' }> => r.type === 'done')!;
+      const [a, b] = totals.servers;
+      assert.deepEqual([a!.server, b!.server], ['a', 'b']);
+      const sum = (k: 'offered' | 'answered' | 'failed' | 'inProgress'): number => totals.servers.reduce((n, s) => n + s[k], 0);
+      assert.deepEqual([sum('offered'), sum('answered'), sum('failed'), sum('inProgress')], [totals.offered, totals.answered, totals.failed, 0]);
+      // Round-robin: half each; only b's far end is busy.
+      assert.ok(Math.abs(a!.offered - b!.offered) <= 1, `offered ${a!.offered} and ${b!.offered}`);
+      assert.equal(a!.failed, 0);
+      assert.equal(a!.asr, 1);
+      assert.ok(b!.failed > 0 && b!.asr < 1, `b: ${b!.failed} failed, ASR ${b!.asr}`);
+      assert.ok(a!.setupP95! > 0 && b!.setupP95! >= 20, `setup p95 ${a!.setupP95} and ${b!.setupP95} (b rings 20 ms)`);
+    } finally {
+      await busy.stop();
+    }
   });
 
   test('bad settings fail before connecting', { timeout: 20_000 }, async () => {
