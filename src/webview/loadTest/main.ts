@@ -167,7 +167,7 @@ function updateShares(): void {
     const w = weights[i]!;
     r.share.textContent = total > 0 && Number.isFinite(w) && w > 0 ? `${((w / total) * 100).toFixed(w / total >= 0.1 ? 0 : 1)} %` : '–';
   });
-  applyMixDisabled();
+  applyRowsLocked();
 }
 
 function readMix(): LoadTarget[] {
@@ -239,7 +239,7 @@ function thresholdsChanged(): void {
     r.remove.title = `Remove threshold ${i + 1}`;
   });
   thresholdEmpty.hidden = thresholdRows.length > 0;
-  applyMixDisabled();
+  applyRowsLocked();
 }
 
 function setThresholds(sources: readonly string[]): void {
@@ -260,8 +260,8 @@ addThresholdBtn.addEventListener('click', () => {
 const thresholdField = h('div', { class: 'field wide thresholds-field' }, h('span', { class: 'group-label' }, 'Thresholds'), thresholdEmpty, thresholdBody, h('div', {}, addThresholdBtn));
 
 let formLocked = false;
-/** Rows are fixed while a run goes and in a saved run; the last row of the mix stays. */
-function applyMixDisabled(): void {
+/** The mix and threshold rows are fixed while a run goes and in a saved run; the mix's last row cannot go. */
+function applyRowsLocked(): void {
   for (const r of mixRows) {
     for (const f of [r.destination, r.endpoint, r.app, r.weight]) f.disabled = formLocked;
     r.remove.disabled = formLocked || mixRows.length === 1;
@@ -462,7 +462,7 @@ function applyPhase(s: LoadTestState): void {
   for (const f of [maxOffered, runTime, ramp]) f.input.disabled = running || saved;
   balance.disabled = running || saved;
   formLocked = running || saved;
-  applyMixDisabled();
+  applyRowsLocked();
   // A saved run's rows are read only: no add or remove buttons.
   form.classList.toggle('saved', saved);
   for (const f of [rate, limit]) f.input.disabled = saved;
