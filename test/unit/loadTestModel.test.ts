@@ -299,5 +299,7 @@ describe('saved runs and profiles', () => {
     assert.equal(s.balance, 'least-loaded');
     assert.deepEqual(s.targets, [{ destination: '1000', endpoint: 'loopback', app: 'park', weight: 1, name: 'main', variables: { x: 'y' } }]);
     assert.throws(() => profileSettings('p.fsload.json', JSON.stringify({ servers: [{ host: 'h' }], rate: 1, thresholds: ['asr>=1s'] }), servers), /^Error: p\.fsload\.json: threshold "asr>=1s": compares a ratio with a time/);
+    // A line break is already a schema error, as the editor shows it while typing.
+    assert.throws(() => profileSettings('p.fsload.json', JSON.stringify({ servers: [{ host: 'h' }], rate: 1, thresholds: ['asr>=0.99\nhupall'] }), servers), /\/thresholds\/0: must match pattern/);
   });
 });
