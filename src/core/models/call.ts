@@ -5,7 +5,7 @@ import type { Session } from './session';
  * call (stamped with a call-tracking variable), and bridged legs.
  */
 export class Call {
-  private readonly _sessions: Session[] = [];
+  private readonly _sessions: Session[];
   /** When the first session was created (ms since the epoch). */
   readonly createdAt: number;
   /** When the last live session hung up. */
@@ -17,7 +17,10 @@ export class Call {
     first: Session,
   ) {
     this.createdAt = first.createdAt;
-    this.add(first);
+    // Room for the first session only: an empty array's first push reserves 17 slots, and most
+    // calls a listener holds at once have one or two legs.
+    this._sessions = [first];
+    first.setCall(this);
   }
 
   /** Every session of the call, in the order they appeared. */
