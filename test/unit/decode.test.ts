@@ -307,6 +307,18 @@ describe('JSON events from the captures', () => {
     assert.ok(json.ok);
     assert.deepStrictEqual(Object.keys(plain.headers), Object.keys(json.event.headers));
   });
+
+  it('ASCII events and events with raw UTF-8 (header block, body, JSON string) read the same text', () => {
+    for (const name of ['Test Caller', 'Zoë 李 😀']) {
+      const plain = decodePlainEvent(Buffer.from(`Event-Name: X\nCaller-Caller-ID-Name: ${name}\nContent-Length: ${Buffer.byteLength(name)}\n\n${name}`, 'utf8'));
+      const json = decodeJsonEvent(Buffer.from(JSON.stringify({ 'Event-Name': 'X', 'Caller-Caller-ID-Name': name, _body: name }), 'utf8'));
+      assert.ok(json.ok);
+      for (const event of [plain, json.event]) {
+        assert.equal(event.get('Caller-Caller-ID-Name'), name);
+        assert.equal(event.body, name);
+      }
+    }
+  });
 });
 
 describe('decodeValue / decodeText', () => {

@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { decodeText } from './decode';
 import type { EslFrame } from './parser';
@@ -111,16 +112,26 @@ export function decodePlainEvent(buf: Buffer): EslEvent {
   // toString) costs far more than the work it does.
   const blank = buf.indexOf('\n\n');
   const headerEnd = blank < 0 ? buf.length : blank;
-  const text = buf.toString('utf8', 0, headerEnd);
+  const encoding = textEncoding(buf);
+  const text = buf.toString(encoding, 0, headerEnd);
   let body = '';
   const bodyStart = headerEnd + 2;
   const length = blank >= 0 && bodyStart < buf.length ? plainHeader(text, 'Content-Length') : undefined;
   if (length !== undefined) {
     const n = Number(length);
     const end = Number.isSafeInteger(n) && n >= 0 ? Math.min(buf.length, bodyStart + n) : buf.length;
-    body = buf.toString('utf8', bodyStart, end);
+    body = buf.toString(encoding, bodyStart, end);
   }
   return EslEvent.fromPlainHeaderBlock(text, body);
+}
+
+/**
+ * How to turn an event's UTF-8 bytes into text. ASCII (a plain event's header block always is, as
+ * FreeSWITCH URL-encodes the values; so is a JSON event without non-ASCII text) gives the same
+ * string either way, and copying it byte for byte skips validating and decoding UTF-8.
+ */
+function textEncoding(buf: Buffer): 'latin1' | 'utf8' {
+  return isAscii(buf) ? 'latin1' : 'utf8';
 }
 
 /**
@@ -186,7 +197,7 @@ function plainValue(text: string, afterColon: number, end: number): string {
 export function decodeJsonEvent(buf: Buffer): DecodedEvent {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(buf.toString('utf8'));
+    parsed = JSON.parse(buf.toString(textEncoding(buf)));
   } catch (err) {
     return { ok: false, error: `malformed JSON event: ${(err as Error).message}` };
   }
