@@ -11,7 +11,7 @@
  * Measured from the first second of offering to the run's end (offering, then the last calls'
  * hold): every frame's time (gaps between requestAnimationFrame timestamps), the chart frames
  * (per tick, the longer of the two frames in which the view applies the tick and redraws its
- * charts), long tasks, the time the view spends applying a tick and in its chart redraws, the
+ * charts), long tasks, the time the view spends in its chart redraws, the
  * page's main thread (DevTools metrics), and the CPU of this process (the extension host's part:
  * the model, plus Playwright's client, which VS Code would not run), of the generator and of the
  * test server (from /proc), as % of one core. Target (issue 10): chart frame p95 < 50 ms.
@@ -41,8 +41,8 @@ const TRACE = process.env['BENCH_DASHBOARD_TRACE'];
 interface PageSamples {
   /** Each frame's start (requestAnimationFrame timestamp, page clock). */
   frameAt: number[];
-  /** Per tick: when it arrived and how long the view took to apply it (ms). */
-  ticks: Array<[number, number]>;
+  /** When each tick had been applied by the view (page clock). */
+  ticks: number[];
   /** The view's own animation-frame callbacks (its chart redraws), ms each. */
   draws: number[];
   /** Long tasks: start and duration (ms). */
@@ -63,10 +63,9 @@ const PAGE_PROBE = `(() => {
     const s = performance.now();
     try { cb(t); } finally { g.__s.draws.push(performance.now() - s); }
   });
-  // A capture listener runs before the view's own, this later one after it.
-  let t0 = 0;
-  addEventListener('message', () => { t0 = performance.now(); }, true);
-  addEventListener('message', (e) => { if (e.data && e.data.type === 'tick') g.__s.ticks.push([t0, performance.now() - t0]); });
+  // Listeners on the target run in the order they were added (capture or not): this one runs once
+  // the view's own has applied the tick.
+  addEventListener('message', (e) => { if (e.data && e.data.type === 'tick') g.__s.ticks.push(performance.now()); });
   new PerformanceObserver((list) => { for (const e of list.getEntries()) g.__s.long.push([e.startTime, e.duration]); }).observe({ type: 'longtask' });
 })()`;
 
@@ -74,10 +73,10 @@ const PAGE_PROBE = `(() => {
  * Per tick, the longer of the frame that ends after it was applied and the next (the chart
  * redraw's); and every other frame's time, to tell the view's cost from a busy machine's.
  */
-function splitFrames(frameAt: number[], ticks: Array<[number, number]>): { chart: number[]; other: number[] } {
+function splitFrames(frameAt: number[], ticks: number[]): { chart: number[]; other: number[] } {
   const chart: number[] = [];
   const near = new Set<number>();
-  for (const [at] of ticks) {
+  for (const at of ticks) {
     const k = frameAt.findIndex((t) => t >= at);
     if (k < 1 || k + 1 >= frameAt.length) continue;
     chart.push(Math.max(frameAt[k]! - frameAt[k - 1]!, frameAt[k + 1]! - frameAt[k]!));
@@ -208,7 +207,6 @@ async function main(): Promise<void> {
   const t = model.state.totals!;
   const { chart, other } = splitFrames(page.frameAt, page.ticks);
   const over = (v: number[]): string => `${v.filter((ms) => ms > FRAME_TARGET_MS).length} of ${v.length}`;
-  const applied = page.ticks.map(([, ms]) => ms);
   const long = page.long.map(([, ms]) => ms);
   const offering = ticks.filter((k) => k.second < SECONDS);
   const achieved = offering.length ? offering.reduce((a, k) => a + k.offered, 0) / offering.length : NaN;
@@ -222,7 +220,6 @@ async function main(): Promise<void> {
     ['other frames p50 / p95 / max', `${stats(other)} ms (every frame not next to a tick)`],
     [`frames over ${FRAME_TARGET_MS} ms`, `${over(chart)} chart frames, ${over(other)} other frames`],
     ['long tasks (> 50 ms)', `${long.length}, longest ${f1(Math.max(0, ...long))} ms`],
-    ['view: apply a tick p50 / p95 / max', `${stats(applied)} ms (totals, tables, phase)`],
     ['view: chart redraw p50 / p95 / max', `${stats(page.draws)} ms (${page.draws.length} redraws)`],
     ['page main thread', `${perS((m1.task - m0.task) * 1000)} busy: script ${perS((m1.script - m0.script) * 1000)}, style and layout ${perS((m1.layout - m0.layout + m1.style - m0.style) * 1000)}`],
     ['extension host part (this process)', `${f1(((host.user + host.system) / 1000 / (wallS * 1000)) * 100)} % of a core (model ${f1(Number(modelNs - modelNs0) / 1e6 / wallS)} ms/s; the rest Playwright's client)`],
