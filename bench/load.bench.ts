@@ -183,6 +183,10 @@ async function soak(server: LoadServer): Promise<boolean> {
   if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
   rmSync(dir, { recursive: true, force: true });
 
+  const notOfferedWhy = (t: LoadTotals): string => {
+    const why = Object.entries(t.notOfferedByReason).filter(([, n]) => n > 0);
+    return why.length ? ` (${why.map(([r, n]) => `${r} ${n}`).join(', ')})` : '';
+  };
   const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MB`;
   const t0 = samples[0]!.at;
   const atMinute = (min: number): ProcSample | undefined => samples.find((s) => s.at - t0 >= min * 60_000 - SOAK_SAMPLE_MS / 2);
@@ -198,7 +202,7 @@ async function soak(server: LoadServer): Promise<boolean> {
   console.log(
     [
       `memory soak: ${SOAK_RATE} calls/s for ${SOAK_MINUTES} min, hold ${settings.durationMs} ms, limit ${settings.limit}; the panel's generator process (dist/loadhost.js), RSS from /proc every ${SOAK_SAMPLE_MS / 1000} s`,
-      `  calls                  offered ${totals.offered}, answered ${totals.answered}, failed ${totals.failed}, not offered ${totals.notOffered}; offered ${(totals.offered / (SOAK_MINUTES * 60)).toFixed(1)}/s over the ${SOAK_MINUTES * 60} s of offering`,
+      `  calls                  offered ${totals.offered}, answered ${totals.answered}, failed ${totals.failed}, not offered ${totals.notOffered}${notOfferedWhy(totals)}; offered ${(totals.offered / (SOAK_MINUTES * 60)).toFixed(1)}/s over the ${SOAK_MINUTES * 60} s of offering`,
       `  generator RSS per minute ${series.join(' · ')}`,
       `  RSS after 1 min        ${first ? mb(first.rssBytes) : 'n/a'}; at the end ${mb(end.rssBytes)}; difference ${Number.isFinite(growth) ? `${growth >= 0 ? '+' : ''}${mb(growth)}` : 'n/a'} (after the first minute: min ${mb(Math.min(...afterFirst))}, max ${mb(Math.max(...afterFirst))})`,
       `  generator CPU          ${cpuPercent(samples[0]!, end).toFixed(0)} % of a core`,
