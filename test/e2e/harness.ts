@@ -466,7 +466,13 @@ export async function runCommand(page: Page, title: string, timeoutMs = 15_000):
     .first();
   await row.waitFor({ state: 'visible', timeout: timeoutMs });
   await row.click();
-  await widget.waitFor({ state: 'hidden', timeout: timeoutMs });
+  // Done when the palette closes, or when the command opened its own quick pick in the same widget
+  // (Compare Load Test Runs…): then the widget may never be seen hidden, but the `>` query is gone.
+  await page.waitForFunction(
+    `(() => { const w = document.querySelector('.quick-input-widget'); return !w || !w.checkVisibility() || !w.querySelector('input')?.value.startsWith('>'); })()`,
+    undefined,
+    { timeout: timeoutMs },
+  );
 }
 
 /**
