@@ -224,6 +224,21 @@ describe('LoadTestModel', () => {
     assert.equal(posted.at(-1)!.type, 'snapshot');
   });
 
+  test('the form is refilled only when the host puts settings in it: a profile or a start, not a live change', () => {
+    const { model, posted } = harness();
+    const revision = (): number => (posted.at(-1) as Extract<LoadTestNotification, { type: 'snapshot' }>).state.settingsRevision;
+    assert.equal(revision(), 0);
+    model.setSettings({ ...good, thresholds: ['asr>=0.99'] });
+    assert.equal(revision(), 1);
+    model.setServers([{ name: 'local', label: 'local', connected: true }]);
+    assert.equal(revision(), 1);
+    model.handle({ type: 'start', settings: { ...good, thresholds: [' asr>=0.99 ', ''] } });
+    assert.equal(revision(), 2);
+    assert.deepEqual(model.state.settings.thresholds, ['asr>=0.99']);
+    model.handle({ type: 'set', rate: 5 });
+    assert.equal(model.state.settingsRevision, 2);
+  });
+
   test('openTimeline passes a checked uuid', () => {
     const { model, timelines } = harness();
     model.handle({ type: 'openTimeline', server: 'local', uuid: 'a1b2c3d4-0000-4000-8000-000000000001' });

@@ -157,16 +157,19 @@ describe('Load Test webview in Chromium', { timeout: 90_000 }, () => {
   test('a profile\'s mix and thresholds fill the rows; weights show as shares; bad weights and thresholds are refused by the host', async () => {
     const { wv, model, started } = await open(browser, 'dark');
     const page = wv.page;
+    // Unticked by hand, then a profile (or Open Load Test on Group) names the same server: ticked again.
+    await page.locator('vscode-checkbox[data-server="lab"]').click();
+    await page.locator('vscode-checkbox[data-server="lab"]:not([checked])').waitFor();
     // What "Open in Load Test Panel" does with a profile's settings.
-    model.state.settings = {
+    model.setSettings({
       ...model.state.settings,
       targets: [
         { destination: '9664', endpoint: 'loopback', app: 'park', weight: 4 },
         { destination: '9196', endpoint: 'sofia/internal', app: 'playback', appArg: '/tmp/a.wav', weight: 1, name: 'prompt', variables: { x_test: 'y' } },
       ],
       thresholds: ['asr>=0.99', 'setup_p95<250ms'],
-    };
-    model.snapshot();
+    });
+    await page.locator('vscode-checkbox[data-server="lab"][checked]').waitFor();
     const rows = page.locator('.mix-rows .mix-row');
     await rows.nth(1).waitFor();
     assert.equal(await rows.count(), 2);

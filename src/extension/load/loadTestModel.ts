@@ -63,7 +63,14 @@ export class LoadTestModel {
     servers: LoadServerOption[],
     settings: LoadSettings,
   ) {
-    this.state = { mode: 'live', servers, settings, phase: 'idle', ticks: [], warnings: [] };
+    this.state = { mode: 'live', servers, settings, settingsRevision: 0, phase: 'idle', ticks: [], warnings: [] };
+  }
+
+  /** Puts settings in the form (a profile, a group's servers): the view refills its fields. */
+  setSettings(settings: LoadSettings): void {
+    this.state.settings = settings;
+    this.state.settingsRevision++;
+    this.snapshot();
   }
 
   get running(): boolean {
@@ -107,7 +114,9 @@ export class LoadTestModel {
         if ('error' in checked) return this.error(checked.error);
         const unknown = checked.settings.servers.filter((n) => !this.state.servers.some((s) => s.name === n && s.connected));
         if (unknown.length) return this.error(`Not connected: ${unknown.join(', ')}. Connect from the Servers view first.`);
+        // The form shows them as checked (thresholds trimmed, empty rows gone).
         this.state.settings = checked.settings;
+        this.state.settingsRevision++;
         this.state.ticks = [];
         delete this.state.totals;
         delete this.state.preflight;
@@ -252,6 +261,7 @@ export function savedRunState(data: unknown, runDir: string): LoadTestState | { 
     mode: 'saved',
     servers: [],
     settings: checked.settings,
+    settingsRevision: 0,
     phase: 'stopped',
     ...(typeof d['runId'] === 'string' ? { runId: d['runId'] } : {}),
     runDir,

@@ -84,8 +84,7 @@ class LoadTestPanel extends Disposable {
   /** Puts a profile's settings in the form (servers matched by host and port to the configured ones). */
   applySettings(settings: LoadSettings): void {
     if (this.running) throw new Error('A load test is running: stop it before loading a profile.');
-    this.model.state.settings = settings;
-    this.model.snapshot();
+    this.model.setSettings(settings);
   }
 
   private async start(settings: LoadSettings): Promise<void> {

@@ -183,6 +183,12 @@ export interface LoadTestState {
   mode: 'live' | 'saved';
   servers: LoadServerOption[];
   settings: LoadSettings;
+  /**
+   * Counts the times the host put settings in the form (a profile, Open Load Test on Group, a
+   * start). The view refills its fields only when it changes, so other snapshots (a server
+   * connecting, a warning) keep what the user typed.
+   */
+  settingsRevision: number;
   phase: LoadPhase;
   runId?: string;
   /** The run's folder (`.fsdev/runs/<time>`), once it has one. */

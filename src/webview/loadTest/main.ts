@@ -405,8 +405,8 @@ holdAuto.addEventListener('change', () => {
   live('hold');
 });
 
-/** The settings last put in the form: a snapshot with the same ones (a server connected, a warning) keeps the user's edits. */
-let filledSettings = '';
+/** The settingsRevision last put in the form: a snapshot with the same one (a server connected, a warning) keeps the user's edits. */
+let filledRevision: number | undefined;
 
 function checkedServers(): string[] {
   return [...serversBox.querySelectorAll<CheckBox>('vscode-checkbox')].filter((c) => c.checked).map((c) => c.dataset['server']!);
@@ -414,9 +414,8 @@ function checkedServers(): string[] {
 
 function fillForm(s: LoadTestState): void {
   const st = s.settings;
-  const key = JSON.stringify(st);
-  const refill = key !== filledSettings;
-  filledSettings = key;
+  const refill = s.settingsRevision !== filledRevision;
+  filledRevision = s.settingsRevision;
   if (refill) {
     rate.input.value = String(st.rate);
     limit.input.value = String(st.limit);
