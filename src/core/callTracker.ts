@@ -1,5 +1,5 @@
 import { APP_ID_VAR, CALL_ID_VAR } from './dialString';
-import type { EslEvent } from './esl/event';
+import { EslEvent } from './esl/event';
 import { Call } from './models/call';
 import { Session, type SessionHost } from './models/session';
 import { DisposableStore, Emitter, type Disposable, type Event } from './util/lifecycle';
@@ -52,6 +52,8 @@ export class CallTracker implements Disposable {
   private readonly callIndex = new Map<string, Call>();
   /** Sessions whose own end we saw: straggling events must not re-create them. */
   private readonly recentlyEnded = new Set<string>();
+  /** The event that created the latest session, whose strings the next one shares. */
+  private lastCreating: EslEvent | undefined;
   private readonly store = new DisposableStore();
 
   private readonly _onDidCreateSession = this.store.add(new Emitter<Session>());
@@ -128,6 +130,11 @@ export class CallTracker implements Disposable {
   }
 
   private createSession(uuid: string, headers: EslEvent | Readonly<Record<string, string>>): Session {
+    if (headers instanceof EslEvent) {
+      // Its headers stay with the session: the strings they repeat need not.
+      headers.shareRepeatedValues(this.lastCreating);
+      this.lastCreating = headers;
+    }
     const session = new Session(uuid, headers, this.host);
     this.sessions.set(uuid, session);
     this.stats.sessionsCreated++;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { EventListener, FrameParser, decodeEventFrame, type EslEvent } from '../../src/core';
+import { EslEvent, EventListener, FrameParser, decodeEventFrame } from '../../src/core';
 import { loadCapture } from '../support/captures';
 
 /** The events of a capture, decoded by our own parser. */
@@ -78,6 +78,33 @@ describe('EventListener folds real FreeSWITCH events', () => {
     ]);
     assert.equal(listener.history.length, 1);
     assert.equal(listener.history[0]!.sessions.length, 2);
+    listener.dispose();
+  });
+
+  test('a session keeps every header as decoded; the caller\'s own header objects are never written to', () => {
+    for (const prefix of ['04', '05', '11']) {
+      const listener = new EventListener({ host: '127.0.0.1', port: 1 });
+      // Decoded a second time: objects the listener never saw.
+      const pristine = captureEvents(prefix);
+      let current = -1;
+      let created = 0;
+      listener.onDidCreateSession((session) => {
+        created++;
+        assert.deepEqual({ ...session.headers }, { ...pristine[current]!.headers });
+      });
+      captureEvents(prefix).forEach((e, i) => {
+        current = i;
+        listener.ingest(e);
+      });
+      assert.ok(created >= 2);
+      listener.dispose();
+    }
+    const listener = new EventListener({ host: '127.0.0.1', port: 1 });
+    const frozen = Object.freeze({ 'Event-Name': 'CHANNEL_CREATE', 'Unique-ID': 'u1', 'Channel-Name': 'loopback/1-a', 'Channel-Call-UUID': 'u1', 'Core-UUID': 'c' });
+    listener.ingest(new EslEvent(frozen));
+    listener.ingest(new EslEvent({ ...frozen, 'Unique-ID': 'u2', 'Channel-Call-UUID': 'u2' }));
+    assert.equal(listener.sessions.get('u1')!.get('Channel-Call-UUID'), 'u1');
+    assert.equal(listener.sessions.size, 2);
     listener.dispose();
   });
 

@@ -25,6 +25,8 @@ export class EslEvent {
    */
   private eventName: string | undefined;
   private eventUuid: string | null | undefined;
+  /** The headers object was made by a decoder for this event alone, so it may be written to. */
+  private ownHeaders = false;
 
   constructor(
     /** Every header, decoded, in the order FreeSWITCH sent them. */
@@ -43,9 +45,38 @@ export class EslEvent {
     return event;
   }
 
+  /** An event whose headers object a decoder made for it alone (see shareRepeatedValues). */
+  static fromDecodedHeaders(headers: Record<string, string>, body: string): EslEvent {
+    const event = new EslEvent(headers, body);
+    event.ownHeaders = true;
+    return event;
+  }
+
   /** Every header, decoded, in the order FreeSWITCH sent them (a later duplicate wins). */
   get headers(): Readonly<Record<string, string>> {
     return (this.decoded ??= parsePlainHeaders(this.plain ?? ''));
+  }
+
+  /**
+   * For whoever keeps many events (the listener keeps the event that created each live session):
+   * decoded values that FreeSWITCH repeats become one string each, so the copies JSON.parse made
+   * die young instead of being kept, and collected, with every session. The channel's uuid is
+   * repeated in several headers of its events, and a few headers hold what every event of one
+   * FreeSWITCH holds (compared with `previous`, an event kept before). No value changes. Only
+   * headers a decoder made are touched (the caller's object never is), and a plain event, whose
+   * header block is one string read lazily, has nothing to share.
+   */
+  shareRepeatedValues(previous: EslEvent | undefined): void {
+    const own = this.decoded as Record<string, string> | undefined;
+    if (!this.ownHeaders || own === undefined) return;
+    const uuid = own['Unique-ID'];
+    if (uuid !== undefined) for (const name of UUID_COPIES) if (own[name] === uuid) own[name] = uuid;
+    const kept = previous?.decoded;
+    if (kept === undefined || kept === own) return;
+    for (const name of SWITCH_CONSTANTS) {
+      const value = kept[name];
+      if (value !== undefined && own[name] === value) own[name] = value;
+    }
   }
 
   /** `Event-Name`, e.g. `CHANNEL_CREATE`. */
@@ -83,6 +114,15 @@ export class EslEvent {
     return this.get(`variable_${name}`);
   }
 }
+
+/** Headers of a channel's events that repeat its Unique-ID. */
+const UUID_COPIES = ['Caller-Unique-ID', 'Channel-Call-UUID', 'variable_uuid', 'variable_call_uuid', 'variable_origination_uuid'] as const;
+/**
+ * Headers with the same value in every event of one FreeSWITCH, or of one kind (where it was fired),
+ * and longer than the 10 characters up to which V8's JSON.parse shares strings itself. Times and
+ * dates change with every event and are not here.
+ */
+const SWITCH_CONSTANTS = ['Core-UUID', 'FreeSWITCH-Hostname', 'FreeSWITCH-Switchname', 'FreeSWITCH-IPv4', 'FreeSWITCH-IPv6', 'Event-Calling-File', 'Event-Calling-Function'] as const;
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze(Object.create(null) as Record<string, string>);
 
@@ -217,7 +257,7 @@ export function decodeJsonEvent(buf: Buffer): DecodedEvent {
     delete headers['_body'];
   }
   Object.setPrototypeOf(headers, null);
-  return { ok: true, event: new EslEvent(headers as Record<string, string>, body) };
+  return { ok: true, event: EslEvent.fromDecodedHeaders(headers as Record<string, string>, body) };
 }
 
 const BODY_OPEN = '<body>';
@@ -331,7 +371,7 @@ export function decodeXmlEvent(buf: Buffer): DecodedEvent {
   }
   if (error !== undefined) return { ok: false, error: `malformed XML event: ${error}` };
   Object.setPrototypeOf(headers, null);
-  return { ok: true, event: new EslEvent(headers, body) };
+  return { ok: true, event: EslEvent.fromDecodedHeaders(headers, body) };
 }
 
 function setHeader(headers: Record<string, string>, name: string, value: string): void {
