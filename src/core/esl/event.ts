@@ -60,17 +60,19 @@ export class EslEvent {
   /**
    * For whoever keeps many events (the listener keeps the event that created each live session):
    * decoded values that FreeSWITCH repeats become one string each, so the copies JSON.parse made
-   * die young instead of being kept, and collected, with every session. The channel's uuid is
-   * repeated in several headers of its events, and a few headers hold what every event of one
-   * FreeSWITCH holds (compared with `previous`, an event kept before). No value changes. Only
-   * headers a decoder made are touched (the caller's object never is), and a plain event, whose
-   * header block is one string read lazily, has nothing to share.
+   * die young instead of being kept, and collected, with every session. A channel's uuid, name and
+   * caller name are repeated in several headers of its events, and a few headers hold what every
+   * event of one FreeSWITCH holds (compared with `previous`, an event kept before). No value
+   * changes. Only headers a decoder made are touched (the caller's own object never is), and a
+   * plain event, whose header block is one string read lazily, has nothing to share.
    */
   shareRepeatedValues(previous: EslEvent | undefined): void {
     const own = this.decoded as Record<string, string> | undefined;
     if (!this.ownHeaders || own === undefined) return;
-    const uuid = own['Unique-ID'];
-    if (uuid !== undefined) for (const name of UUID_COPIES) if (own[name] === uuid) own[name] = uuid;
+    for (const [source, copies] of REPEATED_HEADERS) {
+      const value = own[source];
+      if (value !== undefined) for (const name of copies) if (own[name] === value) own[name] = value;
+    }
     const kept = previous?.decoded;
     if (kept === undefined || kept === own) return;
     for (const name of SWITCH_CONSTANTS) {
@@ -115,8 +117,12 @@ export class EslEvent {
   }
 }
 
-/** Headers of a channel's events that repeat its Unique-ID. */
-const UUID_COPIES = ['Caller-Unique-ID', 'Channel-Call-UUID', 'variable_uuid', 'variable_call_uuid', 'variable_origination_uuid'] as const;
+/** Headers of a channel's events and the headers that repeat their value (captures 05 and 11). */
+const REPEATED_HEADERS: ReadonlyArray<readonly [string, readonly string[]]> = [
+  ['Unique-ID', ['Caller-Unique-ID', 'Channel-Call-UUID', 'variable_uuid', 'variable_call_uuid', 'variable_origination_uuid']],
+  ['Channel-Name', ['Caller-Channel-Name', 'variable_channel_name']],
+  ['Caller-Caller-ID-Name', ['Caller-Orig-Caller-ID-Name', 'variable_origination_caller_id_name']],
+];
 /**
  * Headers with the same value in every event of one FreeSWITCH, or of one kind (where it was fired),
  * and longer than the 10 characters up to which V8's JSON.parse shares strings itself. Times and
