@@ -3,14 +3,15 @@
  * Checks every input before connecting, preflights the servers' session limits, shows progress
  * (one line rewritten in place on a terminal, a plain line every 5 s otherwise), takes + - * / p q
  * from the keyboard, stops cleanly on Ctrl-C (offer no more, hang up this run's calls), prints a
- * summary table, writes per-call records and summary.json with --out, and exits 99 when a
- * threshold is broken (as k6 does), 2 when the preflight stopped the run, 1 on any other error.
+ * summary table, writes per-call records and summary.json (loadRunFile.ts: the shape the Load Test
+ * panel writes and opens) with --out, and exits 99 when a threshold is broken (as k6 does), 2 when
+ * the preflight stopped the run, 1 on any other error.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FileRecordSink, Originator, ServerPool, evaluateThresholds, type CallRecordSink, type PreflightResult } from '../core';
-import { progressLine, summaryText, tallyRecord, type ServerTally } from './loadDisplay';
+import { FileRecordSink, Originator, ServerPool, type CallRecordSink, type PreflightResult } from '../core';
+import { progressLine, summaryText } from './loadDisplay';
 import { LOAD_USAGE, LoadUsageError, parseLoadArgs, type LoadConfig } from './loadOptions';
+import { LoadRunRecorder, writeLoadRunFile } from './loadRunFile';
 
 /** Exit codes of `fsdev load`. */
 export const LOAD_EXIT = { ok: 0, error: 1, preflight: 2, thresholds: 99 } as const;
@@ -106,7 +107,7 @@ export async function runLoad(argv: readonly string[], io: LoadIo = processIo): 
     if (verdict === 'stop') return LOAD_EXIT.preflight;
     if (verdict === 'apply') for (const line of await originator.applyLimits(preflight)) say(`applied ${line}`);
     if (config.out) sink = new FileRecordSink(config.out);
-    return await run(originator, pool, config, io, sink);
+    return await run(originator, pool, config, io, sink, preflight);
   } catch (err) {
     io.stderr.write(`fsdev load: ${err instanceof Error ? err.message : String(err)}\n`);
     return LOAD_EXIT.error;
@@ -137,9 +138,9 @@ function reportPreflight(result: PreflightResult, config: LoadConfig, say: (t: s
   return 'stop';
 }
 
-async function run(originator: Originator, pool: ServerPool, config: LoadConfig, io: LoadIo, sink: CallRecordSink | undefined): Promise<number> {
+async function run(originator: Originator, pool: ServerPool, config: LoadConfig, io: LoadIo, sink: CallRecordSink | undefined, preflight: PreflightResult): Promise<number> {
   const tty = io.stdout.isTTY === true;
-  const tally = new Map<string, ServerTally>();
+  const recorder = new LoadRunRecorder(originator, pool, config.thresholds);
   const disposables: (() => void)[] = [];
   let lineShown = false;
   const clearLine = (): void => {
@@ -163,9 +164,10 @@ async function run(originator: Originator, pool: ServerPool, config: LoadConfig,
   };
 
   originator.onDidEndCall((r) => {
-    tallyRecord(tally, r);
+    recorder.ended(r);
     sink?.write(r);
   });
+  originator.onDidTick((s) => void recorder.second(s));
   originator.onDidWarn((w) => say(`warning: ${w}`));
   originator.onDidChangeState(({ from, to }) => {
     if (to === 'paused') say('paused: no calls are offered until p');
@@ -231,7 +233,6 @@ async function run(originator: Originator, pool: ServerPool, config: LoadConfig,
   const ticker = setInterval(render, every);
   disposables.push(() => clearInterval(ticker));
 
-  const startedAt = new Date().toISOString();
   say(
     `originating ${config.rate}/s up to ${config.limit} calls, hold ${config.durationMs === 'auto' ? `auto (${Math.round(originator.durationMs)} ms)` : `${config.durationMs} ms`}` +
       `${config.maxOffered ? `, ${config.maxOffered} calls` : ''}${config.runTimeMs ? `, for ${config.runTimeMs / 1000} s` : ''}` +
@@ -242,24 +243,12 @@ async function run(originator: Originator, pool: ServerPool, config: LoadConfig,
   for (const d of disposables.reverse()) d();
   clearLine();
 
-  const summary = originator.summary();
-  const results = evaluateThresholds(config.thresholds, summary);
-  const counts = pool.counts();
-  io.stdout.write(summaryText(summary, { runId: originator.runId, servers: counts, tally, thresholds: results }));
+  const file = recorder.file({ ran: true, config, preflight });
+  recorder.dispose();
+  io.stdout.write(summaryText(file.summary, { runId: file.runId, servers: file.servers, tally: recorder.tally, thresholds: file.thresholds }));
   if (config.out) {
-    mkdirSync(config.out, { recursive: true });
-    const file = join(config.out, 'summary.json');
-    const data = {
-      runId: originator.runId,
-      startedAt,
-      config: { ...config, servers: config.servers.map((s) => ({ name: s.name, host: s.host, port: s.port, user: s.user })), thresholds: config.thresholds.map((t) => t.source) },
-      summary,
-      thresholds: results,
-      servers: counts,
-      perSecond: originator.samples,
-    };
-    writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
-    io.stdout.write(`records: ${join(config.out, 'calls.csv')}, ${join(config.out, 'calls.jsonl')}; summary: ${file}\n`);
+    const path = writeLoadRunFile(config.out, file);
+    io.stdout.write(`records: ${join(config.out, 'calls.csv')}, ${join(config.out, 'calls.jsonl')}; summary: ${path}\n`);
   }
-  return results.some((r) => !r.ok) ? LOAD_EXIT.thresholds : LOAD_EXIT.ok;
+  return file.thresholds.some((r) => !r.ok) ? LOAD_EXIT.thresholds : LOAD_EXIT.ok;
 }

@@ -3,6 +3,7 @@
  * a second otherwise) and the summary table at the end. Pure text functions.
  */
 import type { CallRecord, LatencyStats, LoadSummary, OriginatorProgress, PoolCounts, ThresholdResult } from '../core';
+import { formatThresholdValue } from '../shared/protocol/loadTest';
 
 /** Calls per server, counted from the records as they end. */
 export interface ServerTally {
@@ -119,11 +120,7 @@ export function summaryText(s: LoadSummary, options: { runId: string; servers: P
   for (const w of s.warnings) out.push('', `warning: ${w}`);
   if (options.thresholds.length > 0) {
     out.push('', 'thresholds:');
-    for (const t of options.thresholds) out.push(`  ${t.ok ? 'ok    ' : 'BROKEN'} ${t.threshold}  (${round(t.actual)} vs ${round(t.expected)})`);
+    for (const t of options.thresholds) out.push(`  ${t.ok ? 'ok    ' : 'BROKEN'} ${t.threshold}  (${formatThresholdValue(t.actual, t.kind)} vs ${formatThresholdValue(t.expected, t.kind)})`);
   }
   return `${out.join('\n')}\n`;
-}
-
-function round(n: number): string {
-  return Number.isInteger(n) ? String(n) : n.toFixed(4).replace(/0+$/, '');
 }

@@ -104,6 +104,21 @@ export function parseEndpoint(text: string): EndpointSpec {
   throw new LoadUsageError(`--endpoint ${JSON.stringify(text)}: use loopback, loopback/CONTEXT, user, user/DOMAIN, sofia/PROFILE or gateway/NAME`);
 }
 
+/** The inverse of parseEndpoint, as the panel's form and summary.json's `settings` write it; none is `loopback` (the core's default). */
+export function endpointText(spec: EndpointSpec | undefined): string {
+  if (spec === undefined || typeof spec === 'string') return spec === 'sofia' ? 'sofia/internal' : (spec ?? 'loopback');
+  switch (spec.kind) {
+    case 'loopback':
+      return spec.context ? `loopback/${spec.context}` : 'loopback';
+    case 'user':
+      return spec.domain ? `user/${spec.domain}` : 'user';
+    case 'sofia':
+      return `sofia/${spec.profile}`;
+    case 'gateway':
+      return `gateway/${spec.gateway}`;
+  }
+}
+
 /** `DEST` or `DEST*WEIGHT`. */
 function parseDest(text: string): { destination: string; weight: number } {
   if (/[\r\n]/.test(text)) throw new LoadUsageError(`--dest ${JSON.stringify(text)} contains a line break`);

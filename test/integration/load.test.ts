@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { LOAD_RUN_VAR, Originator, ServerPool, type CallRecord, type OriginatorOptions, type PoolServerOptions } from '../../src/core';
 import { runLoad, type LoadIo } from '../../src/apphost/loadCommand';
+import { savedRunState } from '../../src/extension/load/loadTestModel';
 import { TestEslServer, type TestEslServerOptions } from '../server/eslServer';
 import { farEndMix } from '../server/farEnd';
 import { until } from '../support/wait';
@@ -299,6 +300,45 @@ describe('fsdev load', () => {
     assert.equal(summary.runId, 'cli-run');
     assert.equal(summary.summary.offered, 25);
     assert.deepEqual(summary.thresholds.map((t) => t.ok), [true, false]);
+  });
+
+  test('its --out folder opens in the Load Test panel: charts, totals, thresholds, per-server table', async () => {
+    const out = join(dir, 'run-for-panel');
+    const term = io();
+    const code = await runLoad(
+      ['--server', `127.0.0.1:${server.port}`, '--rate', '20', '--max-offered', '30', '--duration', '50ms', '--dest', '9664*2', '--dest', '9196', '--endpoint', 'loopback/load', '--out', out, '--threshold', 'asr>=0.99', '--threshold', 'setup_p95<5s', '--run-id', 'cli-panel'],
+      term,
+    );
+    assert.equal(code, 0, term.err());
+    assert.match(term.out(), /ok +asr>=0\.99 +\(100 % vs 99 %\)/);
+    assert.match(term.out(), /ok +setup_p95<5s +\([\d.]+ ms vs 5,000 ms\)/);
+    const state = savedRunState(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')), out);
+    assert.ok(!('error' in state), 'error' in state ? state.error : '');
+    assert.equal(state.runId, 'cli-panel');
+    assert.deepEqual(
+      state.settings.targets.map((t) => [t.destination, t.endpoint, t.weight]),
+      [
+        ['9664', 'loopback/load', 2],
+        ['9196', 'loopback/load', 1],
+      ],
+    );
+    const name = `127.0.0.1:${server.port}`;
+    assert.deepEqual(state.settings.servers, [name]);
+    assert.equal(state.ticks[0]?.offered, 20, 'the first whole second at the rate');
+    assert.ok(state.ticks.some((t) => t.setupP95 !== null), 'setup latency per second');
+    assert.equal(state.totals?.offered, 30);
+    assert.equal(state.totals?.answered, 30);
+    assert.deepEqual(
+      state.totals?.thresholds.map((t) => [t.threshold, t.ok, t.kind]),
+      [
+        ['asr>=0.99', true, 'ratio'],
+        ['setup_p95<5s', true, 'time'],
+      ],
+    );
+    assert.deepEqual(
+      state.totals?.servers.map((s) => [s.server, s.offered, s.answered, s.failed]),
+      [[name, 30, 30, 0]],
+    );
   });
 
   test('stops before sending anything when the server’s limits are too low, and prints the commands', async () => {

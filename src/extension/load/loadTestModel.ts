@@ -4,6 +4,7 @@
  * checked commands to the generator process, and folds that process's replies. The glue
  * (loadTestPanel.ts) forks the process, finds passwords and opens files.
  */
+import { readLoadRunFile } from '../../apphost/loadRunFile';
 import { parseThreshold } from '../../core';
 import {
   checkLoadSettings,
@@ -16,8 +17,6 @@ import {
   type LoadSettings,
   type LoadTestNotification,
   type LoadTestState,
-  type LoadTick,
-  type LoadTotals,
 } from '../../shared/protocol/loadTest';
 
 /** What is wrong with a threshold, by the parser `fsdev load` uses; undefined when it parses. */
@@ -224,51 +223,24 @@ export function runFolderName(date: Date): string {
   return date.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
 }
 
-/** Settings as summary.json holds them: a run saved before the mix had one target, no thresholds, no balance. */
-function savedSettings(raw: unknown): unknown {
-  if (typeof raw !== 'object' || raw === null) return raw;
-  const withBalance = { balance: 'round-robin', ...raw };
-  if ('targets' in raw) return withBalance;
-  const { destination, endpoint, app, ...rest } = withBalance as Record<string, unknown>;
-  return { ...rest, targets: [{ destination, endpoint, app, weight: 1 }], thresholds: [] };
-}
-
-/** A saved run (summary.json) as a panel state, or the problem with the file. */
+/** A saved run (summary.json, whichever wrote it: see readLoadRunFile) as a panel state, or the problem with the file. */
 export function savedRunState(data: unknown, runDir: string): LoadTestState | { error: string } {
-  if (typeof data !== 'object' || data === null) return { error: 'summary.json is not an object' };
-  const d = data as Record<string, unknown>;
-  const checked = checkSettings(savedSettings(d['settings']));
+  const run = readLoadRunFile(data);
+  if ('error' in run) return run;
+  const checked = checkSettings(run.settings);
   if ('error' in checked) return { error: `summary.json: its settings: ${checked.error}` };
-  // `ticks` (the panel's own, with setup percentiles) when the panel wrote it; `perSecond` (fsdev load --out) otherwise.
-  const perSecond = Array.isArray(d['ticks']) ? (d['ticks'] as Record<string, unknown>[]) : Array.isArray(d['perSecond']) ? (d['perSecond'] as Record<string, unknown>[]) : [];
-  const ms = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-  const ticks: LoadTick[] = perSecond.map((s) => ({
-    second: Number(s['second']) || 0,
-    targetRate: Number(s['targetRate']) || 0,
-    offered: Number(s['offered']) || 0,
-    answered: Number(s['answered']) || 0,
-    failed: Number(s['failed']) || 0,
-    notOffered: Number(s['notOffered']) || 0,
-    concurrent: Number(s['concurrent']) || 0,
-    erlangs: Number(s['erlangs']) || 0,
-    setupP50: ms(s['setupP50']),
-    setupP95: ms(s['setupP95']),
-    setupP99: ms(s['setupP99']),
-    failuresByCause: typeof s['failuresByCause'] === 'object' && s['failuresByCause'] !== null ? (s['failuresByCause'] as Record<string, number>) : {},
-  }));
-  const totals = d['totals'] as Partial<LoadTotals> | undefined;
   return {
     mode: 'saved',
     servers: [],
     settings: checked.settings,
     settingsRevision: 0,
     phase: 'stopped',
-    ...(typeof d['runId'] === 'string' ? { runId: d['runId'] } : {}),
+    ...(run.runId !== undefined ? { runId: run.runId } : {}),
     runDir,
-    ticks: ticks.slice(-MAX_TICKS),
-    // Runs saved before thresholds and per-server totals have neither.
-    ...(totals && typeof totals === 'object' ? { totals: { ...totals, thresholds: Array.isArray(totals.thresholds) ? totals.thresholds : [], servers: Array.isArray(totals.servers) ? totals.servers : [] } as LoadTotals } : {}),
-    warnings: Array.isArray((d['summary'] as { warnings?: unknown } | undefined)?.warnings) ? ((d['summary'] as { warnings: string[] }).warnings.filter((w) => typeof w === 'string').slice(0, 50)) : [],
+    ...(run.startedAt !== undefined ? { startedAt: run.startedAt } : {}),
+    ticks: run.ticks.slice(-MAX_TICKS),
+    ...(run.totals ? { totals: run.totals } : {}),
+    warnings: run.warnings,
   };
 }
 

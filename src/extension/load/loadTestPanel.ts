@@ -268,16 +268,17 @@ export async function openLoadTestRun(services: Services, _node?: unknown, args?
 /** FreeSWITCH: Compare Load Test Runs… (two runs of .fsdev/runs, side by side, each with both runs overlaid). */
 export async function compareLoadTestRuns(services: Services): Promise<void> {
   const { root, runs } = await listRuns();
-  if (!root || runs.length < 2) throw new Error('Comparing needs two runs in .fsdev/runs of the workspace; run the Load Test panel twice first.');
+  if (!root || runs.length < 2) throw new Error('Comparing needs two runs in .fsdev/runs of the workspace; run the Load Test panel twice, or write a run there with `fsdev load --out .fsdev/runs/NAME`.');
   const picks = await vscode.window.showQuickPick(
     runs.map((r) => ({ label: r })),
     { title: 'Compare Load Test Runs: pick two', canPickMany: true },
   );
   if (!picks) return;
   if (picks.length !== 2) throw new Error(`Pick exactly two runs to compare (${picks.length} picked).`);
-  // Older run first (folder names sort by time): on the left, and first in the overlaid legends.
-  const [older, newer] = picks.map((p) => p.label).sort();
-  const [a, b] = comparisonStates(readRun(vscode.Uri.joinPath(root, older!)), readRun(vscode.Uri.joinPath(root, newer!)));
+  // Older run first: on the left, and first in the overlaid legends. By the files' start times, not
+  // the folder names: `fsdev load --out` folders are named by whoever ran it.
+  const [older, newer] = picks.map((p) => readRun(vscode.Uri.joinPath(root, p.label))).sort((x, y) => (x.startedAt ?? '').localeCompare(y.startedAt ?? ''));
+  const [a, b] = comparisonStates(older!, newer!);
   // The second opens once the first view runs: two webviews created in the same turn can leave the
   // first one blank (seen in code-server).
   const first = loadTests(services).openSaved(a, vscode.ViewColumn.One);

@@ -155,6 +155,13 @@ export interface LoadThresholdResult {
   kind?: 'time' | 'ratio' | 'number';
 }
 
+/** A threshold's side with its unit, as the panel and `fsdev load` show it: `48.2 ms`, `98.54 %`, `1,520`. */
+export function formatThresholdValue(v: number, kind: LoadThresholdResult['kind']): string {
+  if (!Number.isFinite(v)) return '–';
+  const plain = (x: number): string => (Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en-US') : String(Number(x.toPrecision(4))));
+  return kind === 'time' ? `${plain(v)} ms` : kind === 'ratio' ? `${plain(v * 100)} %` : plain(v);
+}
+
 /** One server's share of the run. */
 export interface LoadServerTotals {
   server: string;
@@ -193,6 +200,8 @@ export interface LoadTestState {
   runId?: string;
   /** The run's folder (`.fsdev/runs/<time>`), once it has one. */
   runDir?: string;
+  /** A saved run's start (ISO), from its summary.json: orders a comparison whatever the folders are named. */
+  startedAt?: string;
   preflight?: LoadPreflight;
   ticks: LoadTick[];
   totals?: LoadTotals;

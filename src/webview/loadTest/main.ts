@@ -20,6 +20,7 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import {
   durationProblem,
+  formatThresholdValue,
   limitProblem,
   rateProblem,
   type LoadRunSeries,
@@ -28,7 +29,6 @@ import {
   type LoadTestCommand,
   type LoadTestNotification,
   type LoadTestState,
-  type LoadThresholdResult,
   type LoadTick,
   type LoadTotals,
 } from '../../shared/protocol/loadTest';
@@ -571,13 +571,6 @@ function renderTotals(t: LoadTotals | undefined): void {
   );
 }
 
-/** A threshold's side with its unit: `48.2 ms`, `98.54 %`, `1,520`. */
-function formatValue(v: number, kind: LoadThresholdResult['kind']): string {
-  if (!Number.isFinite(v)) return '–';
-  const plain = (x: number): string => (Math.abs(x) >= 1000 ? formatCount(Math.round(x)) : String(Number(x.toPrecision(4))));
-  return kind === 'time' ? `${plain(v)} ms` : kind === 'ratio' ? `${plain(v * 100)} %` : plain(v);
-}
-
 /** Each threshold's verdict on the totals: live while the run goes, final once it is over. */
 function renderVerdicts(t: LoadTotals | undefined): void {
   const results = t?.thresholds ?? [];
@@ -600,8 +593,8 @@ function renderVerdicts(t: LoadTotals | undefined): void {
             'tr',
             { class: r.ok ? 'pass' : 'fail' },
             h('td', { class: 'cause' }, r.threshold),
-            h('td', { class: 'num' }, formatValue(r.actual, r.kind)),
-            h('td', { class: 'num' }, formatValue(r.expected, r.kind)),
+            h('td', { class: 'num' }, formatThresholdValue(r.actual, r.kind)),
+            h('td', { class: 'num' }, formatThresholdValue(r.expected, r.kind)),
             h('td', { class: `verdict ${r.ok ? 'good' : 'bad'}` }, icon(r.ok ? 'pass' : 'error'), r.ok ? ' pass' : ' fail'),
           ),
         ),
