@@ -37,7 +37,28 @@ function toLogLevel(value: string | undefined): LogLevelName {
   return (LOG_LEVELS as readonly string[]).includes(value ?? '') ? (value as LogLevelName) : 'info';
 }
 
-/** Writes the server list to the user's settings. */
+/**
+ * Where the server list lives, and its value there: the workspace's settings when they set one (it
+ * hides the user's list), else the user's. Writing elsewhere would change nothing the user sees.
+ */
+function serversSetting(config: vscode.WorkspaceConfiguration): { target: vscode.ConfigurationTarget; value: unknown } {
+  const inspected = config.inspect<unknown>('servers');
+  if (inspected?.workspaceValue !== undefined) return { target: vscode.ConfigurationTarget.Workspace, value: inspected.workspaceValue };
+  return { target: vscode.ConfigurationTarget.Global, value: inspected?.globalValue };
+}
+
+/** Writes the server list where it lives (serversSetting). */
 export async function writeServers(servers: ServerConfig[]): Promise<void> {
-  await vscode.workspace.getConfiguration(SECTION).update('servers', servers, vscode.ConfigurationTarget.Global);
+  const config = vscode.workspace.getConfiguration(SECTION);
+  await config.update('servers', servers, serversSetting(config).target);
+}
+
+/**
+ * Edits the server list as written where it lives (serversSetting), for edits that must leave the
+ * user's other entries and fields exactly as they are (the `with…` functions of serverConfig).
+ */
+export async function editServersSetting(edit: (setting: unknown) => unknown[]): Promise<void> {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const { target, value } = serversSetting(config);
+  await config.update('servers', edit(value), target);
 }

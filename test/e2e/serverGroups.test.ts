@@ -1,7 +1,9 @@
 // Server groups in a real VS Code (code-server + Playwright in Debian's chromium), against two test
 // ESL servers in one group: the group row with its counts (and a member's call changing them),
 // Run API Command on Group with both servers' answers in one table, and Hang Up All Calls on Group's
-// modal naming each server, and Open Load Test on Group with both servers ticked. Screenshots go to test-results/e2e/groups-*.png.
+// modal naming each server, Open Load Test on Group with both servers ticked, and Set Group… moving a
+// third, ungrouped server under the group row without reconnecting it. Screenshots go to
+// test-results/e2e/groups-*.png.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,6 +34,8 @@ async function contextMenu(page: Page, row: RegExp, item: string): Promise<void>
 
 describe('server groups in a real VS Code', { timeout: 240_000 }, () => {
   const esl: TestEslServer[] = [];
+  /** FS C's own server, outside the group until Set Group… puts it in. */
+  const outsider = new TestEslServer({ password: PASSWORD });
   let code: CodeServerHandle;
   let browser: BrowserHandle;
   let page: Page;
@@ -44,6 +48,7 @@ describe('server groups in a real VS Code', { timeout: 240_000 }, () => {
       await server.start();
       esl.push(server);
     }
+    await outsider.start();
     tmp = makeTempDir('fsdev-e2e-groups-');
     const workspace = join(tmp, 'workspace');
     mkdirSync(workspace, { recursive: true });
@@ -55,6 +60,7 @@ describe('server groups in a real VS Code', { timeout: 240_000 }, () => {
         'freeswitch.servers': [
           { name: 'FS A', host: '127.0.0.1', port: esl[0]!.port, passwordEnv: 'FSDEV_E2E_PASSWORD', group: 'Pool' },
           { name: 'FS B', host: '127.0.0.1', port: esl[1]!.port, passwordEnv: 'FSDEV_E2E_PASSWORD', group: 'Pool' },
+          { name: 'FS C', host: '127.0.0.1', port: outsider.port, passwordEnv: 'FSDEV_E2E_PASSWORD' },
         ],
         'freeswitch.autoConnect': true,
       },
@@ -69,6 +75,7 @@ describe('server groups in a real VS Code', { timeout: 240_000 }, () => {
     await browser?.close();
     await code?.stop();
     for (const server of esl) await server.stop();
+    await outsider.stop();
     if (tmp) removeTempDir(tmp);
   });
 
@@ -119,7 +126,35 @@ describe('server groups in a real VS Code', { timeout: 240_000 }, () => {
     await boxes.nth(1).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
     // A vscode-checkbox keeps its state in the `checked` property.
     const ticked = await boxes.evaluateAll((all) => all.map((c) => c as unknown as { dataset: Record<string, string>; checked: boolean }).map((c) => `${c.dataset['server']}=${String(c.checked)}`));
-    assert.deepEqual(ticked.sort(), ['FS A=true', 'FS B=true']);
+    assert.deepEqual(ticked.sort(), ['FS A=true', 'FS B=true', 'FS C=false']);
     await screenshot(page, 'groups-05-load-test');
+  });
+
+  step('Set Group… on an ungrouped server puts its row under the group row, still connected', async () => {
+    const fsC = treeRow(page, /FS C.*connected · 0 calls/);
+    await fsC.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    assert.equal(await fsC.getAttribute('aria-level'), '1', 'FS C starts at the top level');
+    // Its connections (a Client and an EventListener), to compare after the move.
+    const connections = (): number[] => [...new Set(outsider.commands.map((c) => c.connectionId))].sort();
+    const before = connections();
+    assert.equal(outsider.connectionCount, before.length);
+    await contextMenu(page, /FS C.*connected/, 'Set Group…');
+    const widget = page.locator('.quick-input-widget');
+    await widget.locator('input[placeholder="Pick a group"]').waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    const rows = widget.locator('.quick-input-list .monaco-list-row');
+    await rows.nth(2).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    // Its current choice first, so Enter keeps it; then the groups, then a new one.
+    assert.deepEqual(
+      (await rows.locator('.label-name').allInnerTexts()).map((t) => t.trim()),
+      ['No Group', 'Pool', 'New Group…'],
+    );
+    await screenshot(page, 'groups-06-set-group-pick');
+    await rows.filter({ hasText: /^Pool/ }).click();
+    await treeRow(page, /Pool.*3\/3 connected · 0 calls/).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await page.locator('.part.sidebar .monaco-list-row[aria-level="2"]', { hasText: /FS C.*connected · 0 calls/ }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    // The same connection: the group is not part of it (ServerManager keeps it, updateConfig).
+    assert.deepEqual(connections(), before, 'FS C was not reconnected');
+    assert.equal(outsider.connectionCount, before.length);
+    await screenshot(page, 'groups-07-set-group-moved');
   });
 });

@@ -17,6 +17,7 @@ import {
 } from './calls';
 import { openConsole } from '../console/openConsole';
 import { connectGroup, disconnectGroup, hangupAllOnGroup, openLoadTestOnGroup, runApiCommandOnGroup } from './groups';
+import { renameGroup, setServerGroup, ungroup } from './groupSettings';
 import { clearTrace, hangupTraceCall, openTraceTimeline, reloadXml, showEffectiveDialplan, traceCall, traceThisCall } from './dialplan';
 import { streamLogs } from './logs';
 import { openCallTimeline, openEventStream, showEventsForCall } from '../webviews/panels';
@@ -41,11 +42,14 @@ export const COMMANDS: Readonly<Record<string, Handler>> = {
   'freeswitch.server.disconnect': disconnectServer,
   'freeswitch.server.forgetPassword': forgetPassword,
   'freeswitch.server.select': selectServer,
+  'freeswitch.server.setGroup': setServerGroup,
   'freeswitch.group.connect': connectGroup,
   'freeswitch.group.disconnect': disconnectGroup,
   'freeswitch.group.runApi': runApiCommandOnGroup,
   'freeswitch.group.hangupAll': hangupAllOnGroup,
   'freeswitch.group.openLoadTest': openLoadTestOnGroup,
+  'freeswitch.group.rename': renameGroup,
+  'freeswitch.group.ungroup': ungroup,
   'freeswitch.call.originate': originateCall,
   'freeswitch.call.hangup': hangupCall,
   'freeswitch.call.hangupAll': hangupAll,

@@ -2,7 +2,9 @@ import * as vscode from 'vscode';
 import { AuthError } from '../../core';
 import { readSettings, writeServers, type ServerConfig } from '../config';
 import type { Services } from '../services';
+import { groupNames } from '../tree/groups';
 import { serverStateText, type TreeNode } from '../tree/nodes';
+import { askGroup } from './groupSettings';
 import { Cancelled, pickServer } from './pickers';
 
 /** Asks for a server's fields, prefilled from `current`; refuses invalid values inline. */
@@ -32,7 +34,12 @@ async function askServer(title: string, current: ServerConfig | undefined, taken
 
 export async function addServer(services: Services): Promise<void> {
   const servers = readSettings().servers;
-  const server = await askServer('Add FreeSWITCH Server', undefined, servers.map((s) => s.name));
+  const title = 'Add FreeSWITCH Server';
+  const server = await askServer(title, undefined, servers.map((s) => s.name));
+  // Only once groups exist: a first server has no group to join, and one step fewer.
+  const groups = groupNames(services.manager.servers);
+  const group = groups.length > 0 ? (await askGroup(title, 'Group (optional; Escape for none)', groups))?.group : undefined;
+  if (group !== undefined) server.group = group;
   await writeServers([...servers, server]);
   const added = services.manager.get(server.name);
   if (added) await connectServer(services, { kind: 'server', server: added });

@@ -24,10 +24,15 @@ export const MAX_GROUP_NAME = 64;
 
 /** Settings are user-edited JSON: keep the valid entries, drop the rest rather than fail. */
 export function normaliseServers(value: unknown): ServerConfig[] {
+  return readEntries(value).map((e) => e.server);
+}
+
+/** Each valid entry with its index in the setting's array, so an edit can find what was written. */
+function readEntries(value: unknown): { index: number; server: ServerConfig }[] {
   if (!Array.isArray(value)) return [];
-  const out: ServerConfig[] = [];
+  const out: { index: number; server: ServerConfig }[] = [];
   const names = new Set<string>();
-  for (const item of value) {
+  for (const [index, item] of value.entries()) {
     if (item === null || typeof item !== 'object') continue;
     const raw = item as Record<string, unknown>;
     const host = typeof raw.host === 'string' ? raw.host.trim() : '';
@@ -41,18 +46,60 @@ export function normaliseServers(value: unknown): ServerConfig[] {
     if (typeof raw.passwordEnv === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(raw.passwordEnv)) server.passwordEnv = raw.passwordEnv;
     const group = groupName(raw.group);
     if (group) server.group = group;
-    out.push(server);
+    out.push({ index, server });
   }
   return out;
 }
 
 /**
- * A usable group name, or undefined: a string with some text and no line breaks or other control
- * characters (it is one row's label), whitespace trimmed, at most MAX_GROUP_NAME characters.
+ * Why a group name would not be kept, or undefined when it would: it needs some text and no line
+ * breaks or other control characters (it is one row's label), and at most MAX_GROUP_NAME
+ * characters once whitespace is trimmed. The UI's InputBoxes validate with it.
  */
-function groupName(value: unknown): string | undefined {
-  if (typeof value !== 'string') return undefined;
+export function groupNameProblem(value: string): string | undefined {
   const name = value.trim();
-  if (!name || name.length > MAX_GROUP_NAME || /[\u0000-\u001f\u007f]/.test(name)) return undefined;
-  return name;
+  if (!name) return 'A group name is required';
+  if (name.length > MAX_GROUP_NAME) return `At most ${MAX_GROUP_NAME} characters`;
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'No line breaks or other control characters';
+  return undefined;
+}
+
+/** A usable group name (trimmed), or undefined: see groupNameProblem. */
+function groupName(value: unknown): string | undefined {
+  return typeof value === 'string' && groupNameProblem(value) === undefined ? value.trim() : undefined;
+}
+
+/**
+ * The `freeswitch.servers` value (as written, `setting`) with new groups: `groupFor` gets each valid
+ * entry as normaliseServers reads it and returns its group (undefined: none). Only the `group` of
+ * entries whose group changes is written; everything else (other fields, other entries, entries
+ * normaliseServers drops) stays as the user wrote it.
+ */
+function regroup(setting: unknown, groupFor: (server: ServerConfig) => string | undefined): unknown[] {
+  if (!Array.isArray(setting)) return [];
+  const out: unknown[] = [...setting];
+  for (const { index, server } of readEntries(setting)) {
+    const group = groupFor(server);
+    if (group === server.group) continue;
+    const entry: Record<string, unknown> = { ...(setting[index] as Record<string, unknown>) };
+    if (group === undefined) delete entry.group;
+    else entry.group = group;
+    out[index] = entry;
+  }
+  return out;
+}
+
+/** Set Group…: the server named `server` in `group` (trimmed), or in none when undefined. */
+export function withServerGroup(setting: unknown, server: string, group: string | undefined): unknown[] {
+  return regroup(setting, (s) => (s.name === server ? group?.trim() : s.group));
+}
+
+/** Rename Group…: every member of `from` in `to` (trimmed). */
+export function withGroupRenamed(setting: unknown, from: string, to: string): unknown[] {
+  return regroup(setting, (s) => (s.group === from ? to.trim() : s.group));
+}
+
+/** Ungroup: no member of `group` keeps a group. */
+export function withoutGroup(setting: unknown, group: string): unknown[] {
+  return regroup(setting, (s) => (s.group === group ? undefined : s.group));
 }
