@@ -172,9 +172,10 @@ export function decodePlainEvent(buf: Buffer): EslEvent {
 }
 
 /**
- * How to turn an event's UTF-8 bytes into text. ASCII (a plain event's header block always is, as
- * FreeSWITCH URL-encodes the values; so is a JSON event without non-ASCII text) gives the same
- * string either way, and copying it byte for byte skips validating and decoding UTF-8.
+ * How to turn a plain event's UTF-8 bytes into text. Its header block is ASCII (FreeSWITCH
+ * URL-encodes the values), which gives the same string either way, and copying it byte for byte
+ * skips validating and decoding UTF-8. (JSON keeps decoding UTF-8: the same change measured
+ * slower there.)
  */
 function textEncoding(buf: Buffer): 'latin1' | 'utf8' {
   return isAscii(buf) ? 'latin1' : 'utf8';
@@ -243,7 +244,7 @@ function plainValue(text: string, afterColon: number, end: number): string {
 export function decodeJsonEvent(buf: Buffer): DecodedEvent {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(buf.toString(textEncoding(buf)));
+    parsed = JSON.parse(buf.toString('utf8'));
   } catch (err) {
     return { ok: false, error: `malformed JSON event: ${(err as Error).message}` };
   }
