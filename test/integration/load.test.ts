@@ -91,12 +91,13 @@ describe('load testing against the test server', () => {
     const start = byIndex[0]!.dueMs;
     assert.ok(byIndex.every((c, n) => c.index === n && Math.abs(c.dueMs - (start + n * 10)) < 0.001), 'due at start + n/rate');
     // The server got each at its time, not in bursts and not drifting: measured from the schedule
-    // laid on its earliest arrival, the median originate is within a few ms of it (a median, so one
-    // stall of a machine busy with other suites does not count; bursts or drift move most of them).
+    // laid on its earliest arrival, the median originate is near it. Once-a-second bursts put the
+    // median ~500 ms behind, a 1 ms drift per call ~50 ms; a machine busy with other suites delays
+    // most timers by a few ms, and a median does not count a single stall.
     const base = Math.min(...received.map((at, n) => at - n * 10));
     const lags = received.map((at, n) => at - n * 10 - base).sort((x, y) => x - y);
     const lag = lags[Math.floor(lags.length / 2)]!;
-    assert.ok(lag < 5, `received ${lag.toFixed(2)} ms behind the schedule (median)`);
+    assert.ok(lag < 25, `received ${lag.toFixed(2)} ms behind the schedule (median)`);
     const r = ended[0]!;
     assert.equal(r.outcome, 'answered');
     assert.equal(r.hangupBy, 'duration');
