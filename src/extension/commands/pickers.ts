@@ -100,7 +100,9 @@ export async function pickGroup(services: Services, args: readonly unknown[] | u
   if (isGroupNode(given)) return { name: given.name, members: membersOf(servers, given.name) };
   const names = groupNames(servers);
   if (names.length === 0) {
-    void vscode.window.showErrorMessage('No server group is configured: give servers a "group" in the freeswitch.servers setting.');
+    void vscode.window.showErrorMessage('No server group yet: put servers in one with Set Group… (a server\'s context menu in the Servers view).', 'Set Group…').then((action) => {
+      if (action) void vscode.commands.executeCommand('freeswitch.server.setGroup');
+    });
     throw new Cancelled();
   }
   if (names.length === 1) return { name: names[0]!, members: membersOf(servers, names[0]!) };
