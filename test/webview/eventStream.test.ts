@@ -372,7 +372,9 @@ describe('event stream webview in Chromium', { timeout: 60_000 }, () => {
     answers.release();
     const gap = wv.page.locator('#rows .row.gap');
     await gap.filter({ hasText: 'all are in the buffer' }).waitFor({ timeout: 5000 });
-    // Scrolled up to the gap (the view stops following the newest).
+    // Caught up (a batch drawn after the scroll below would follow the newest again), then scrolled
+    // up to the gap: the view stops following the newest.
+    await wv.page.locator('#stats', { hasText: '52 shown · 142 of 150 buffered · 142 received' }).waitFor({ timeout: 5000 });
     await wv.page.evaluate(() => {
       (globalThis as unknown as { document: { getElementById(id: string): { scrollTop: number } } }).document.getElementById('list').scrollTop = 0;
     });

@@ -274,11 +274,12 @@ function kindClass(name: string): string {
 }
 
 list.addEventListener('scroll', () => {
+  // Our own scroll lands where render put the list. Scroll events are coalesced per frame, so a
+  // user's scroll in the frame of ours comes as one event, elsewhere: that one is the user's.
+  const ours = programmaticScroll && list.scrollTop === scrollTopSet;
+  programmaticScroll = false;
   scrollTopSet = list.scrollTop;
-  if (programmaticScroll) {
-    programmaticScroll = false;
-    return;
-  }
+  if (ours) return;
   const atBottom = scrollTopSet + (listHeight || list.clientHeight) >= rows.length * ROW_HEIGHT - ROW_HEIGHT;
   if (atBottom !== stick) {
     stick = atBottom;
