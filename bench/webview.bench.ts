@@ -66,6 +66,28 @@ const count = (n: number): string => n.toLocaleString('en-US');
 const now = (): number => performance.timeOrigin + performance.now();
 const pp = (values: number[]): string => `${f1(pct(values, 50))} / ${f1(pct(values, 95))}`;
 
+// Before the bundle runs: times the view's own message listener (applying host messages), wrapped
+// as the view adds it. Listeners of our own around it would not do: Chromium runs a target's
+// listeners in the order they were added, capture or not.
+const APPLY_PROBE = `(() => {
+  const g = globalThis;
+  const add = EventTarget.prototype.addEventListener;
+  g.addEventListener = function (type, listener, options) {
+    if (type !== 'message' || typeof listener !== 'function') return add.call(this, type, listener, options);
+    return add.call(this, type, function (event) {
+      const s = performance.now();
+      try { return listener.call(this, event); } finally {
+        const d = performance.now() - s;
+        if (g.__s) {
+          g.__s.applyMs += d;
+          g.__s.applyN++;
+          g.__s.applyMax = Math.max(g.__s.applyMax, d);
+        }
+      }
+    }, options);
+  };
+})()`;
+
 // The page side of the measurement. A string, not a function: tsx would wrap named inner functions
 // in a `__name` helper the page lacks.
 const PAGE_PROBE = `(() => {
@@ -97,15 +119,6 @@ const PAGE_PROBE = `(() => {
       frameBusy += d;
       g.__s.rafMs += d;
     }
-  });
-  // Time applying host messages: a capture listener runs before the view's own, this later one after.
-  let applyStart = 0;
-  addEventListener('message', () => { applyStart = performance.now(); }, true);
-  addEventListener('message', () => {
-    const d = performance.now() - applyStart;
-    g.__s.applyMs += d;
-    g.__s.applyN++;
-    g.__s.applyMax = Math.max(g.__s.applyMax, d);
   });
   let last = 0;
   const loop = (t) => {
@@ -153,7 +166,7 @@ async function main(): Promise<void> {
   const browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
   // Assigned once the page exists; the page's messages reach it through this box.
   const box: { model?: EventStreamModel } = {};
-  const wv = await openWebview(browser, 'eventStream', { onMessage: (m) => box.model?.handle(m) });
+  const wv = await openWebview(browser, 'eventStream', { onMessage: (m) => box.model?.handle(m), initScript: APPLY_PROBE });
   const page = wv.page;
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');

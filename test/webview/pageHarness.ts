@@ -163,10 +163,10 @@ export interface WebviewPage {
 }
 
 /**
- * Opens `bundle` (eventStream or timeline) in a new page with `theme`'s variables; `onMessage`
- * receives each message the webview posts (the host side).
+ * Opens `bundle` in a new page with `theme`'s variables; `onMessage` receives each message the
+ * webview posts (the host side); `initScript` runs in the page before the bundle.
  */
-export async function openWebview(browser: BrowserHandle, bundle: 'eventStream' | 'timeline' | 'loadTest', opts: { theme?: ThemeName; onMessage?: (m: unknown) => void } = {}): Promise<WebviewPage> {
+export async function openWebview(browser: BrowserHandle, bundle: 'eventStream' | 'timeline' | 'loadTest', opts: { theme?: ThemeName; onMessage?: (m: unknown) => void; initScript?: string } = {}): Promise<WebviewPage> {
   ensureBuilt();
   const page = await browser.newPage();
   const received: unknown[] = [];
@@ -202,6 +202,8 @@ export async function openWebview(browser: BrowserHandle, bundle: 'eventStream' 
     document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));
     window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__toHost(m), getState: () => undefined, setState: () => undefined });
   `);
+  // Before the bundle runs, for probes that must see what it sets up (a benchmark's).
+  if (opts.initScript) await page.addInitScript(opts.initScript);
   page.on('dialog', (d) => {
     received.push({ dialog: d.message() });
     void d.dismiss();
