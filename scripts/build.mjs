@@ -2,9 +2,24 @@
 import { build } from 'esbuild';
 import { builtinModules } from 'node:module';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
+
+// report.html inlines uPlot (src/apphost/loadReport.ts). The packaged vsix and npm package ship no
+// node_modules, so every Node bundle gets uplotText.ts as the files' text (esbuild's text loader)
+// instead of the source's read from node_modules at run time.
+const uplotText = {
+  name: 'uplot-text',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]apphost[\\/]uplotText\.ts$/ }, () => ({
+      contents: "export { default as UPLOT_SCRIPT } from 'uplot/dist/uPlot.iife.min.js';\nexport { default as UPLOT_STYLE } from 'uplot/dist/uPlot.min.css';\n",
+      loader: 'js',
+      resolveDir: process.cwd(),
+    }));
+    b.onLoad({ filter: /[\\/]node_modules[\\/]uplot[\\/]dist[\\/]uPlot\.(iife\.min\.js|min\.css)$/ }, (args) => ({ contents: readFileSync(args.path, 'utf8'), loader: 'text' }));
+  },
+};
 
 const common = {
   bundle: true,
@@ -14,6 +29,7 @@ const common = {
   sourcemap: true,
   minify: production,
   logLevel: 'warning',
+  plugins: [uplotText],
 };
 
 // Webview bundles run in a browser: a `vscode` or Node import there is a layering bug, so it fails

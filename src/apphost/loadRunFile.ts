@@ -1,9 +1,10 @@
 /**
  * summary.json of a load run: one shape (`LoadRunFile`), written by `fsdev load --out` and by the
- * Load Test panel's generator (loadHost.ts) through one `LoadRunRecorder`, and read back by the
- * panel ("Open Load Test Run…", "Compare Load Test Runs…") with `readLoadRunFile`, which also reads
- * what both wrote before they shared it. It lives here, not in src/shared or src/core, because it
- * holds both layers' types: the core's summary and the panel's settings, ticks and totals.
+ * Load Test panel's generator (loadHost.ts) through one `LoadRunRecorder`, with report.html beside
+ * it (loadReport.ts), and read back by the panel ("Open Load Test Run…", "Compare Load Test
+ * Runs…") with `readLoadRunFile`, which also reads what both wrote before they shared it. It lives
+ * here, not in src/shared or src/core, because it holds both layers' types: the core's summary
+ * and the panel's settings, ticks and totals.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { LatencyHistogram, evaluateThresholds, type CallRecord, type LoadSummary
 import { isObject } from '../shared/protocol/validate';
 import type { LoadFailedCall, LoadPreflight, LoadServerTotals, LoadSettings, LoadThresholdResult, LoadTick, LoadTotals } from '../shared/protocol/loadTest';
 import { tallyRecord, type ServerTally } from './loadDisplay';
+import { loadReportHtml } from './loadReport';
 import { endpointText, type LoadConfig } from './loadOptions';
 
 /** The shape's version; files without one were written before the two writers shared it. */
@@ -229,11 +231,15 @@ export class LoadRunRecorder {
   }
 }
 
-/** Writes summary.json into the run folder (made if missing); returns its path. */
+/**
+ * Writes summary.json and report.html (its charts and tables, self-contained) into the run folder
+ * (made if missing); returns summary.json's path.
+ */
 export function writeLoadRunFile(dir: string, file: LoadRunFile): string {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, 'summary.json');
   writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`);
+  writeFileSync(join(dir, 'report.html'), loadReportHtml(file));
   return path;
 }
 

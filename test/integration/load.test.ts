@@ -301,6 +301,9 @@ describe('fsdev load', () => {
     assert.equal(summary.runId, 'cli-run');
     assert.equal(summary.summary.offered, 25);
     assert.deepEqual(summary.thresholds.map((t) => t.ok), [true, false]);
+    const report = readFileSync(join(out, 'report.html'), 'utf8');
+    assert.match(report, /<title>Load test cli-run<\/title>/);
+    assert.match(report, /<th scope="row">Offered<\/th><td>25<\/td>/);
   });
 
   test('its --out folder opens in the Load Test panel: charts, totals, thresholds, per-server table', async () => {

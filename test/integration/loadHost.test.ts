@@ -1,7 +1,7 @@
 // The Load Test panel's generator process (src/apphost/loadHost.ts) forked as the extension forks
 // it, driven over IPC against the test ESL server: a preflight that waits for the user, a run with
 // ticks, a live rate change, a stop, a weighted mix, thresholds evaluated live and at the end,
-// totals per server, the run folder with calls.csv, calls.jsonl and summary.json.
+// totals per server, the run folder with calls.csv, calls.jsonl, summary.json and report.html.
 import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -81,6 +81,9 @@ describe('load host process', () => {
     const targetsUsed = new Set(readFileSync(join(dir, 'calls.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { target: string }).target));
     assert.deepEqual([...targetsUsed].sort(), ['loopback/9196', 'loopback/9664']);
     assert.ok(existsSync(join(dir, 'calls.csv')) && existsSync(join(dir, 'calls.jsonl')));
+    // report.html beside summary.json, its data island the file's ticks.
+    const report = readFileSync(join(dir, 'report.html'), 'utf8');
+    assert.ok(report.includes(`<script type="application/json" id="run-data">${JSON.stringify(summary.ticks)}</script>`));
     assert.equal(readFileSync(join(dir, 'calls.jsonl'), 'utf8').trim().split('\n').length, summary.summary.answered);
   });
 
