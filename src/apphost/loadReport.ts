@@ -212,7 +212,8 @@ const DRAW_SCRIPT = `
         width: Math.max(240, el.clientWidth - 2),
         height: 200,
         scales: { x: { time: false } },
-        axes: [Object.assign({ label: 's since start' }, axis), Object.assign({}, axis)],
+        // Whole seconds on x: a short run would otherwise get ticks at 0.2 s.
+        axes: [Object.assign({ label: 's since start', incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600] }, axis), Object.assign({}, axis)],
         legend: { live: false },
         cursor: { drag: { x: false, y: false } },
         series: [{ label: 's' }].concat(series.map(function (s) {
