@@ -14,6 +14,7 @@ import { ServersTreeProvider } from './tree/serversTree';
 import { WebviewHub } from './webviews/panels';
 import { CallTestController } from './testing/callTestController';
 import { registerLoadProfileLens } from './load/loadTestPanel';
+import { LoadTestsView } from './load/loadRunsTree';
 import { openRecordingFile, Recordings } from './recordings/recordings';
 
 /** What activate() returns: the extension's API for tests and diagnostics. */
@@ -54,7 +55,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   context.subscriptions.push(dialplan);
   const recordings = new Recordings(log);
   context.subscriptions.push(recordings);
-  const services: Services = { ...base, consoles, logStreams, webviews, apps, dialplan, recordings };
+  const loadTestsView = new LoadTestsView(log);
+  context.subscriptions.push(loadTestsView);
+  const services: Services = { ...base, consoles, logStreams, webviews, apps, dialplan, recordings, loadTestsView };
   recordings.opener = (uri) => void openRecordingFile(services, uri).catch((err: unknown) => void vscode.window.showErrorMessage(String(err instanceof Error ? err.message : err)));
   const codeLenses = new AppCodeLensProvider(apps);
   context.subscriptions.push(codeLenses, vscode.languages.registerCodeLensProvider({ scheme: 'file', language: 'typescript' }, codeLenses));

@@ -2,6 +2,7 @@ import type * as vscode from 'vscode';
 import type { AppManager } from './apps/appManager';
 import type { Recordings } from './recordings/recordings';
 import type { LogStreamers } from './commands/logs';
+import type { LoadTestsView } from './load/loadRunsTree';
 import type { Consoles } from './console/openConsole';
 import type { DialplanFeatures } from './dialplan/dialplanFeatures';
 import type { ReadonlyDocuments } from './readonlyDocuments';
@@ -23,6 +24,8 @@ export interface Services extends BaseServices {
   readonly recordings: Recordings;
   /** Configuration XML: language features, Reload XML, effective dialplan, dialplan traces. */
   readonly dialplan: DialplanFeatures;
+  /** The Load Tests view: profiles and the runs kept in .fsdev/runs. */
+  readonly loadTestsView: LoadTestsView;
 }
 
 /** The services the long-lived owners (consoles, log streams) are built from. */

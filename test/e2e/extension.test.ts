@@ -783,7 +783,11 @@ describe('FreeSWITCH Dev in a real VS Code', { timeout: 240_000 }, () => {
   });
 
   step('a wrong password shows the error node and a message', async () => {
-    await page.locator('.part.sidebar .title-actions .action-label[aria-label*="Add Server"]').click();
+    // The container shows more than one view (Load Tests below Servers): the action is in the Servers
+    // pane's header, drawn while the pointer is over it.
+    const header = page.locator('.part.sidebar .pane-header', { hasText: /^Servers/i });
+    await header.hover();
+    await header.locator('.action-label[aria-label*="Add Server"]').click();
     // Passwords are kept per address: a different address than Test FS, so it is asked for.
     await answer(page, /Host of the FreeSWITCH event socket/, 'localhost');
     await answer(page, /Event socket port/, String(esl.port));

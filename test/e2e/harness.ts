@@ -504,6 +504,18 @@ export function treeRow(page: Page, text: string | RegExp): Locator {
   return page.locator(':is(.part.sidebar, .part.panel, .part.auxiliarybar) .monaco-list-row', { hasText: text });
 }
 
+/** Runs the context-menu entry `item` of a tree row. */
+export async function contextMenu(page: Page, row: Locator, item: string, timeoutMs = 15_000): Promise<void> {
+  await row.click({ button: 'right' });
+  const entry = page.locator('.monaco-menu .action-menu-item', { hasText: item }).first();
+  await entry.waitFor({ state: 'visible', timeout: timeoutMs });
+  // A click on the entry does not reach it in code-server's menu; the keyboard does.
+  await entry.hover();
+  await entry.focus();
+  await page.keyboard.press('Enter');
+  await entry.waitFor({ state: 'hidden', timeout: timeoutMs });
+}
+
 /** A notification toast. */
 export function notification(page: Page, text: string | RegExp): Locator {
   return page.locator('.notifications-toasts .notification-toast', { hasText: text });

@@ -3,8 +3,9 @@
 // Apply Limits, a short run whose dashboard fills and whose status bar item shows the rate, the
 // run folder in .fsdev/runs, the run opened again with "Open Load Test Run…", two runs compared
 // side by side and overlaid, and a profile's lens filling the panel with its weighted mix and
-// thresholds, whose verdicts show and land in summary.json. Screenshots go to
-// test-results/e2e/loadtest-*.png.
+// thresholds, whose verdicts show and land in summary.json, then the Load Tests view listing the
+// runs and the profile, a run opened by a click and compared with another from its context menu.
+// Screenshots go to test-results/e2e/loadtest-*.png.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { after, before, describe } from 'node:test';
 import type { Page } from 'playwright-core';
 import { TestEslServer } from '../server/eslServer';
 import { until } from '../support/wait';
-import { VSIX, ensurePackaged, launchBrowser, makeTempDir, openViewContainer, openWorkbench, removeTempDir, runCommand, screenshot, startCodeServer, treeRow, uiSteps, webviewFrame, type BrowserHandle, type CodeServerHandle } from './harness';
+import { VSIX, contextMenu, ensurePackaged, launchBrowser, makeTempDir, openViewContainer, openWorkbench, removeTempDir, runCommand, screenshot, startCodeServer, treeRow, uiSteps, webviewFrame, type BrowserHandle, type CodeServerHandle } from './harness';
 
 const PASSWORD = 'ClueCon';
 const STEP_TIMEOUT = 30_000;
@@ -186,5 +187,78 @@ describe('the Load Test panel in a real VS Code', { timeout: 240_000 }, () => {
     const summary = JSON.parse(readFileSync(file, 'utf8')) as { thresholds: { threshold: string; ok: boolean }[]; settings: { targets: { destination: string; weight: number }[] } };
     assert.deepEqual(summary.thresholds.map((t) => [t.threshold, t.ok]), [['offered>=1', true], ['setup_p95<0.001ms', false]]);
     assert.deepEqual(summary.settings.targets.map((t) => [t.destination, t.weight]), [['9664', 3], ['9196', 1]]);
+  });
+
+  step('the Load Tests view: the runs (newest first, the profile run failed) and the profile; a click opens a run, Compare with… two', async () => {
+    await page.keyboard.press('Control+W');
+    await openViewContainer(page, 'FreeSWITCH');
+    const names = readdirSync(join(workspace, '.fsdev', 'runs')).sort().reverse();
+    assert.equal(names.length, 3);
+    // A row's description: `20/s · 80 calls · ASR 100.0 %`.
+    const runRows = treeRow(page, /\/s · [\d,]+ calls? · ASR /);
+    await runRows.nth(names.length - 1).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    assert.equal(await runRows.count(), names.length);
+    await treeRow(page, 'smoke.fsload.json').waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    // The newest is the profile's run, with one threshold broken; the two before it had none.
+    await runRows.first().locator('.codicon-error').waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    assert.equal(await runRows.nth(1).locator('.codicon-pulse').count(), 1);
+    await runRows.first().hover();
+    await page.locator('.monaco-hover', { hasText: 'Thresholds: 1 of 2 failed' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await screenshot(page, 'loadtest-07-load-tests-view');
+
+    await runRows.nth(2).click();
+    await page.locator('.tab', { hasText: `Load Test Run ${names[2]!}` }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    const view = webviewFrame(page);
+    await view.locator('.phase', { hasText: 'saved run' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await view.locator('.uplot canvas').nth(3).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await page.keyboard.press('Control+W');
+
+    await contextMenu(page, runRows.first(), 'Compare with…');
+    const pick = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: names[1]! });
+    await pick.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    assert.equal(await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').count(), 2, 'the other two runs');
+    await pick.click();
+    await page.locator('.tab', { hasText: /Load Test Run / }).nth(1).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    assert.equal(await page.locator('.editor-group-container').count(), 2, 'two editor groups, side by side');
+    for (const i of [0, 1]) {
+      const frame = page.frameLocator('iframe.webview.ready').nth(i).frameLocator('#active-frame');
+      await frame.locator('.comparison .uplot').nth(1).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+      assert.equal(await frame.locator('.comparison h2').textContent(), `Runs compared: ${names[1]!} and ${names[0]!}`);
+    }
+    await screenshot(page, 'loadtest-08-load-tests-compare');
+  });
+
+  step('Delete Run… asks, names the run, and the row goes with the folder', async () => {
+    const names = readdirSync(join(workspace, '.fsdev', 'runs')).sort().reverse();
+    const runRows = treeRow(page, /\/s · [\d,]+ calls? · ASR /);
+    await contextMenu(page, runRows.nth(2), 'Delete Run…');
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.locator('.dialog-message-text', { hasText: /^Delete the load test run of .*\(/ }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    assert.match((await dialog.textContent()) ?? '', new RegExp(names[2]!));
+    await screenshot(page, 'loadtest-09-delete-confirm');
+    await dialog.locator('.monaco-button', { hasText: /^Delete$/ }).click();
+    // code-server's file system has no trash: VS Code refuses `useTrash`, and the view asks again.
+    const permanently = dialog.locator('.monaco-button', { hasText: 'Delete Permanently' });
+    const gone = (): boolean => !existsSync(join(workspace, '.fsdev', 'runs', names[2]!));
+    const deadline = Date.now() + STEP_TIMEOUT;
+    while (!gone() && !(await permanently.isVisible())) if (Date.now() > deadline) throw new Error('the run was neither deleted nor asked about again');
+    if (!gone()) {
+      console.log(`# Delete Run…: ${(await dialog.textContent()) ?? ''}`);
+      await permanently.click();
+    }
+    await until(gone, 'the run folder deleted', STEP_TIMEOUT);
+    await runRows.nth(2).waitFor({ state: 'detached', timeout: STEP_TIMEOUT });
+    assert.equal(await runRows.count(), 2);
+  });
+
+  step('a profile row\'s Open in Load Test Panel fills the panel from the file', async () => {
+    await runCommand(page, 'View: Close All Editors');
+    await page.locator('iframe.webview.ready').first().waitFor({ state: 'detached', timeout: STEP_TIMEOUT });
+    const row = treeRow(page, 'smoke.fsload.json');
+    await row.hover();
+    await row.locator('.action-label[aria-label*="Open in Load Test Panel"]').click();
+    const view = webviewFrame(page);
+    await view.locator('.mix-rows .mix-row').nth(1).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    assert.deepEqual(await view.locator('.mix-share').allTextContents(), ['75 %', '25 %']);
   });
 });

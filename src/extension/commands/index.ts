@@ -22,6 +22,7 @@ import { clearTrace, hangupTraceCall, openTraceTimeline, reloadXml, showEffectiv
 import { streamLogs } from './logs';
 import { openCallTimeline, openEventStream, showEventsForCall } from '../webviews/panels';
 import { compareLoadTestRuns, openLoadProfile, openLoadTest, openLoadTestRun } from '../load/loadTestPanel';
+import { compareLoadTestRunWith, deleteLoadTestRun, openLoadProfileFile, refreshLoadTests, revealLoadTestRun } from '../load/loadRunsTree';
 import { lostRow } from './lostRow';
 import { Cancelled } from './pickers';
 import { openRecording, recordEvents, stopRecording } from '../recordings/recordings';
@@ -78,6 +79,11 @@ export const COMMANDS: Readonly<Record<string, Handler>> = {
   'freeswitch.load.openRun': openLoadTestRun,
   'freeswitch.load.openProfile': openLoadProfile,
   'freeswitch.load.compareRuns': compareLoadTestRuns,
+  'freeswitch.load.refreshRuns': refreshLoadTests,
+  'freeswitch.load.compareRunWith': compareLoadTestRunWith,
+  'freeswitch.load.revealRun': revealLoadTestRun,
+  'freeswitch.load.deleteRun': deleteLoadTestRun,
+  'freeswitch.load.openProfileFile': openLoadProfileFile,
   'freeswitch.events.record': recordEvents,
   'freeswitch.events.stopRecording': stopRecording,
   'freeswitch.recording.open': openRecording,

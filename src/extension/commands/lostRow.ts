@@ -13,6 +13,10 @@ export const VIEW_TITLE_COMMANDS: ReadonlySet<string> = new Set([
   'freeswitch.dialplan.openTraceTimeline',
   'freeswitch.dialplan.hangupTraceCall',
   'freeswitch.dialplan.clearTrace',
+  // The Load Tests view's title bar.
+  'freeswitch.load.open',
+  'freeswitch.load.compareRuns',
+  'freeswitch.load.refreshRuns',
 ]);
 
 /**

@@ -13,7 +13,9 @@ import { webviewHtml } from '../../shared/webviewHtml';
 import type { ServerConnection } from '../servers/serverConnection';
 import type { Services } from '../services';
 import { Disposable } from '../util/disposable';
+import { neutralise } from '../tree/format';
 import { profileSettings } from './loadProfile';
+import { isReadable, listLoadRuns, runDescription } from './loadRuns';
 import { LoadTestModel, comparisonStates, runFolderName, savedRunState } from './loadTestModel';
 
 function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string): string {
@@ -26,7 +28,7 @@ function serverOptions(services: Services): LoadServerOption[] {
 }
 
 /** `.fsdev/runs` of the first workspace folder, or undefined without a folder. */
-function runsRoot(): vscode.Uri | undefined {
+export function runsRoot(): vscode.Uri | undefined {
   const folder = vscode.workspace.workspaceFolders?.[0];
   return folder && vscode.Uri.joinPath(folder.uri, '.fsdev', 'runs');
 }
@@ -108,7 +110,10 @@ class LoadTestPanel extends Disposable {
     child.on('message', (m: unknown) => {
       if (!isLoadHostReply(m)) return;
       if (m.type === 'log' || m.type === 'warn' || m.type === 'error') services.log.info(`load: ${m.message}`);
-      if (m.type === 'done') services.log.info(`load: run over; summary ${m.summaryFile}`);
+      if (m.type === 'done') {
+        services.log.info(`load: run over; summary ${m.summaryFile}`);
+        services.loadTestsView.changed();
+      }
       this.model.onReply(m);
     });
     child.on('exit', (code) => {
@@ -221,16 +226,11 @@ export function openLoadTestOn(services: Services, servers: readonly string[]): 
   panel.applySettings({ ...panel.model.state.settings, servers: [...servers] });
 }
 
-/** The run folders under .fsdev/runs, newest first. */
-async function listRuns(): Promise<{ root: vscode.Uri | undefined; runs: string[] }> {
-  const root = runsRoot();
-  if (!root) return { root, runs: [] };
-  try {
-    const entries = await vscode.workspace.fs.readDirectory(root);
-    return { root, runs: entries.filter(([, type]) => type === vscode.FileType.Directory).map(([name]) => name).sort().reverse() };
-  } catch {
-    return { root, runs: [] };
-  }
+/** A command's file or folder: a URI (a lens, the explorer, a click) or a Load Tests row, which carries its own. */
+function uriArgument(arg: unknown): vscode.Uri | undefined {
+  if (arg instanceof vscode.Uri) return arg;
+  if (arg && typeof arg === 'object' && 'uri' in arg && arg.uri instanceof vscode.Uri) return arg.uri;
+  return undefined;
 }
 
 /** A run folder's summary.json as a saved panel state; throws with the path and the problem. */
@@ -248,13 +248,15 @@ function readRun(dir: vscode.Uri): LoadTestState {
 
 /** FreeSWITCH: Open Load Test Run… (a folder under .fsdev/runs with its summary.json). */
 export async function openLoadTestRun(services: Services, _node?: unknown, args?: readonly unknown[]): Promise<void> {
-  let dir = args?.[0] instanceof vscode.Uri ? args[0] : undefined;
+  let dir = uriArgument(args?.[0]);
   if (!dir) {
-    const { root, runs } = await listRuns();
+    const root = runsRoot();
+    const runs = root ? await listLoadRuns(root.fsPath) : [];
     if (root && runs.length) {
-      const pick = await vscode.window.showQuickPick([...runs.map((r) => ({ label: r })), { label: 'Browse…' }], { title: 'Open Load Test Run' });
+      const items = runs.map((r) => ({ label: neutralise(r.name), description: isReadable(r) ? runDescription(r.run) : 'unreadable summary.json', dir: vscode.Uri.file(r.dir) }));
+      const pick = await vscode.window.showQuickPick([...items, { label: 'Browse…', description: '', dir: undefined }], { title: 'Open Load Test Run' });
       if (!pick) return;
-      if (pick.label !== 'Browse…') dir = vscode.Uri.joinPath(root, pick.label);
+      dir = pick.dir;
     }
     if (!dir) {
       const chosen = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, title: 'Open Load Test Run (a folder with summary.json)', ...(root ? { defaultUri: root } : {}) });
@@ -267,17 +269,23 @@ export async function openLoadTestRun(services: Services, _node?: unknown, args?
 
 /** FreeSWITCH: Compare Load Test Runs… (two runs of .fsdev/runs, side by side, each with both runs overlaid). */
 export async function compareLoadTestRuns(services: Services): Promise<void> {
-  const { root, runs } = await listRuns();
-  if (!root || runs.length < 2) throw new Error('Comparing needs two runs in .fsdev/runs of the workspace; run the Load Test panel twice, or write a run there with `fsdev load --out .fsdev/runs/NAME`.');
+  const root = runsRoot();
+  const runs = (root ? await listLoadRuns(root.fsPath) : []).filter(isReadable);
+  if (runs.length < 2) throw new Error('Comparing needs two runs in .fsdev/runs of the workspace; run the Load Test panel twice, or write a run there with `fsdev load --out .fsdev/runs/NAME`.');
   const picks = await vscode.window.showQuickPick(
-    runs.map((r) => ({ label: r })),
+    runs.map((r) => ({ label: neutralise(r.name), description: runDescription(r.run), dir: vscode.Uri.file(r.dir) })),
     { title: 'Compare Load Test Runs: pick two', canPickMany: true },
   );
   if (!picks) return;
   if (picks.length !== 2) throw new Error(`Pick exactly two runs to compare (${picks.length} picked).`);
+  await compareRunFolders(services, [picks[0]!.dir, picks[1]!.dir]);
+}
+
+/** Opens two run folders side by side, each with both runs overlaid (Compare Load Test Runs…, a run's Compare with…). */
+export async function compareRunFolders(services: Services, dirs: readonly [vscode.Uri, vscode.Uri]): Promise<void> {
   // Older run first: on the left, and first in the overlaid legends. By the files' start times, not
   // the folder names: `fsdev load --out` folders are named by whoever ran it.
-  const [older, newer] = picks.map((p) => readRun(vscode.Uri.joinPath(root, p.label))).sort((x, y) => (x.startedAt ?? '').localeCompare(y.startedAt ?? ''));
+  const [older, newer] = dirs.map(readRun).sort((x, y) => (x.startedAt ?? '').localeCompare(y.startedAt ?? ''));
   const [a, b] = comparisonStates(older!, newer!);
   // The second opens once the first view runs: two webviews created in the same turn can leave the
   // first one blank (seen in code-server).
@@ -286,9 +294,9 @@ export async function compareLoadTestRuns(services: Services): Promise<void> {
   loadTests(services).openSaved(b, vscode.ViewColumn.Beside);
 }
 
-/** Load Profile in Load Test Panel (CodeLens on *.fsload.json, palette, explorer). */
+/** Load Profile in Load Test Panel (CodeLens on *.fsload.json, palette, explorer, a Load Tests row). */
 export async function openLoadProfile(services: Services, _node?: unknown, args?: readonly unknown[]): Promise<void> {
-  const uri = args?.[0] instanceof vscode.Uri ? args[0] : vscode.window.activeTextEditor?.document.uri;
+  const uri = uriArgument(args?.[0]) ?? vscode.window.activeTextEditor?.document.uri;
   if (!uri || !uri.path.endsWith('.fsload.json')) throw new Error('Open a *.fsload.json profile first.');
   const doc = await vscode.workspace.openTextDocument(uri);
   const configured = services.manager.servers.map((s) => ({ name: s.config.name, host: s.config.host, port: s.config.port }));
