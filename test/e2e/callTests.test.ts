@@ -8,23 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
 import type { Page } from 'playwright-core';
 import { TestEslServer } from '../server/eslServer';
-import {
-  VSIX,
-  ensurePackaged,
-  launchBrowser,
-  makeTempDir,
-  openViewContainer,
-  openWorkbench,
-  removeTempDir,
-  runCommand,
-  screenshot,
-  startCodeServer,
-  treeRow,
-  uiSteps,
-  webviewFrame,
-  type BrowserHandle,
-  type CodeServerHandle,
-} from './harness';
+import { ensurePackaged, openExtensionWorkbench, openViewContainer, runCommand, screenshot, treeRow, uiSteps, webviewFrame, type ExtensionWorkbench } from './harness';
 
 const PASSWORD = 'ClueCon';
 const STEP_TIMEOUT = 30_000;
@@ -67,24 +51,20 @@ const step = uiSteps('calltests-', () => currentPage);
 
 describe('call tests in the Test Explorer of a real VS Code', { timeout: 240_000 }, () => {
   let esl: TestEslServer;
-  let code: CodeServerHandle;
-  let browser: BrowserHandle;
+  let workbench: ExtensionWorkbench | undefined;
   let page: Page;
-  let tmp: string;
-  let workspace: string;
 
   before(async () => {
     ensurePackaged();
     esl = new TestEslServer({ password: PASSWORD, channelTableLag: 150 });
     await esl.start();
-    tmp = makeTempDir('fsdev-e2e-calltests-');
-    workspace = join(tmp, 'workspace');
-    mkdirSync(join(workspace, 'fsapps'), { recursive: true });
-    writeFileSync(join(workspace, 'fsapps', 'echo.calltest.ts'), TESTS);
-    writeFileSync(join(workspace, 'fsapps', 'broken.calltest.ts'), "import { callTest } from 'freeswitch-dev/test';\ncallTest('never runs', async () => {\n  const a = ;\n});\n");
-    code = await startCodeServer({
-      workspaceDir: workspace,
-      extensionVsix: VSIX,
+    workbench = await openExtensionWorkbench({
+      name: 'calltests',
+      prepare: (workspace) => {
+        mkdirSync(join(workspace, 'fsapps'), { recursive: true });
+        writeFileSync(join(workspace, 'fsapps', 'echo.calltest.ts'), TESTS);
+        writeFileSync(join(workspace, 'fsapps', 'broken.calltest.ts'), "import { callTest } from 'freeswitch-dev/test';\ncallTest('never runs', async () => {\n  const a = ;\n});\n");
+      },
       env: { FSDEV_E2E_PASSWORD: PASSWORD },
       userSettings: {
         'freeswitch.servers': [{ name: 'Test FS', host: '127.0.0.1', port: esl.port, passwordEnv: 'FSDEV_E2E_PASSWORD' }],
@@ -94,17 +74,13 @@ describe('call tests in the Test Explorer of a real VS Code', { timeout: 240_000
         'testing.automaticallyOpenPeekView': 'failureAnywhere',
       },
     });
-    browser = await launchBrowser({ viewport: { width: 1400, height: 900 } });
-    page = await browser.newPage();
+    page = workbench.page;
     currentPage = page;
-    await openWorkbench(code, page, workspace);
   });
 
   after(async () => {
-    await browser?.close();
-    await code?.stop();
+    await workbench?.close();
     await esl?.stop();
-    if (tmp) removeTempDir(tmp);
   });
 
   step('the tests appear in the Test Explorer without running; the file that does not compile is an error', async () => {

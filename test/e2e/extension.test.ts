@@ -3,7 +3,6 @@
 //
 //   npm run test:e2e      (installs code-server on first use, packages the vsix, runs this)
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -15,11 +14,10 @@ import { startTraffic, type Traffic } from '../server/traffic';
 import { until } from '../support/wait';
 import {
   REPO_ROOT,
-  launchBrowser,
-  makeTempDir,
+  contextMenu,
+  ensurePackaged,
+  openExtensionWorkbench,
   openViewContainer,
-  openWorkbench,
-  removeTempDir,
   runCommand,
   runExtensionHostTests,
   screenshot,
@@ -29,12 +27,10 @@ import {
   uiSteps,
   waitForNotification,
   webviewFrame,
-  type BrowserHandle,
-  type CodeServerHandle,
+  type ExtensionWorkbench,
 } from './harness';
 
 const PASSWORD = 'ClueCon';
-const VSIX = join(REPO_ROOT, 'dist', 'freeswitch-dev.vsix');
 const STEP_TIMEOUT = 20_000;
 
 /** Starts a palette command without waiting for the palette to close (it may open an input). */
@@ -71,15 +67,9 @@ async function pick(page: Page, placeholder: string, label: string | RegExp): Pr
   await widget.locator(`input[placeholder=${JSON.stringify(placeholder)}]`).waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
 }
 
-async function contextMenu(page: Page, rowText: string | RegExp, item: string): Promise<void> {
-  const row = treeRow(page, rowText).first();
-  await row.click({ button: 'right' });
-  const entry = page.locator('.monaco-menu .action-menu-item', { hasText: new RegExp(`^${item}`) }).first();
-  await entry.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
-  await entry.hover();
-  await entry.focus();
-  await page.keyboard.press('Enter');
-  await entry.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
+/** Runs the context-menu entry starting with `item` of the first tree row matching `rowText`. */
+function rowMenu(page: Page, rowText: string | RegExp, item: string): Promise<void> {
+  return contextMenu(page, treeRow(page, rowText).first(), new RegExp(`^${item}`), STEP_TIMEOUT);
 }
 
 /** Waits until `locator` is visible, failing with what was waited for. */
@@ -244,34 +234,25 @@ const step = uiSteps('', () => currentPage);
 
 describe('FreeSWITCH Dev in a real VS Code', { timeout: 240_000 }, () => {
   let esl: TestEslServer;
-  let code: CodeServerHandle;
-  let browser: BrowserHandle;
+  let workbench: ExtensionWorkbench | undefined;
   let page: Page;
-  let tmp: string;
   let workspace: string;
 
   before(async () => {
-    const built = spawnSync('npm', ['run', 'package'], { cwd: REPO_ROOT, encoding: 'utf8' });
-    assert.equal(built.status, 0, `npm run package failed:\n${built.stdout}\n${built.stderr}`);
+    ensurePackaged();
     // show channels lags the events as a real switch's does (capture 22), so resyncs meet the real lag.
     esl = new TestEslServer({ password: PASSWORD, channelTableLag: 150 });
     await esl.start();
-    tmp = makeTempDir('fsdev-e2e-');
-    workspace = join(tmp, 'workspace');
-    mkdirSync(workspace);
     // The DOM renderer keeps the terminal's text readable by the test.
-    code = await startCodeServer({ workspaceDir: workspace, extensionVsix: VSIX, userSettings: { 'terminal.integrated.gpuAcceleration': 'off' } });
-    browser = await launchBrowser({ viewport: { width: 1400, height: 900 } });
-    page = await browser.newPage();
+    workbench = await openExtensionWorkbench({ name: 'main', userSettings: { 'terminal.integrated.gpuAcceleration': 'off' } });
+    workspace = workbench.workspace;
+    page = workbench.page;
     currentPage = page;
-    await openWorkbench(code, page, workspace);
   });
 
   after(async () => {
-    await browser?.close();
-    await code?.stop();
+    await workbench?.close();
     await esl?.stop();
-    if (tmp) removeTempDir(tmp);
   });
 
   step('with no server, the view offers Add Server', async () => {
@@ -315,7 +296,7 @@ describe('FreeSWITCH Dev in a real VS Code', { timeout: 240_000 }, () => {
   });
 
   step('hang up from the context menu: the call disappears', async () => {
-    await contextMenu(page, /E2E Caller \(1000\) → 9196/, 'Hang Up Call');
+    await rowMenu(page, /E2E Caller \(1000\) → 9196/, 'Hang Up Call');
     await pick(page, 'Hangup cause', 'NORMAL_CLEARING');
     await treeRow(page, /E2E Caller \(1000\) → 9196/).waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
     await treeRow(page, /Test FS.*connected · 0 calls/).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
@@ -434,7 +415,7 @@ describe('FreeSWITCH Dev in a real VS Code', { timeout: 240_000 }, () => {
     assert.ok(created >= 0 && parked > created, `CHANNEL_CREATE … CHANNEL_PARK in order: ${names.join(', ')}`);
     await screenshot(page, '09a-event-stream');
     // Show Events for This Call: only the call's events (both legs) remain, with the call named.
-    await contextMenu(page, /→ 9196/, 'Show Events for This Call');
+    await rowMenu(page, /→ 9196/, 'Show Events for This Call');
     await stream.locator('#call-chip', { hasText: /Call .*→ 9196/ }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
     await stream.locator('#rows .row .c-name', { hasText: /^HEARTBEAT$/ }).waitFor({ state: 'detached', timeout: STEP_TIMEOUT });
     const uuids = new Set(await stream.locator('#rows .row .c-uuid').allTextContents());
@@ -602,7 +583,7 @@ describe('FreeSWITCH Dev in a real VS Code', { timeout: 240_000 }, () => {
         const tally = await rowAction(
           page,
           async () => {
-            if (how === 'context menu') await contextMenu(page, label, 'Hang Up Call');
+            if (how === 'context menu') await rowMenu(page, label, 'Hang Up Call');
             else {
               const row = treeRow(page, label).first();
               await row.hover();
@@ -722,7 +703,7 @@ describe('FreeSWITCH Dev in a real VS Code', { timeout: 240_000 }, () => {
     await treeRow(page, /greeter.*v1 · .* · 0 calls/).waitFor({ state: 'visible', timeout: 60_000 });
     await screenshot(page, '12-app-from-template');
 
-    await contextMenu(page, /greeter.*v1 ·/, 'Originate Call into This App');
+    await rowMenu(page, /greeter.*v1 ·/, 'Originate Call into This App');
     await answer(page, /Loopback destination/, '9196');
     await treeRow(page, /greeter.*v1 · .* · 1 call · \d+ callbacks/).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
     await treeRow(page, /Test FS.*connected · 0 calls/).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
@@ -809,7 +790,7 @@ describe('FreeSWITCH Dev in a real VS Code', { timeout: 240_000 }, () => {
   test('extension-host tests: commands match package.json; activation time reported', async () => {
     // The development extension loads from the repository; a separate code-server keeps it
     // apart from the installed vsix.
-    const hostWorkspace = join(tmp, 'exthost-workspace');
+    const hostWorkspace = join(workbench!.tmp, 'exthost-workspace');
     mkdirSync(hostWorkspace);
     const host = await startCodeServer({ workspaceDir: hostWorkspace });
     try {
@@ -817,7 +798,7 @@ describe('FreeSWITCH Dev in a real VS Code', { timeout: 240_000 }, () => {
         extensionDevelopmentPath: REPO_ROOT,
         extensionTestsPath: join(REPO_ROOT, 'test', 'e2e', 'exthost', 'index.js'),
         folder: hostWorkspace,
-        browser,
+        browser: workbench!.browser,
       });
       const activation = result.output.find((l) => l.includes('ACTIVATION_MS='));
       if (activation) console.log(`# activation time: ${activation.split('ACTIVATION_MS=')[1]} ms`);

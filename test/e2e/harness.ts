@@ -504,8 +504,8 @@ export function treeRow(page: Page, text: string | RegExp): Locator {
   return page.locator(':is(.part.sidebar, .part.panel, .part.auxiliarybar) .monaco-list-row', { hasText: text });
 }
 
-/** Runs the context-menu entry `item` of a tree row. */
-export async function contextMenu(page: Page, row: Locator, item: string, timeoutMs = 15_000): Promise<void> {
+/** Runs the context-menu entry `item` (its text, or a pattern of it) of a tree row. */
+export async function contextMenu(page: Page, row: Locator, item: string | RegExp, timeoutMs = 15_000): Promise<void> {
   await row.click({ button: 'right' });
   const entry = page.locator('.monaco-menu .action-menu-item', { hasText: item }).first();
   await entry.waitFor({ state: 'visible', timeout: timeoutMs });
@@ -689,4 +689,51 @@ export function uiSteps(prefix: string, page: () => Page | undefined): (name: st
         throw err;
       }
     });
+}
+
+/** What every e2e suite starts from: the packaged extension in code-server on a fresh workspace, Chromium on its workbench. */
+export interface ExtensionWorkbench {
+  /** The suite's temp folder, removed by close(); the workspace is a folder in it. */
+  readonly tmp: string;
+  readonly workspace: string;
+  readonly code: CodeServerHandle;
+  readonly browser: BrowserHandle;
+  readonly page: Page;
+  /** Closes the browser and code-server and removes `tmp`. */
+  close(): Promise<void>;
+}
+
+export interface ExtensionWorkbenchOptions {
+  /** Names the temp folder (`fsdev-e2e-<name>-…`). */
+  name: string;
+  /** Writes the workspace's files before code-server opens it. */
+  prepare?: (workspace: string) => void;
+  userSettings?: Record<string, unknown>;
+  env?: Record<string, string>;
+  viewport?: { width: number; height: number };
+}
+
+/** Opens {@link VSIX} (package it first: {@link ensurePackaged}) in a fresh code-server and Chromium. */
+export async function openExtensionWorkbench(opts: ExtensionWorkbenchOptions): Promise<ExtensionWorkbench> {
+  const tmp = makeTempDir(`fsdev-e2e-${opts.name}-`);
+  let code: CodeServerHandle | undefined;
+  let browser: BrowserHandle | undefined;
+  const close = async (): Promise<void> => {
+    await browser?.close();
+    await code?.stop();
+    removeTempDir(tmp);
+  };
+  try {
+    const workspace = join(tmp, 'workspace');
+    mkdirSync(workspace, { recursive: true });
+    opts.prepare?.(workspace);
+    code = await startCodeServer({ workspaceDir: workspace, extensionVsix: VSIX, userSettings: opts.userSettings, env: opts.env });
+    browser = await launchBrowser({ viewport: opts.viewport ?? { width: 1400, height: 900 } });
+    const page = await browser.newPage();
+    await openWorkbench(code, page, workspace);
+    return { tmp, workspace, code, browser, page, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }

@@ -7,13 +7,13 @@
 // runs and the profile, a run opened by a click and compared with another from its context menu.
 // Screenshots go to test-results/e2e/loadtest-*.png.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
 import type { Page } from 'playwright-core';
 import { TestEslServer } from '../server/eslServer';
 import { until } from '../support/wait';
-import { VSIX, contextMenu, ensurePackaged, launchBrowser, makeTempDir, openViewContainer, openWorkbench, removeTempDir, runCommand, screenshot, startCodeServer, treeRow, uiSteps, webviewFrame, type BrowserHandle, type CodeServerHandle } from './harness';
+import { contextMenu, ensurePackaged, openExtensionWorkbench, openViewContainer, runCommand, screenshot, treeRow, uiSteps, webviewFrame, type ExtensionWorkbench } from './harness';
 
 const PASSWORD = 'ClueCon';
 const STEP_TIMEOUT = 30_000;
@@ -24,10 +24,8 @@ const step = uiSteps('loadtest-', () => currentPage);
 
 describe('the Load Test panel in a real VS Code', { timeout: 240_000 }, () => {
   let esl: TestEslServer;
-  let code: CodeServerHandle;
-  let browser: BrowserHandle;
+  let workbench: ExtensionWorkbench | undefined;
   let page: Page;
-  let tmp: string;
   let workspace: string;
 
   before(async () => {
@@ -35,49 +33,45 @@ describe('the Load Test panel in a real VS Code', { timeout: 240_000 }, () => {
     // Low enough that a 20 calls/s loopback run needs more: the preflight has something to say.
     esl = new TestEslServer({ password: PASSWORD, sessionsPerSecond: 30 });
     await esl.start();
-    tmp = makeTempDir('fsdev-e2e-load-');
-    workspace = join(tmp, 'workspace');
-    mkdirSync(workspace, { recursive: true });
-    writeFileSync(
-      join(workspace, 'smoke.fsload.json'),
-      JSON.stringify(
-        {
-          servers: [{ host: '127.0.0.1', port: esl.port }],
-          rate: 8,
-          limit: 30,
-          duration: '1s',
-          runTime: '2s',
-          targets: [
-            { destination: '9664', endpoint: 'loopback/load', app: 'park', weight: 3 },
-            { destination: '9196', endpoint: 'loopback/load', app: 'park', weight: 1 },
-          ],
-          // One that holds and one no run can meet: both verdicts show.
-          thresholds: ['offered>=1', 'setup_p95<0.001ms'],
-        },
-        null,
-        2,
-      ),
-    );
-    code = await startCodeServer({
-      workspaceDir: workspace,
-      extensionVsix: VSIX,
+    workbench = await openExtensionWorkbench({
+      name: 'load',
+      prepare: (dir) => {
+        writeFileSync(
+          join(dir, 'smoke.fsload.json'),
+          JSON.stringify(
+            {
+              servers: [{ host: '127.0.0.1', port: esl.port }],
+              rate: 8,
+              limit: 30,
+              duration: '1s',
+              runTime: '2s',
+              targets: [
+                { destination: '9664', endpoint: 'loopback/load', app: 'park', weight: 3 },
+                { destination: '9196', endpoint: 'loopback/load', app: 'park', weight: 1 },
+              ],
+              // One that holds and one no run can meet: both verdicts show.
+              thresholds: ['offered>=1', 'setup_p95<0.001ms'],
+            },
+            null,
+            2,
+          ),
+        );
+      },
       env: { FSDEV_E2E_PASSWORD: PASSWORD },
       userSettings: {
         'freeswitch.servers': [{ name: 'Test FS', host: '127.0.0.1', port: esl.port, passwordEnv: 'FSDEV_E2E_PASSWORD' }],
         'freeswitch.autoConnect': true,
       },
+      viewport: { width: 1400, height: 1000 },
     });
-    browser = await launchBrowser({ viewport: { width: 1400, height: 1000 } });
-    page = await browser.newPage();
+    workspace = workbench.workspace;
+    page = workbench.page;
     currentPage = page;
-    await openWorkbench(code, page, workspace);
   });
 
   after(async () => {
-    await browser?.close();
-    await code?.stop();
+    await workbench?.close();
     await esl?.stop();
-    if (tmp) removeTempDir(tmp);
   });
 
   step('a run from the panel: preflight, Apply Limits, live dashboard, status bar, run folder', async () => {
@@ -211,14 +205,16 @@ describe('the Load Test panel in a real VS Code', { timeout: 240_000 }, () => {
     const view = webviewFrame(page);
     await view.locator('.phase', { hasText: 'saved run' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
     await view.locator('.uplot canvas').nth(3).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
-    await page.keyboard.press('Control+W');
+    // Through the palette: a Ctrl+W while the focus is still in the tree closes nothing.
+    await runCommand(page, 'View: Close All Editors');
+    await page.locator('.tab', { hasText: /Load Test Run / }).first().waitFor({ state: 'detached', timeout: STEP_TIMEOUT });
 
     await contextMenu(page, runRows.first(), 'Compare with…');
     const pick = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: names[1]! });
     await pick.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
     assert.equal(await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').count(), 2, 'the other two runs');
     await pick.click();
-    await page.locator('.tab', { hasText: /Load Test Run / }).nth(1).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    for (const name of [names[0]!, names[1]!]) await page.locator('.tab', { hasText: `Load Test Run ${name}` }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
     assert.equal(await page.locator('.editor-group-container').count(), 2, 'two editor groups, side by side');
     for (const i of [0, 1]) {
       const frame = page.frameLocator('iframe.webview.ready').nth(i).frameLocator('#active-frame');

@@ -5,12 +5,10 @@
 // third, ungrouped server under the group row without reconnecting it. Screenshots go to
 // test-results/e2e/groups-*.png.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
 import type { Page } from 'playwright-core';
 import { TestEslServer } from '../server/eslServer';
-import { VSIX, ensurePackaged, launchBrowser, makeTempDir, openViewContainer, openWorkbench, removeTempDir, screenshot, startCodeServer, treeRow, uiSteps, webviewFrame, type BrowserHandle, type CodeServerHandle } from './harness';
+import { contextMenu, ensurePackaged, openExtensionWorkbench, openViewContainer, screenshot, treeRow, uiSteps, webviewFrame, type ExtensionWorkbench } from './harness';
 
 const PASSWORD = 'ClueCon';
 const STEP_TIMEOUT = 30_000;
@@ -18,16 +16,9 @@ const STEP_TIMEOUT = 30_000;
 let currentPage: Page | undefined;
 const step = uiSteps('groups-', () => currentPage);
 
-/** Runs a context-menu entry of the first tree row matching `row`. */
-async function contextMenu(page: Page, row: RegExp, item: string): Promise<void> {
-  await treeRow(page, row).first().click({ button: 'right' });
-  const entry = page.locator('.monaco-menu .action-menu-item', { hasText: item }).first();
-  await entry.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
-  // A click on the entry does not reach it in code-server's menu; the keyboard does.
-  await entry.hover();
-  await entry.focus();
-  await page.keyboard.press('Enter');
-  await entry.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
+/** Runs a context-menu entry of the first tree row matching `row`, then moves the pointer off the tree. */
+async function rowMenu(page: Page, row: RegExp, item: string): Promise<void> {
+  await contextMenu(page, treeRow(page, row).first(), item, STEP_TIMEOUT);
   // Off the tree, so no row's hover or tooltip is in the screenshots.
   await page.mouse.move(900, 700);
 }
@@ -36,10 +27,8 @@ describe('server groups in a real VS Code', { timeout: 240_000 }, () => {
   const esl: TestEslServer[] = [];
   /** FS C's own server, outside the group until Set Group… puts it in. */
   const outsider = new TestEslServer({ password: PASSWORD });
-  let code: CodeServerHandle;
-  let browser: BrowserHandle;
+  let workbench: ExtensionWorkbench | undefined;
   let page: Page;
-  let tmp: string;
 
   before(async () => {
     ensurePackaged();
@@ -49,12 +38,8 @@ describe('server groups in a real VS Code', { timeout: 240_000 }, () => {
       esl.push(server);
     }
     await outsider.start();
-    tmp = makeTempDir('fsdev-e2e-groups-');
-    const workspace = join(tmp, 'workspace');
-    mkdirSync(workspace, { recursive: true });
-    code = await startCodeServer({
-      workspaceDir: workspace,
-      extensionVsix: VSIX,
+    workbench = await openExtensionWorkbench({
+      name: 'groups',
       env: { FSDEV_E2E_PASSWORD: PASSWORD },
       userSettings: {
         'freeswitch.servers': [
@@ -65,18 +50,14 @@ describe('server groups in a real VS Code', { timeout: 240_000 }, () => {
         'freeswitch.autoConnect': true,
       },
     });
-    browser = await launchBrowser({ viewport: { width: 1400, height: 900 } });
-    page = await browser.newPage();
+    page = workbench.page;
     currentPage = page;
-    await openWorkbench(code, page, workspace);
   });
 
   after(async () => {
-    await browser?.close();
-    await code?.stop();
+    await workbench?.close();
     for (const server of esl) await server.stop();
     await outsider.stop();
-    if (tmp) removeTempDir(tmp);
   });
 
   step("the group row counts its servers and their calls, and follows a member's calls", async () => {
@@ -91,7 +72,7 @@ describe('server groups in a real VS Code', { timeout: 240_000 }, () => {
   });
 
   step('Run API Command on Group: one table with both servers’ answers', async () => {
-    await contextMenu(page, /Pool.*connected/, 'Run API Command on Group…');
+    await rowMenu(page, /Pool.*connected/, 'Run API Command on Group…');
     const input = page.locator('.quick-input-widget input[placeholder^="e.g. status"]');
     await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
     await input.fill('status');
@@ -108,7 +89,7 @@ describe('server groups in a real VS Code', { timeout: 240_000 }, () => {
   });
 
   step('Hang Up All Calls on Group asks first, naming each server and its calls', async () => {
-    await contextMenu(page, /Pool.*connected/, 'Hang Up All Calls on Group…');
+    await rowMenu(page, /Pool.*connected/, 'Hang Up All Calls on Group…');
     const dialog = page.locator('.monaco-dialog-box', { hasText: 'Hang up all calls on 2 servers of group Pool?' });
     await dialog.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
     await dialog.locator('text=/FS A \\(127\\.0\\.0\\.1:\\d+\\): 0 calls/').waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
@@ -121,7 +102,7 @@ describe('server groups in a real VS Code', { timeout: 240_000 }, () => {
   });
 
   step('Open Load Test on Group ticks exactly the group’s connected servers', async () => {
-    await contextMenu(page, /Pool.*connected/, 'Open Load Test on Group');
+    await rowMenu(page, /Pool.*connected/, 'Open Load Test on Group');
     const boxes = webviewFrame(page).locator('.servers vscode-checkbox');
     await boxes.nth(1).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
     // A vscode-checkbox keeps its state in the `checked` property.
@@ -138,7 +119,7 @@ describe('server groups in a real VS Code', { timeout: 240_000 }, () => {
     const connections = (): number[] => [...new Set(outsider.commands.map((c) => c.connectionId))].sort();
     const before = connections();
     assert.equal(outsider.connectionCount, before.length);
-    await contextMenu(page, /FS C.*connected/, 'Set Group…');
+    await rowMenu(page, /FS C.*connected/, 'Set Group…');
     const widget = page.locator('.quick-input-widget');
     await widget.locator('input[placeholder="Pick a group"]').waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
     const rows = widget.locator('.quick-input-list .monaco-list-row');
