@@ -248,7 +248,7 @@ async function run(originator: Originator, pool: ServerPool, config: LoadConfig,
   io.stdout.write(summaryText(file.summary, { runId: file.runId, servers: file.servers, tally: recorder.tally, thresholds: file.thresholds }));
   if (config.out) {
     const path = writeLoadRunFile(config.out, file);
-    io.stdout.write(`records: ${join(config.out, 'calls.csv')}, ${join(config.out, 'calls.jsonl')}; summary: ${path}\n`);
+    io.stdout.write(`records: ${join(config.out, 'calls.csv')}, ${join(config.out, 'calls.jsonl')}; summary: ${path}; report: ${join(config.out, 'report.html')}\n`);
   }
   return file.thresholds.some((r) => !r.ok) ? LOAD_EXIT.thresholds : LOAD_EXIT.ok;
 }

@@ -70,7 +70,8 @@ below what the run needs, fsdev load stops and prints the fsctl commands, unless
 Results:
   --threshold EXPR       e.g. 'asr>=0.99', 'setup_p95<250ms', 'achieved_cps>=0.98*rate';
                          a broken threshold exits 99
-  --out DIR              calls.csv, calls.jsonl (one line per call) and summary.json
+  --out DIR              calls.csv, calls.jsonl (one line per call), summary.json and
+                         report.html (charts and tables, one self-contained file)
   --run-id ID            value of the fsdev_load_run variable on this run's calls
 
 Keys while running (on a terminal): + / - rate ±1, * / / rate ±10, p pause/resume,

@@ -291,6 +291,7 @@ describe('fsdev load', () => {
     assert.match(text, /Load test cli-run: 25 calls offered in 0\.5 s at 50\/s/);
     assert.match(text, /ok +asr>=0\.99/);
     assert.match(text, /BROKEN offered>25 +\(25 vs 25\)/);
+    assert.ok(text.includes(`report: ${join(out, 'report.html')}`), 'the report named at the end');
     const csv = readFileSync(join(out, 'calls.csv'), 'utf8').trim().split('\n');
     assert.equal(csv.length, 26);
     assert.match(csv[0]!, /^index,uuid,server,target,outcome/);
