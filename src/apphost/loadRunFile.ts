@@ -262,9 +262,39 @@ function panelSettings(raw: unknown): unknown {
   return { ...rest, targets: [{ destination, endpoint, app, weight: 1 }], thresholds: [] };
 }
 
+// A summary.json is a file anyone may have edited: every value read from it is checked, so a bad
+// one shows as 0, empty or absent and never reaches the views as something else.
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 const ms = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const counts = (v: unknown): Record<string, number> => (isObject(v) ? (Object.fromEntries(Object.entries(v).filter(([, n]) => typeof n === 'number')) as Record<string, number>) : {});
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const counts = (v: unknown): Record<string, number> =>
+  isObject(v) ? (Object.fromEntries(Object.entries(v).filter(([, n]) => typeof n === 'number' && Number.isFinite(n))) as Record<string, number>) : {};
+/** The most seconds a saved run is drawn over (the recorder keeps the last hour); a second beyond is not one. */
+const MAX_SECOND = 366 * 24 * 3600;
+const THRESHOLD_KINDS: ReadonlySet<unknown> = new Set(['time', 'ratio', 'number']);
+
+function thresholdResults(v: unknown): LoadThresholdResult[] {
+  if (!Array.isArray(v)) return [];
+  return v.filter(isObject).flatMap((t) =>
+    typeof t['threshold'] === 'string' && typeof t['ok'] === 'boolean'
+      ? [{ threshold: t['threshold'], ok: t['ok'], actual: num(t['actual']), expected: num(t['expected']), ...(THRESHOLD_KINDS.has(t['kind']) ? { kind: t['kind'] as LoadThresholdResult['kind'] } : {}) }]
+      : [],
+  );
+}
+
+function serverTotals(v: unknown): LoadServerTotals[] {
+  if (!Array.isArray(v)) return [];
+  return v.filter(isObject).flatMap((s) =>
+    typeof s['server'] === 'string'
+      ? [{ server: s['server'], offered: num(s['offered']), answered: num(s['answered']), failed: num(s['failed']), asr: num(s['asr']), setupP95: ms(s['setupP95']), inProgress: num(s['inProgress']) }]
+      : [],
+  );
+}
+
+function failedCalls(v: unknown): LoadFailedCall[] {
+  if (!Array.isArray(v)) return [];
+  return v.filter(isObject).map((c) => ({ uuid: str(c['uuid']), server: str(c['server']), cause: str(c['cause']), sentAt: num(c['sentAt']) }));
+}
 
 /**
  * Reads any summary.json: this shape, the panel's before it (`settings`, `ticks`, `totals`, its
@@ -281,7 +311,7 @@ export function readLoadRunFile(data: unknown): SavedLoadRun | { error: string }
   } else return { error: 'summary.json has neither the run settings (settings) nor fsdev load options (config)' };
   // `ticks` has the setup percentiles; `perSecond` alone (fsdev load before this shape) draws the rest.
   const seconds = Array.isArray(data['ticks']) ? data['ticks'] : Array.isArray(data['perSecond']) ? data['perSecond'] : [];
-  const ticks: LoadTick[] = seconds.filter(isObject).map((s) => ({
+  const ticks: LoadTick[] = seconds.filter((s) => isObject(s) && Number.isInteger(s['second']) && (s['second'] as number) >= 0 && (s['second'] as number) <= MAX_SECOND).map((s) => ({
     second: num(s['second']),
     targetRate: num(s['targetRate']),
     offered: num(s['offered']),
@@ -296,12 +326,30 @@ export function readLoadRunFile(data: unknown): SavedLoadRun | { error: string }
     failuresByCause: counts(s['failuresByCause']),
   }));
   const summary = isObject(data['summary']) ? data['summary'] : undefined;
-  const thresholds = Array.isArray(data['thresholds']) ? (data['thresholds'] as LoadThresholdResult[]) : [];
+  const thresholds = thresholdResults(data['thresholds']);
   let totals: LoadTotals | undefined;
   if (isObject(data['totals'])) {
-    const t = data['totals'] as Partial<LoadTotals>;
-    // The panel's runs saved before thresholds and per-server totals have neither.
-    totals = { ...t, thresholds: Array.isArray(t.thresholds) ? t.thresholds : [], servers: Array.isArray(t.servers) ? t.servers : [] } as LoadTotals;
+    const t = data['totals'];
+    // The panel's runs saved before thresholds and per-server totals have neither: empty lists.
+    totals = {
+      elapsedS: num(t['elapsedS']),
+      currentRate: num(t['currentRate']),
+      rate: num(t['rate']),
+      limit: num(t['limit']),
+      durationMs: num(t['durationMs']),
+      offered: num(t['offered']),
+      notOffered: num(t['notOffered']),
+      notOfferedByReason: counts(t['notOfferedByReason']),
+      answered: num(t['answered']),
+      failed: num(t['failed']),
+      inProgress: num(t['inProgress']),
+      asr: num(t['asr']),
+      setupP95: ms(t['setupP95']),
+      hangupCauses: counts(t['hangupCauses']),
+      firstFailures: failedCalls(t['firstFailures']),
+      thresholds: thresholdResults(t['thresholds']),
+      servers: serverTotals(t['servers']),
+    };
   } else if (summary) {
     const setup = isObject(summary['latency']) && isObject(summary['latency']['setup']) ? summary['latency']['setup'] : {};
     totals = {

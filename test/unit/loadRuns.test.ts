@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { isReadable, listLoadRuns, runDescription, runInfo, runStartText, runTooltipLines, runVerdict, sortRuns, type LoadRunEntry, type LoadRunInfo } from '../../src/extension/load/loadRuns';
+import { savedRunState } from '../../src/extension/load/loadTestModel';
 import { DEFAULT_LOAD_SETTINGS, type LoadTotals } from '../../src/shared/protocol/loadTest';
 
 const totals = (over: Partial<LoadTotals> = {}): LoadTotals => ({
@@ -94,6 +95,28 @@ describe('Load Tests view: runs', () => {
     assert.ok('problem' in r);
     assert.match(r.problem, /Rate must be/);
     assert.ok('problem' in runInfo('not an object'));
+  });
+
+  test('a summary.json with malformed totals and ticks still lists, describes and opens, never throws', () => {
+    const bad = {
+      ...(summary('2026-11-29T10:00:00.000Z') as object),
+      totals: { offered: 'many', asr: null, thresholds: [null, 7, { threshold: 'asr>=0.99' }, { threshold: 'offered>=1', ok: true, actual: 5, expected: 1, kind: 'bogus' }], servers: [null, { server: 3 }], hangupCauses: { NORMAL_CLEARING: 'x', USER_BUSY: 2 }, firstFailures: [null] },
+      ticks: [null, { second: 1e10 }, { second: -1 }, { second: 1.5 }, { second: 2, offered: 'x' }],
+    };
+    const r = runInfo(bad);
+    assert.ok(!('problem' in r));
+    assert.deepEqual(r.thresholds, [{ threshold: 'offered>=1', ok: true, actual: 5, expected: 1 }]);
+    assert.equal(r.offered, 0);
+    assert.equal(runVerdict(r), 'passed');
+    assert.match(runDescription(r), /20\/s · 0 calls · ASR –/);
+    const entry: LoadRunEntry = { name: 'bad', dir: '/r/bad', mtimeMs: 0, run: r };
+    assert.ok(runTooltipLines(entry, 'en-US', 'UTC').length > 0);
+    const state = savedRunState(bad, '/r/bad');
+    assert.ok('mode' in state);
+    assert.deepEqual(state.ticks.map((t) => [t.second, t.offered]), [[2, 0]], 'only a whole second in range is drawn');
+    assert.deepEqual(state.totals?.hangupCauses, { USER_BUSY: 2 });
+    assert.deepEqual(state.totals?.servers, []);
+    assert.deepEqual(state.totals?.firstFailures, []);
   });
 
   test('sorting is stable for equal times: by name, newest-looking first', () => {

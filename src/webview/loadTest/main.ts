@@ -706,8 +706,8 @@ function tickChart(title: string, series: (Series & { value: (t: LoadTick) => nu
  */
 function overlayChart(title: string, lines: { name: string; colors: [string, string]; value: (t: LoadTick) => number | null }[]): Chart {
   const runs = comparison;
-  const last = Math.max(0, ...runs.flatMap((r) => r.ticks.map((t) => t.second)));
-  const xs = Array.from({ length: last + 1 }, (_, i) => i);
+  // The seconds either run has: as many points as ticks, whatever a file says its seconds are.
+  const xs = [...new Set(runs.flatMap((r) => r.ticks.map((t) => t.second)))].sort((a, b) => a - b);
   const bySecond = runs.map((r) => new Map(r.ticks.map((t) => [t.second, t])));
   const series = runs.flatMap((r, i) => lines.map((l) => ({ label: `${r.label} ${l.name}`, color: l.colors[i % 2]!, ...(i % 2 ? { dash: [6, 3] } : {}) })));
   return {
