@@ -109,7 +109,7 @@ export function registerCommands(services: Services): vscode.Disposable[] {
         // Guessing would act on the wrong call, and a picker of every call is no better under
         // heavy traffic: say what happened and let the user click again.
         services.log.info(`${id}: the tree was redrawing the row as it was clicked; nothing was done`);
-        void vscode.window.showInformationMessage('The Servers tree was redrawing that row as you clicked it, so nothing was done. Please click again.');
+        void vscode.window.showInformationMessage('The view was redrawing that row as you clicked it, so nothing was done. Please click again.');
         return;
       }
       try {

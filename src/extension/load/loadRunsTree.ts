@@ -234,6 +234,8 @@ export async function deleteLoadTestRun(services: Services, _node?: unknown, arg
   try {
     await vscode.workspace.fs.delete(run.uri, { recursive: true, useTrash: true });
   } catch (err) {
+    // Gone already (deleted in the Explorer meanwhile): nothing to ask.
+    if (err instanceof vscode.FileSystemError && err.code === 'FileNotFound') return services.loadTestsView.refresh();
     // A remote file system (code-server, SSH) may have no trash: ask again before deleting for good.
     const why = err instanceof Error ? err.message : String(err);
     const again = await vscode.window.showWarningMessage(`The run could not be moved to the trash. Delete ${name} permanently?`, { modal: true, detail: neutralise(why) }, 'Delete Permanently');
