@@ -274,9 +274,10 @@ function kindClass(name: string): string {
 }
 
 list.addEventListener('scroll', () => {
-  // Our own scroll lands where render put the list. Scroll events are coalesced per frame, so a
-  // user's scroll in the frame of ours comes as one event, elsewhere: that one is the user's.
-  const ours = programmaticScroll && list.scrollTop === scrollTopSet;
+  // Our own scroll lands where render put the list (within a pixel: zoom makes it fractional).
+  // Scroll events are coalesced per frame, so a user's scroll in the frame of ours comes as one
+  // event, elsewhere: that one is the user's.
+  const ours = programmaticScroll && Math.abs(list.scrollTop - scrollTopSet) < 1;
   programmaticScroll = false;
   scrollTopSet = list.scrollTop;
   if (ours) return;
