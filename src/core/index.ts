@@ -103,6 +103,7 @@ export {
   ThresholdError,
   deriveLatencies,
   dueAt,
+  evalAll,
   evaluateThresholds,
   judgeServer,
   neededLimits,

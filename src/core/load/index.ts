@@ -22,7 +22,7 @@ export { LoadMetrics, type LoadSummary, type RunLatencies, type SecondSample } f
 export { FileRecordSink, type CallRecordSink } from './recordSink';
 export { ThresholdError, THRESHOLD_METRICS, evaluateThresholds, parseThreshold, type Threshold, type ThresholdKind, type ThresholdResult } from './thresholds';
 export { judgeServer, neededLimits, parseStatus, type PreflightResult, type ServerNeeds, type ServerPreflight, type SwitchStatus } from './preflight';
-export { LOAD_EVENTS, ServerPool, type MultiEvalResult, type PoolCounts, type PoolMember, type PoolServerOptions, type ServerCounts } from './pool';
+export { LOAD_EVENTS, ServerPool, evalAll, type MultiEvalResult, type PoolCounts, type PoolMember, type PoolServerOptions, type ServerCounts } from './pool';
 export {
   LOAD_RUN_VAR,
   Originator,

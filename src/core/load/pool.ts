@@ -192,17 +192,8 @@ export class ServerPool implements Disposable {
   }
 
   /** Runs `api <command>` on every ready server; each answer (or error) is reported per server. */
-  async evalAll(command: string, options: { timeoutMs?: number } = {}): Promise<MultiEvalResult[]> {
-    return Promise.all(
-      this.members.map(async (m): Promise<MultiEvalResult> => {
-        try {
-          if (!isReady(m)) throw new Error(`not connected (${m.client.status})`);
-          return { server: m.name, ok: true, result: await m.client.cmd(command, options) };
-        } catch (err) {
-          return { server: m.name, ok: false, error: err instanceof Error ? err : new Error(String(err)) };
-        }
-      }),
-    );
+  evalAll(command: string, options: { timeoutMs?: number } = {}): Promise<MultiEvalResult[]> {
+    return evalAll(this.members, command, options);
   }
 
   /**
@@ -243,6 +234,23 @@ export class ServerPool implements Disposable {
       m.listener.dispose();
     }
   }
+}
+
+/**
+ * Runs `api <command>` on every member at once (switchio's MultiEval), each answer or error per
+ * member, in their order. For pairs a pool does not need to own or count (a group of servers).
+ */
+export function evalAll(members: readonly PoolMember[], command: string, options: { timeoutMs?: number } = {}): Promise<MultiEvalResult[]> {
+  return Promise.all(
+    members.map(async (m): Promise<MultiEvalResult> => {
+      try {
+        if (!isReady(m)) throw new Error(`not connected (${m.client.status})`);
+        return { server: m.name, ok: true, result: await m.client.cmd(command, options) };
+      } catch (err) {
+        return { server: m.name, ok: false, error: err instanceof Error ? err : new Error(String(err)) };
+      }
+    }),
+  );
 }
 
 function isReady(m: PoolMember): boolean {

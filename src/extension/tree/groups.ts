@@ -1,6 +1,6 @@
 // Server groups (`group` in `freeswitch.servers`): which rows the Servers tree shows at the top, a
 // group's counts, and the texts group commands show. No vscode: unit tests run it.
-import { ApiError, ServerPool, type Client, type EventListener, type MultiEvalResult } from '../../core';
+import { ApiError, evalAll, type Client, type EventListener, type MultiEvalResult } from '../../core';
 import { neutralise } from './format';
 
 /** What groups need of a server; ServerConnection is one. */
@@ -108,19 +108,14 @@ export interface ConnectedGroupMember extends GroupMember {
 }
 
 /**
- * One API command on every connected member at once, through a ServerPool over the members' own
- * Client and EventListener pairs (the pool does not own them): switchio's MultiEval. Members that
- * are not connected get no answer (skipped).
+ * One API command on every connected member at once, on the members' own Client and EventListener
+ * pairs (the core's evalAll, switchio's MultiEval). Members that are not connected get no answer
+ * (skipped).
  */
 export async function evalOnGroup(members: readonly ConnectedGroupMember[], command: string, options: { timeoutMs?: number } = {}): Promise<GroupResult[]> {
   const connected = members.flatMap((m) => (m.isConnected && m.client && m.listener ? [{ name: m.config.name, client: m.client, listener: m.listener }] : []));
-  const pool = new ServerPool({ members: connected });
-  try {
-    const answers = await pool.evalAll(command, options);
-    return members.map((member) => ({ member, answer: answers.find((a) => a.server === member.config.name) }));
-  } finally {
-    pool.dispose();
-  }
+  const answers = await evalAll(connected, command, options);
+  return members.map((member) => ({ member, answer: answers.find((a) => a.server === member.config.name) }));
 }
 
 const SUMMARY_WIDTH = 60;
