@@ -83,9 +83,9 @@ class LoadTestPanel extends Disposable {
     return this.model.running;
   }
 
-  /** Puts a profile's settings in the form (servers matched by host and port to the configured ones). */
-  applySettings(settings: LoadSettings): void {
-    if (this.running) throw new Error('A load test is running: stop it before loading a profile.');
+  /** Puts settings in the form (a profile's, a group's servers); `what` names them in the refusal. */
+  applySettings(settings: LoadSettings, what = 'loading a profile'): void {
+    if (this.running) throw new Error(`A load test is running: stop it before ${what}.`);
     this.model.setSettings(settings);
   }
 
@@ -223,7 +223,7 @@ export async function openLoadTest(services: Services): Promise<void> {
 /** Opens the Load Test panel with exactly `servers` (names of connected servers) ticked: Open Load Test on Group. */
 export function openLoadTestOn(services: Services, servers: readonly string[]): void {
   const panel = loadTests(services).open();
-  panel.applySettings({ ...panel.model.state.settings, servers: [...servers] });
+  panel.applySettings({ ...panel.model.state.settings, servers: [...servers] }, 'picking the servers of a group');
 }
 
 /** A command's file or folder: a URI (a lens, the explorer, a click) or a Load Tests row, which carries its own. */
