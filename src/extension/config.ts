@@ -47,15 +47,12 @@ function serversSetting(config: vscode.WorkspaceConfiguration): { target: vscode
   return { target: vscode.ConfigurationTarget.Global, value: inspected?.globalValue };
 }
 
-/** Writes the server list where it lives (serversSetting). */
-export async function writeServers(servers: ServerConfig[]): Promise<void> {
-  const config = vscode.workspace.getConfiguration(SECTION);
-  await config.update('servers', servers, serversSetting(config).target);
-}
-
 /**
- * Edits the server list as written where it lives (serversSetting), for edits that must leave the
- * user's other entries and fields exactly as they are (the `with…` functions of serverConfig).
+ * Edits the server list as written where it lives (serversSetting), read just before the write so
+ * changes made meanwhile are kept. Every command that writes the list goes through here with a
+ * `with…` function of serverConfig, which leaves the other entries and fields exactly as written
+ * (a team's shared settings.json must not be rewritten in the extension's normalised form). An
+ * `edit` that throws writes nothing.
  */
 export async function editServersSetting(edit: (setting: unknown) => unknown[]): Promise<void> {
   const config = vscode.workspace.getConfiguration(SECTION);

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { AuthError } from '../../core';
-import { readSettings, writeServers, type ServerConfig } from '../config';
+import { editServersSetting, readSettings, type ServerConfig } from '../config';
+import { withoutServer, withServerAdded, withServerEdited, type AskedServerFields, type ServerRef } from '../servers/serverConfig';
 import type { Services } from '../services';
 import { groupNames } from '../tree/groups';
 import { serverStateText, type TreeNode } from '../tree/nodes';
@@ -8,7 +9,7 @@ import { askGroup } from './groupSettings';
 import { Cancelled, pickServer } from './pickers';
 
 /** Asks for a server's fields, prefilled from `current`; refuses invalid values inline. */
-async function askServer(title: string, current: ServerConfig | undefined, taken: string[]): Promise<ServerConfig> {
+async function askServer(title: string, current: AskedServerFields | undefined, taken: string[]): Promise<AskedServerFields> {
   const step = async (prompt: string, value: string, validate: (v: string) => string | undefined, placeHolder?: string): Promise<string> => {
     const answer = await vscode.window.showInputBox({ title, prompt, value, validateInput: validate, ignoreFocusOut: true, ...(placeHolder ? { placeHolder } : {}) });
     if (answer === undefined) throw new Cancelled();
@@ -25,22 +26,22 @@ async function askServer(title: string, current: ServerConfig | undefined, taken
     return taken.includes(trimmed) ? `A server named ${trimmed} already exists` : undefined;
   });
   const user = await step('ESL user (leave empty for plain password authentication)', current?.user ?? '', (v) => (/^[^\s:]*$/.test(v.trim()) ? undefined : 'No spaces or colons'), 'optional');
-  // What is not asked for (its group, passwordEnv) stays as it was.
-  const server: ServerConfig = { ...current, name, host, port: Number(portText) };
-  if (user) server.user = user;
-  else delete server.user;
-  return server;
+  return user ? { name, host, port: Number(portText), user } : { name, host, port: Number(portText) };
+}
+
+/** Refuses to write when `ref`'s entry was removed or changed while the command's prompts were open. */
+function entryGone(ref: ServerRef, action: string): never {
+  throw new Error(`${ref.name} (${ref.host}:${ref.port}) is no longer in the freeswitch.servers setting: it was removed or changed meanwhile. Nothing was ${action}.`);
 }
 
 export async function addServer(services: Services): Promise<void> {
-  const servers = readSettings().servers;
   const title = 'Add FreeSWITCH Server';
-  const server = await askServer(title, undefined, servers.map((s) => s.name));
+  const fields = await askServer(title, undefined, readSettings().servers.map((s) => s.name));
   // Only once groups exist: a first server has no group to join, and one step fewer.
   const groups = groupNames(services.manager.servers);
   const group = groups.length > 0 ? (await askGroup(title, 'Group (optional; Escape for none)', groups))?.group : undefined;
-  if (group !== undefined) server.group = group;
-  await writeServers([...servers, server]);
+  const server: ServerConfig = group === undefined ? fields : { ...fields, group };
+  await editServersSetting((setting) => withServerAdded(setting, server));
   const added = services.manager.get(server.name);
   if (added) await connectServer(services, { kind: 'server', server: added });
 }
@@ -48,12 +49,11 @@ export async function addServer(services: Services): Promise<void> {
 export async function editServer(services: Services, node?: TreeNode): Promise<void> {
   const target = await pickServer(services, node);
   const servers = readSettings().servers;
-  const index = servers.findIndex((s) => s.name === target.config.name);
-  if (index < 0) throw new Error(`${target.config.name} is no longer in the freeswitch.servers setting.`);
-  const edited = await askServer(`Edit ${target.config.name}`, servers[index], servers.filter((_, i) => i !== index).map((s) => s.name));
+  const current = servers.find((s) => s.name === target.config.name);
+  if (!current) throw new Error(`${target.config.name} is no longer in the freeswitch.servers setting.`);
+  const edited = await askServer(`Edit ${current.name}`, current, servers.filter((s) => s !== current).map((s) => s.name));
   await target.disconnect();
-  servers[index] = edited;
-  await writeServers(servers);
+  await editServersSetting((setting) => withServerEdited(setting, current, edited) ?? entryGone(current, 'changed'));
 }
 
 export async function removeServer(services: Services, node?: TreeNode): Promise<void> {
@@ -63,7 +63,7 @@ export async function removeServer(services: Services, node?: TreeNode): Promise
   if (answer !== remove) return;
   await target.disconnect();
   await services.manager.forgetPassword(target);
-  await writeServers(readSettings().servers.filter((s) => s.name !== target.config.name));
+  await editServersSetting((setting) => withoutServer(setting, target.config) ?? entryGone(target.config, 'removed'));
 }
 
 export async function connectServer(services: Services, node?: TreeNode): Promise<void> {

@@ -70,6 +70,19 @@ function groupName(value: unknown): string | undefined {
 }
 
 /**
+ * `entry` (as written) with `fields` set, a field given as undefined removed, and every other field
+ * kept as the user wrote it.
+ */
+function patched(entry: unknown, fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...(entry as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined) delete out[key];
+    else out[key] = value;
+  }
+  return out;
+}
+
+/**
  * The `freeswitch.servers` value (as written, `setting`) with new groups: `groupFor` gets each valid
  * entry as normaliseServers reads it and returns its group (undefined: none). Only the `group` of
  * entries whose group changes is written; everything else (other fields, other entries, entries
@@ -80,11 +93,7 @@ function regroup(setting: unknown, groupFor: (server: ServerConfig) => string | 
   const out: unknown[] = [...setting];
   for (const { index, server } of readEntries(setting)) {
     const group = groupFor(server);
-    if (group === server.group) continue;
-    const entry: Record<string, unknown> = { ...(setting[index] as Record<string, unknown>) };
-    if (group === undefined) delete entry.group;
-    else entry.group = group;
-    out[index] = entry;
+    if (group !== server.group) out[index] = patched(setting[index], { group });
   }
   return out;
 }
@@ -102,4 +111,43 @@ export function withGroupRenamed(setting: unknown, from: string, to: string): un
 /** Ungroup: no member of `group` keeps a group. */
 export function withoutGroup(setting: unknown, group: string): unknown[] {
   return regroup(setting, (s) => (s.group === group ? undefined : s.group));
+}
+
+/** The fields Add and Edit Server ask for; no `user` means plain `auth`. */
+export type AskedServerFields = Pick<ServerConfig, 'name' | 'host' | 'port' | 'user'>;
+
+/**
+ * A server as normaliseServers read it when a command started. Commands find its entry again when
+ * they write, in the setting as it is then: the user (or a teammate, in a shared settings.json) may
+ * have edited it while the command's prompts were open, which moves indexes and renames duplicates.
+ */
+export type ServerRef = Pick<ServerConfig, 'name' | 'host' | 'port'>;
+
+/** The index in `setting` of the entry read as `ref`, or undefined when none is (any more). */
+function entryIndex(setting: unknown, ref: ServerRef): number | undefined {
+  return readEntries(setting).find(({ server }) => server.name === ref.name && server.host === ref.host && server.port === ref.port)?.index;
+}
+
+/** Add Server: `server` appended as entered; the other entries stay as written. */
+export function withServerAdded(setting: unknown, server: ServerConfig): unknown[] {
+  return [...(Array.isArray(setting) ? setting : []), server];
+}
+
+/**
+ * Edit Server: the entry read as `ref` with the fields Edit asks for replaced (no `user`: the key
+ * is removed) and its other fields kept, or undefined when that entry is gone.
+ */
+export function withServerEdited(setting: unknown, ref: ServerRef, fields: AskedServerFields): unknown[] | undefined {
+  const index = entryIndex(setting, ref);
+  if (!Array.isArray(setting) || index === undefined) return undefined;
+  const out: unknown[] = [...setting];
+  out[index] = patched(setting[index], { name: fields.name, host: fields.host, port: fields.port, user: fields.user });
+  return out;
+}
+
+/** Remove Server: the setting without the entry read as `ref`, or undefined when that entry is gone. */
+export function withoutServer(setting: unknown, ref: ServerRef): unknown[] | undefined {
+  const index = entryIndex(setting, ref);
+  if (!Array.isArray(setting) || index === undefined) return undefined;
+  return setting.filter((_, i) => i !== index);
 }
