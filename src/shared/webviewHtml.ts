@@ -13,7 +13,10 @@ export interface WebviewHtmlOptions {
   styleUris: string[];
 }
 
-const escapeAttr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** Text or an attribute value as HTML: nothing in it can open a tag or close a quote. */
+export function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
 
 /** The CSP: nothing by default; styles, fonts and images from the extension; scripts by nonce only. */
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
@@ -29,19 +32,19 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
 }
 
 export function webviewHtml(o: WebviewHtmlOptions): string {
-  const styles = o.styleUris.map((u) => `<link rel="stylesheet" href="${escapeAttr(u)}">`).join('\n    ');
+  const styles = o.styleUris.map((u) => `<link rel="stylesheet" href="${escapeHtml(u)}">`).join('\n    ');
   return `<!DOCTYPE html>
 <html lang="en">
   <head>
     <meta charset="UTF-8">
-    <meta http-equiv="Content-Security-Policy" content="${escapeAttr(contentSecurityPolicy(o.cspSource, o.nonce))}">
+    <meta http-equiv="Content-Security-Policy" content="${escapeHtml(contentSecurityPolicy(o.cspSource, o.nonce))}">
     <meta name="viewport" content="width=device-width, initial-scale=1.0">
     ${styles}
-    <title>${escapeAttr(o.title)}</title>
+    <title>${escapeHtml(o.title)}</title>
   </head>
   <body>
     <div id="app"></div>
-    <script nonce="${escapeAttr(o.nonce)}" src="${escapeAttr(o.scriptUri)}"></script>
+    <script nonce="${escapeHtml(o.nonce)}" src="${escapeHtml(o.scriptUri)}"></script>
   </body>
 </html>`;
 }

@@ -405,16 +405,10 @@ export interface LoadHostServer {
   password: string;
 }
 
-export type LoadHostRequest =
-  | { type: 'start'; servers: LoadHostServer[]; settings: LoadSettings; outDir: string }
-  | { type: 'set'; rate?: number; limit?: number; durationMs?: number | 'auto' }
-  | { type: 'pause' }
-  | { type: 'resume' }
-  | { type: 'stop' }
-  | { type: 'hangup' }
-  | { type: 'applyLimits' }
-  | { type: 'ignoreLimits' }
-  | { type: 'cancel' };
+/** The panel's controls of a run, passed on to the load host as they came. */
+export type LoadRunControl = Extract<LoadTestCommand, { type: 'set' | 'pause' | 'resume' | 'stop' | 'hangup' | 'applyLimits' | 'ignoreLimits' | 'cancel' }>;
+
+export type LoadHostRequest = { type: 'start'; servers: LoadHostServer[]; settings: LoadSettings; outDir: string } | LoadRunControl;
 
 export type LoadHostReply =
   | { type: 'phase'; phase: LoadPhase; runId?: string }
