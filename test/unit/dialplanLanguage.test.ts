@@ -259,6 +259,32 @@ describe('FreeSWITCH XML language features', () => {
     for (const e of bad) assert.ok(checkPcre(e), `${e} is refused by PCRE`);
     const good = ['', '^$', '^(10[01][0-9])$', '^\\*\\*(\\d+)$', '^88(\\d{4})$|^\\*0(.*)$', '(?i)abc', 'a++', 'a*?', '(?>x)', '\\Aa\\z', '(?P<n>x)(?P=n)', '\\p{L}+', '[]a]', '[^]a]', '[[:digit:]]', '(?#c)a', '_1XXX', '/^abc$/i', '^${var}$', '^($${rtp_sdes_suites})$', 'a{,3}', '(*UTF8)x', '((?!6000)60\\d{2})', 'x{2}?'];
     for (const e of good) assert.equal(checkPcre(e), undefined, `${e} compiles`);
+    // Conditional groups: the condition's own ')' does not close the group.
+    const conditionals = [
+      '(a)(?(1)b)',
+      '(a)?(?(1)b|c)',
+      '(a)(?(-1)b|c)',
+      '(?(+1)b|c)(a)',
+      '(?(R)a)',
+      '(?(R1)a)',
+      '(?(R&n)a)(?<n>x)',
+      '(?(DEFINE)(?<x>a))(?&x)',
+      '(?<n>a)(?(<n>)b|c)',
+      "(?<n>a)(?('n')b|c)",
+      '(?<n>a)(?(n)b|c)',
+      '(?(VERSION>=10.4)a|b)',
+      '(?(?=a)ab|cd)',
+      '(?(?!a)cd|ab)',
+      '(?(?<=x)a|b)',
+      '(?(?<!x)a|b)',
+      '(?(?C1)(?=a)ab|cd)',
+      '(a)(?(1)(b|c|d)|e)',
+      '^(\\()?\\d+(?(1)\\))$',
+    ];
+    for (const e of conditionals) assert.equal(checkPcre(e), undefined, `${e} compiles`);
+    const badConditionals = ['(a)(?(1)a|b|c)', '(?(DEFINE)a|b)', '(?(?:a)b)', '(?(0)a)', '(?(1a)b)', '(?()a)', '(?(1', '(a)(?(1)b'];
+    for (const e of badConditionals) assert.ok(checkPcre(e), `${e} is refused by PCRE`);
+    assert.equal(checkPcre('(a)(?(1)a|b|c)')?.offset, 11, 'the second | is where it goes wrong');
   });
 
   test('outline: contexts and extensions by name; the lens prefill comes from the conditions', () => {

@@ -6,7 +6,8 @@
  * `(?i)`, possessive `a++`, atomic `(?>…)`, `\A`, `\Z`, `(?P<name>…)`, `\p{L}` and more, so a
  * JavaScript RegExp is never used to judge. Checked: parentheses, character classes, quantifiers
  * with nothing to repeat, `{n,m}` out of order, a trailing backslash, an unknown `(?…` group, a
- * `/…/flags` form without its closing `/`. Before checking, `${var}` and `$${var}` are replaced by
+ * conditional group's condition and its number of alternatives, a `/…/flags` form without its
+ * closing `/`. Before checking, `${var}` and `$${var}` are replaced by
  * a literal, as FreeSWITCH expands them first; an expression starting with `_` is a dial pattern
  * (`_1XXX`, switch_ast2regex), not a PCRE.
  */
@@ -42,7 +43,39 @@ function maskVariables(expr: string): string {
   return out;
 }
 
-const GROUP_AFTER_QUESTION = /^(?:[:=!>|]|<[=!]|<[A-Za-z_]\w*>|'[A-Za-z_]\w*'|P<[A-Za-z_]\w*>|P=[A-Za-z_]\w*\)|P>[A-Za-z_]\w*\)|R\)|[+-]?\d+\)|&[A-Za-z_]\w*\)|\(|C\d*\)|#|[imsxJUX]*-?[imsxJUX]*[:)])/;
+const GROUP_AFTER_QUESTION = /^(?:[:=!>|]|<[=!]|<[A-Za-z_]\w*>|'[A-Za-z_]\w*'|P<[A-Za-z_]\w*>|P=[A-Za-z_]\w*\)|P>[A-Za-z_]\w*\)|R\)|[+-]?\d+\)|&[A-Za-z_]\w*\)|C\d*\)|#|[imsxJUX]*-?[imsxJUX]*[:)])/;
+
+/**
+ * The condition of `(?(condition)yes|no)` when it is `(name)`-like: a group number (relative with a
+ * sign), `<name>`, `'name'`, a bare name (older PCRE syntax, still accepted), `R`, `R<n>`,
+ * `R&name`, `DEFINE`, or PCRE2's `VERSION>=n.m` / `VERSION=n.m`.
+ */
+const CONDITION_REFERENCE = /^(?:[+-]?\d+|<[A-Za-z_]\w*>|'[A-Za-z_]\w*'|R\d*|R&[A-Za-z_]\w*|DEFINE|VERSION>?=\d+(?:\.\d+)?|[A-Za-z_]\w*)$/;
+
+/** How a `(?(` condition starting at `start` reads: an assertion group follows, or a reference up to `end` (its `)`). */
+type Condition = { assertion: true } | { assertion: false; end: number; define: boolean } | { problem: string };
+
+function conditionAt(pattern: string, start: number): Condition {
+  // (?(?=…)…), (?(?!…)…), (?(?<=…)…), (?(?<!…)…), and a callout before one (?(?C1)(?=…)…);
+  // PCRE2 also takes (*pla:…)-style assertions. The assertion is an ordinary group after this.
+  if (pattern[start] === '?') return /^\?(?:[=!]|<[=!]|C)/.test(pattern.slice(start)) ? { assertion: true } : { problem: 'Assertion expected after (?( : a condition starting with ? must be (?=, (?!, (?<= or (?<!.' };
+  if (pattern[start] === '*') return { assertion: true };
+  const end = pattern.indexOf(')', start);
+  if (end < 0) return { problem: 'Missing ) after the condition of (?(.' };
+  const text = pattern.slice(start, end);
+  // With (?x) PCRE may skip white space here: not judged.
+  if (/\s/.test(text)) return { assertion: false, end, define: false };
+  if (/^0+$/.test(text)) return { problem: 'Invalid condition (?(0): groups are numbered from 1.' };
+  if (!CONDITION_REFERENCE.test(text)) return { problem: `Malformed number or name after (?( : "${text}".` };
+  return { assertion: false, end, define: text === 'DEFINE' };
+}
+
+/** An open group: where it starts, what kind, and how many alternatives it has seen. */
+interface OpenGroup {
+  readonly at: number;
+  readonly kind: 'group' | 'conditional' | 'define';
+  branches: number;
+}
 
 /** The first certain compile error of `expression`, or undefined. */
 export function checkPcre(expression: string): PcreProblem | undefined {
@@ -55,7 +88,7 @@ export function checkPcre(expression: string): PcreProblem | undefined {
     pattern = pattern.slice(1, last);
     base = 1;
   }
-  const opens: number[] = [];
+  const opens: OpenGroup[] = [];
   /** Whether the previous item can take a quantifier; 'quantified' after one (a second must be ? or +). */
   let prev: 'none' | 'item' | 'quantified' | 'modified' = 'none';
   const at = (offset: number, message: string): PcreProblem => ({ offset: base + offset, message });
@@ -117,6 +150,16 @@ export function checkPcre(expression: string): PcreProblem | undefined {
       continue;
     }
     if (c === '(') {
+      if (pattern.startsWith('(?(', i)) {
+        // The condition has its own parentheses: they must not close the conditional group.
+        const cond = conditionAt(pattern, i + 3);
+        if ('problem' in cond) return at(i, cond.problem);
+        opens.push({ at: i, kind: !cond.assertion && cond.define ? 'define' : 'conditional', branches: 1 });
+        // An assertion condition is read as the group it is, starting at the second '('.
+        i = cond.assertion ? i + 1 : cond.end;
+        prev = 'none';
+        continue;
+      }
       if (pattern[i + 1] === '?') {
         const rest = pattern.slice(i + 2);
         const m = GROUP_AFTER_QUESTION.exec(rest);
@@ -134,7 +177,7 @@ export function checkPcre(expression: string): PcreProblem | undefined {
           prev = /^[imsxJUX-]*\)$/.test(m[0]) ? prev : 'item';
           continue;
         }
-        opens.push(i);
+        opens.push({ at: i, kind: 'group', branches: 1 });
         i += 1 + m[0].length;
         prev = 'none';
         continue;
@@ -146,7 +189,7 @@ export function checkPcre(expression: string): PcreProblem | undefined {
         i = close;
         continue;
       }
-      opens.push(i);
+      opens.push({ at: i, kind: 'group', branches: 1 });
       prev = 'none';
       continue;
     }
@@ -157,6 +200,10 @@ export function checkPcre(expression: string): PcreProblem | undefined {
       continue;
     }
     if (c === '|') {
+      const group = opens[opens.length - 1];
+      if (group && group.kind !== 'group' && ++group.branches > (group.kind === 'define' ? 1 : 2)) {
+        return at(i, group.kind === 'define' ? '(?(DEFINE)…) may hold only one alternative.' : 'A conditional group (?(…)yes|no) has more than two alternatives.');
+      }
       prev = 'none';
       continue;
     }
@@ -193,6 +240,6 @@ export function checkPcre(expression: string): PcreProblem | undefined {
     }
     prev = 'item';
   }
-  if (opens.length > 0) return at(opens[opens.length - 1]!, 'Missing ) for this (.');
+  if (opens.length > 0) return at(opens[opens.length - 1]!.at, 'Missing ) for this (.');
   return undefined;
 }
