@@ -278,7 +278,7 @@ export function complete(ctx: DocContext, text: string, offset: number): Complet
         documentation: appDoc(app, ctx.catalog),
         insert: app.name,
         start: valueStart,
-        end: valueEnd(text, where.attr, offset),
+        end: valueEnd(text, offset),
       });
     }
     return out;
@@ -299,10 +299,10 @@ export function complete(ctx: DocContext, text: string, offset: number): Complet
   }
   if ((element === 'condition' || element === 'regex') && attrName === 'field') {
     for (const [name, doc] of Object.entries(CALLER_FIELDS)) {
-      out.push({ label: name, kind: 'field', detail: doc, insert: name, start: valueStart, end: valueEnd(text, where.attr, offset), sortText: `1${name}` });
+      out.push({ label: name, kind: 'field', detail: doc, insert: name, start: valueStart, end: valueEnd(text, offset), sortText: `1${name}` });
     }
     for (const name of Object.keys(CHANNEL_VARIABLES)) {
-      out.push({ label: `\${${name}}`, kind: 'variable', detail: CHANNEL_VARIABLES[name], insert: `\${${name}}`, start: valueStart, end: valueEnd(text, where.attr, offset), sortText: `2${name}` });
+      out.push({ label: `\${${name}}`, kind: 'variable', detail: CHANNEL_VARIABLES[name], insert: `\${${name}}`, start: valueStart, end: valueEnd(text, offset), sortText: `2${name}` });
     }
     return out;
   }
@@ -314,17 +314,16 @@ export function complete(ctx: DocContext, text: string, offset: number): Complet
   const values = spec?.attrs[attrName]?.values;
   if (values) {
     for (const [v, doc] of Object.entries(values)) {
-      out.push({ label: v, kind: 'value', detail: doc || undefined, insert: v, start: valueStart, end: valueEnd(text, where.attr, offset) });
+      out.push({ label: v, kind: 'value', detail: doc || undefined, insert: v, start: valueStart, end: valueEnd(text, offset) });
     }
   }
   return out;
 }
 
 /** End of the value being completed: up to the closing quote when the value is already closed on the line. */
-function valueEnd(text: string, a: XmlAttr, offset: number): number {
+function valueEnd(text: string, offset: number): number {
   const rest = text.slice(offset, offset + 200);
   const m = /^[^"'<>\s]*/.exec(rest)![0];
-  void a;
   return offset + m.length;
 }
 
