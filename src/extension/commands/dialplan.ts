@@ -3,7 +3,7 @@ import type { Services } from '../services';
 import type { TreeNode } from '../tree/nodes';
 import { callLegs, routedLegs } from '../dialplan/traceRun';
 import { parseCallerId } from './originateInput';
-import { Cancelled, pickCall, pickServer, requireConnected } from './pickers';
+import { Cancelled, pickCall, pickGroup, pickServer, requireConnected, requireConnectedMembers } from './pickers';
 
 /** A URI from a command's arguments: the editor title button passes the resource. */
 function uriArg(args: readonly unknown[] | undefined): vscode.Uri | undefined {
@@ -24,6 +24,16 @@ export async function reloadXml(services: Services, node?: TreeNode, args?: read
   const server = await pickServer(services, node?.kind === 'server' ? node : undefined, { connected: true });
   requireConnected(server);
   await services.dialplan.reloadXml(server, uriArg(args) ?? vscode.window.activeTextEditor?.document.uri);
+}
+
+/**
+ * FreeSWITCH: Reload XML on Group (a group row's context menu, palette): reloadxml on every
+ * connected member at once. The group row comes as the first of `args`, as for the other group commands.
+ */
+export async function reloadXmlOnGroup(services: Services, _node?: TreeNode, args?: readonly unknown[]): Promise<void> {
+  const group = await pickGroup(services, args);
+  requireConnectedMembers(group);
+  await services.dialplan.reloadXmlOnGroup(group, vscode.window.activeTextEditor?.document.uri);
 }
 
 /** A context: the known ones first (the active editor's preselected), or any name typed. */

@@ -18,7 +18,7 @@ import {
 import { openConsole } from '../console/openConsole';
 import { connectGroup, disconnectGroup, hangupAllOnGroup, openLoadTestOnGroup, runApiCommandOnGroup } from './groups';
 import { renameGroup, setServerGroup, ungroup } from './groupSettings';
-import { clearTrace, hangupTraceCall, openTraceTimeline, reloadXml, showEffectiveDialplan, traceCall, traceThisCall } from './dialplan';
+import { clearTrace, hangupTraceCall, openTraceTimeline, reloadXml, reloadXmlOnGroup, showEffectiveDialplan, traceCall, traceThisCall } from './dialplan';
 import { streamLogs } from './logs';
 import { openCallTimeline, openEventStream, showEventsForCall } from '../webviews/panels';
 import { compareLoadTestRuns, openLoadProfile, openLoadTest, openLoadTestRun } from '../load/loadTestPanel';
@@ -88,6 +88,7 @@ export const COMMANDS: Readonly<Record<string, Handler>> = {
   'freeswitch.events.stopRecording': stopRecording,
   'freeswitch.recording.open': openRecording,
   'freeswitch.dialplan.reloadXml': reloadXml,
+  'freeswitch.dialplan.reloadXmlOnGroup': reloadXmlOnGroup,
   'freeswitch.dialplan.showEffective': showEffectiveDialplan,
   'freeswitch.dialplan.traceCall': traceCall,
   'freeswitch.dialplan.traceThisCall': traceThisCall,

@@ -2,11 +2,13 @@ import * as vscode from 'vscode';
 import type { ReadonlyDocuments } from '../readonlyDocuments';
 import type { ServerConnection } from '../servers/serverConnection';
 import type { ServerManager } from '../servers/serverManager';
+import { evalOnGroup } from '../tree/groups';
 import { Disposable } from '../util/disposable';
 import { ConfWorkspace } from './confWorkspace';
 import { DialplanLanguageFeatures } from './languageFeatures';
 import { tracePrefill } from './languageService';
-import { mapAssembledLine, parseReloadAnswer, preprocess } from './preprocess';
+import { parseReloadAnswer, preprocess, type ConfSnapshot, type PreprocessResult } from './preprocess';
+import { groupReloadReport, groupReloadText, mapReloadLine, reloadProblemMessage, type GroupReloadReport, type MappedReloadLine } from './reloadReport';
 import { ServerCatalogs } from './serverCatalog';
 import { TraceController, TraceStore, type EffectiveDoc } from './traceController';
 import { TraceRun, type TraceCallRequest } from './traceRun';
@@ -15,6 +17,13 @@ import { TraceRun, type TraceCallRequest } from './traceRun';
 export type ReloadOutcome =
   | { ok: true; server: string }
   | { ok: false; server: string; message: string; mapped?: { uri: vscode.Uri; line: number }; unmapped?: string };
+
+/** A reloadxml refusal at its source line, in Problems. */
+function reloadDiagnostic(line: number, message: string): vscode.Diagnostic {
+  const d = new vscode.Diagnostic(new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER), message, vscode.DiagnosticSeverity.Error);
+  d.source = 'FreeSWITCH reloadxml';
+  return d;
+}
 
 /**
  * Everything of "Dialplan and configuration": the configuration trees of the workspace, the
@@ -94,41 +103,67 @@ export class DialplanFeatures extends Disposable {
       return { ok: true, server: name };
     }
     await this.workspace.ready();
-    const where = this.mapReloadError(parsed.line, parsed.detail, from);
+    const where = this.reloadLineMapper(from)(parsed.line, parsed.detail);
     this.reloadDiagnostics.clear();
     const base = `FreeSWITCH refused the XML on ${name}: ${parsed.detail}. The previous XML stays in force.`;
-    if ('uri' in where) {
-      const d = new vscode.Diagnostic(
-        new vscode.Range(where.line, 0, where.line, Number.MAX_SAFE_INTEGER),
-        `reloadxml on ${name}: ${parsed.detail} (line ${parsed.line} of the assembled log/freeswitch.xml.fsxml${where.confident ? '' : '; this line does not hold what the error names: the server\'s files may differ from the workspace\'s'}).`,
-        vscode.DiagnosticSeverity.Error,
-      );
-      d.source = 'FreeSWITCH reloadxml';
-      this.reloadDiagnostics.set(where.uri, [d]);
-      const rel = vscode.workspace.asRelativePath(where.uri);
+    if ('file' in where) {
+      const uri = vscode.Uri.file(where.file);
+      this.reloadDiagnostics.set(uri, [reloadDiagnostic(where.line, reloadProblemMessage([name], parsed.detail, parsed.line === undefined ? [] : [parsed.line], where.confident))]);
+      const rel = vscode.workspace.asRelativePath(uri);
       const open = 'Show Line';
       void vscode.window.showErrorMessage(`${base} It points at ${rel}:${where.line + 1}.`, open).then((choice) => {
-        if (choice === open) void vscode.window.showTextDocument(where.uri, { selection: new vscode.Range(where.line, 0, where.line, 0) });
+        if (choice === open) void vscode.window.showTextDocument(uri, { selection: new vscode.Range(where.line, 0, where.line, 0) });
       });
-      return { ok: false, server: name, message: parsed.message, mapped: { uri: where.uri, line: where.line } };
+      return { ok: false, server: name, message: parsed.message, mapped: { uri, line: where.line } };
     }
     void vscode.window.showErrorMessage(`${base} ${parsed.line !== undefined ? `Its line ${parsed.line} counts lines of the assembled log/freeswitch.xml.fsxml, not of your file, and ` : ''}${where.unmapped}`);
     return { ok: false, server: name, message: parsed.message, unmapped: where.unmapped };
   }
 
-  private mapReloadError(line: number | undefined, detail: string, from: vscode.Uri | undefined): { uri: vscode.Uri; line: number; confident: boolean } | { unmapped: string } {
-    if (line === undefined) return { unmapped: 'the answer names no line.' };
-    const root = this.workspace.entryRootFor(from);
-    if (!root?.model.entry) return { unmapped: 'it cannot be mapped to a file: no configuration tree with a freeswitch.xml is open in the workspace.' };
-    const result = preprocess(root.snapshot(), root.model.entry);
-    const m = mapAssembledLine(result, line);
-    if ('unmapped' in m) return { unmapped: `it cannot be mapped to a file: ${m.unmapped}.` };
-    const text = root.snapshot().read(m.origin.file) ?? '';
-    const sourceLine = text.split(/\r\n|\r|\n/)[m.origin.line] ?? '';
-    // "unexpected closing tag </context>": the line should hold that tag.
-    const tag = /<\/?[\w:.-]+>?/.exec(detail)?.[0];
-    const confident = tag === undefined || sourceLine.includes(tag.replace(/>$/, ''));
-    return { uri: vscode.Uri.file(m.origin.file), line: m.origin.line, confident };
+  /**
+   * `reloadxml` on every connected member of a group at once (the core's evalAll): each server's
+   * answer in a read-only document, and one Problem per distinct refusal, mapped as for one server
+   * and naming every server that reported it.
+   */
+  async reloadXmlOnGroup(group: { readonly name: string; readonly members: readonly ServerConnection[] }, from: vscode.Uri | undefined): Promise<GroupReloadReport> {
+    const results = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `reloadxml on group ${group.name}` }, () =>
+      evalOnGroup(group.members, 'reloadxml', { timeoutMs: 60_000 }),
+    );
+    await this.workspace.ready();
+    const report = groupReloadReport(
+      group.name,
+      results.map((r) => ({ server: r.member.config.name, answer: r.answer })),
+      this.reloadLineMapper(from),
+    );
+    for (const s of report.servers) this.log.info(`reloadxml on ${s.server} (group ${group.name}): ${s.outcome}: ${s.text}`);
+    for (const member of group.members) {
+      if (report.servers.some((s) => s.server === member.config.name && s.outcome === 'ok')) void this.catalogs.refresh(member);
+    }
+    this.reloadDiagnostics.clear();
+    const byFile = new Map<string, vscode.Diagnostic[]>();
+    for (const p of report.problems) byFile.set(p.file, [...(byFile.get(p.file) ?? []), reloadDiagnostic(p.line, p.message)]);
+    for (const [file, diagnostics] of byFile) this.reloadDiagnostics.set(vscode.Uri.file(file), diagnostics);
+    await this.documents.show(group.name, `reloadxml on ${group.name}.txt`, groupReloadText(group.name, report), 'plaintext');
+    const notInForce = report.servers.some((s) => s.outcome === 'refused' || s.outcome === 'failed');
+    const more = [...(report.problems.length ? ['The errors are in Problems.'] : []), ...report.unmapped.map((u) => u.message)];
+    if (notInForce) void vscode.window.showErrorMessage([report.summary, ...more].join(' '));
+    else void vscode.window.showInformationMessage(report.summary);
+    return report;
+  }
+
+  /** Maps reloadxml's assembled lines through the tree of `from` (or the only one), pre-processed once for all the answers. */
+  private reloadLineMapper(from: vscode.Uri | undefined): (line: number | undefined, detail: string) => MappedReloadLine {
+    let assembled: { snapshot: ConfSnapshot; result: PreprocessResult } | undefined;
+    return (line, detail) => {
+      if (line === undefined) return { unmapped: 'the answer names no line.' };
+      const root = this.workspace.entryRootFor(from);
+      if (!root?.model.entry) return { unmapped: 'it cannot be mapped to a file: no configuration tree with a freeswitch.xml is open in the workspace.' };
+      if (!assembled) {
+        const snapshot = root.snapshot();
+        assembled = { snapshot, result: preprocess(snapshot, root.model.entry) };
+      }
+      return mapReloadLine(assembled.result, assembled.snapshot, line, detail);
+    };
   }
 
   // ---------------------------------------------------------------- Show Effective Dialplan
