@@ -478,6 +478,19 @@ describe('decoding bad events never throws', () => {
     assert.equal(decoded.event.body, '7');
   });
 
+  it('non-string JSON values read one by one, before the whole set, are strings too', () => {
+    const decoded = decodeJsonEvent(Buffer.from('{"Event-Name":"X","N":5,"B":true,"Z":null,"O":{"a":1},"A":["x","y"]}'));
+    assert.ok(decoded.ok);
+    const e = decoded.event;
+    assert.equal(e.get('N'), '5');
+    assert.equal(e.get('B'), 'true');
+    assert.equal(e.get('Z'), '');
+    assert.equal(e.get('O'), '{"a":1}');
+    assert.equal(e.get('A'), '["x","y"]');
+    assert.equal(e.get('missing'), undefined);
+    assert.deepEqual({ ...e.headers }, { 'Event-Name': 'X', N: '5', B: 'true', Z: '', O: '{"a":1}', A: '["x","y"]' });
+  });
+
   it('frames that are not events are reported, not decoded', () => {
     for (const f of frames('03').slice(0, 3)) {
       const decoded = decodeEventFrame(f);

@@ -27,6 +27,12 @@ export class EslEvent {
   private eventUuid: string | null | undefined;
   /** The headers object was made by a decoder for this event alone, so it may be written to. */
   private ownHeaders = false;
+  /**
+   * A JSON event's values are as JSON.parse made them: FreeSWITCH sends strings, so a value of
+   * another type (an array, say) is turned into text when it is read, and all of them only when
+   * `headers` is asked for, rather than by a pass over every header of every event.
+   */
+  private jsonValues = false;
 
   constructor(
     /** Every header, decoded, in the order FreeSWITCH sent them. */
@@ -52,8 +58,20 @@ export class EslEvent {
     return event;
   }
 
+  /** An event of the object JSON.parse made, whose values may not all be strings yet. */
+  static fromJsonObject(parsed: Record<string, unknown>, body: string): EslEvent {
+    const event = EslEvent.fromDecodedHeaders(parsed as Record<string, string>, body);
+    event.jsonValues = true;
+    return event;
+  }
+
   /** Every header, decoded, in the order FreeSWITCH sent them (a later duplicate wins). */
   get headers(): Readonly<Record<string, string>> {
+    if (this.jsonValues) {
+      this.jsonValues = false;
+      const own = this.decoded as Record<string, unknown>;
+      for (const key in own) if (typeof own[key] !== 'string') own[key] = jsonText(own[key]);
+    }
     return (this.decoded ??= parsePlainHeaders(this.plain ?? ''));
   }
 
@@ -108,7 +126,9 @@ export class EslEvent {
 
   /** A header by exact name. */
   get(name: string): string | undefined {
-    return this.decoded !== undefined || this.plain === undefined ? this.headers[name] : plainHeader(this.plain, name);
+    if (this.decoded === undefined) return this.plain === undefined ? undefined : plainHeader(this.plain, name);
+    const value: unknown = this.decoded[name];
+    return typeof value === 'string' || value === undefined ? value : this.headers[name];
   }
 
   /** A channel variable carried by a channel event (`variable_<name>`). */
@@ -254,17 +274,18 @@ export function decodeJsonEvent(buf: Buffer): DecodedEvent {
   // The parsed object itself, given a null prototype (JSON.parse makes `__proto__` an own key):
   // it stays a fast V8 object, where a copy into Object.create(null) would be a slow dictionary.
   const headers = parsed as Record<string, unknown>;
-  for (const key in headers) {
-    const value = headers[key];
-    if (typeof value !== 'string') headers[key] = value === null || value === undefined ? '' : JSON.stringify(value);
-  }
   let body = '';
   if (Object.prototype.hasOwnProperty.call(headers, '_body')) {
-    body = headers['_body'] as string;
+    body = jsonText(headers['_body']);
     delete headers['_body'];
   }
   Object.setPrototypeOf(headers, null);
-  return { ok: true, event: EslEvent.fromDecodedHeaders(headers as Record<string, string>, body) };
+  return { ok: true, event: EslEvent.fromJsonObject(headers, body) };
+}
+
+/** A JSON value as header text: strings as they are, null as '', anything else as its JSON. */
+function jsonText(value: unknown): string {
+  return typeof value === 'string' ? value : value === null || value === undefined ? '' : JSON.stringify(value);
 }
 
 const BODY_OPEN = '<body>';
