@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { LatencyStats } from '../core';
-import { formatThresholdValue } from '../shared/protocol/loadTest';
+import { formatCount as count, formatThresholdValue } from '../shared/protocol/loadTest';
 import { escapeHtml } from '../shared/webviewHtml';
 import type { LoadRunFile } from './loadRunFile';
 import { UPLOT_SCRIPT, UPLOT_STYLE } from './uplotText';
@@ -20,7 +20,6 @@ export function jsonForScript(value: unknown): string {
 
 /** Text the run chose (names, endpoints), breakable anywhere so a long one cannot widen the page. */
 const text = (s: string): string => `<span class="t">${escapeHtml(s)}</span>`;
-const count = (n: number): string => Math.round(n).toLocaleString('en-US');
 const fixed = (n: number, d: number): string => (Number.isFinite(n) ? n.toFixed(d) : '–');
 const pct = (ratio: number): string => `${fixed(ratio * 100, 2)} %`;
 const ms = (v: number | null): string => (v === null || !Number.isFinite(v) ? '–' : `${v >= 1000 ? count(v) : fixed(v, v >= 100 ? 1 : 2)} ms`);

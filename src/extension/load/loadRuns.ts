@@ -6,7 +6,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatThresholdValue, type LoadThresholdResult } from '../../shared/protocol/loadTest';
+import { formatCount as count, formatThresholdValue, type LoadThresholdResult } from '../../shared/protocol/loadTest';
 import { savedRunState } from './loadTestModel';
 
 /** What a readable summary.json says, kept small: the view lists every run, the panel reads the ticks. */
@@ -120,7 +120,6 @@ export async function listLoadRuns(root: string, cache?: Map<string, { size: num
 }
 
 /** `1,200`: grouped as the panel and `fsdev load` print counts, whatever the locale. */
-const count = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 /** `20/s · 1,200 calls · ASR 99.2 %`; the ASR is `–` when no call ended. */
 export function runDescription(run: LoadRunInfo): string {

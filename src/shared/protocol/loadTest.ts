@@ -155,10 +155,15 @@ export interface LoadThresholdResult {
   kind?: 'time' | 'ratio' | 'number';
 }
 
+/** A whole count as the panel, the Load Tests view and report.html show it: `1,520`, the same in every locale. */
+export function formatCount(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
 /** A threshold's side with its unit, as the panel and `fsdev load` show it: `48.2 ms`, `98.54 %`, `1,520`. */
 export function formatThresholdValue(v: number, kind: LoadThresholdResult['kind']): string {
   if (!Number.isFinite(v)) return '–';
-  const plain = (x: number): string => (Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en-US') : String(Number(x.toPrecision(4))));
+  const plain = (x: number): string => (Math.abs(x) >= 1000 ? formatCount(x) : String(Number(x.toPrecision(4))));
   return kind === 'time' ? `${plain(v)} ms` : kind === 'ratio' ? `${plain(v * 100)} %` : plain(v);
 }
 
