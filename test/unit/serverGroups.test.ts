@@ -1,11 +1,13 @@
 // Server groups without VS Code: the `group` setting, the tree's group rows (stable nodes, parents,
 // aggregate counts, which rows a member's change refreshes), and the texts of the group commands.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ApiError } from '../../src/core';
-import type { ServerConnection } from '../../src/extension/servers/serverConnection';
+import type { ServerConnection, ServerState } from '../../src/extension/servers/serverConnection';
 import { normaliseServers } from '../../src/extension/servers/serverConfig';
-import { groupContextValue, groupCounts, groupDescription, groupNames, groupResultsText, hangupAllConfirmation, membersOf, topLevelEntries } from '../../src/extension/tree/groups';
+import { CONNECTABLE_STATES, groupContextValue, groupCounts, groupDescription, groupNames, groupResultsText, hangupAllConfirmation, membersOf, topLevelEntries } from '../../src/extension/tree/groups';
 import { RefreshPlanner, type RefreshPlan, type RowLook } from '../../src/extension/tree/refreshPlanner';
 import { TreeNodes, type ServersTreeRow } from '../../src/extension/tree/treeNodes';
 
@@ -222,4 +224,22 @@ describe('group command texts', () => {
     assert.ok(lines.includes('    <script>alert(1)</script>'), 'shown as the text it is');
     assert.match(lines[4]!, / ok {6}\[U\+202E\]fine$/, 'the table cell marks the override');
   });
+});
+
+test("Connect Group connects the members the server row's inline Connect is offered for", () => {
+  interface MenuItem {
+    command: string;
+    when?: string;
+    group?: string;
+  }
+  const manifest = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { contributes: { menus: Record<string, MenuItem[]> } };
+  const connect = manifest.contributes.menus['view/item/context']!.find((m) => m.command === 'freeswitch.server.connect' && m.group === 'inline');
+  const pattern = /viewItem =~ \/(.+)\/$/.exec(connect?.when ?? '')?.[1];
+  assert.ok(pattern, "the server row's Connect has a viewItem regex");
+  const rowOffersConnect = new RegExp(pattern);
+  // Every state a server can be in: the compiler refuses this object when a state is added.
+  const kinds: Record<ServerState['kind'], true> = { disconnected: true, connecting: true, connected: true, reconnecting: true, authFailed: true, accessDenied: true, unreachable: true };
+  for (const kind of Object.keys(kinds) as Array<ServerState['kind']>) {
+    assert.equal(CONNECTABLE_STATES.has(kind), rowOffersConnect.test(`server ${kind}`), kind);
+  }
 });

@@ -2,20 +2,17 @@ import * as vscode from 'vscode';
 import { openLoadTestOn } from '../load/loadTestPanel';
 import type { ServerConnection } from '../servers/serverConnection';
 import type { Services } from '../services';
-import { evalOnGroup, groupResultsText, hangupAllConfirmation, type GroupResult } from '../tree/groups';
+import { CONNECTABLE_STATES, evalOnGroup, groupResultsText, hangupAllConfirmation, type GroupResult } from '../tree/groups';
 import type { TreeNode } from '../tree/nodes';
 import { askApiCommand } from './api';
 import { pickGroup, requireConnectedMembers } from './pickers';
 
 // Group commands get the group row as their first argument (`args`): `node` is for rows of one server.
 
-/** States from which Connect applies, as the server row's Connect action (package.json) has it. */
-const CONNECTABLE: ReadonlySet<ServerConnection['state']['kind']> = new Set(['disconnected', 'authFailed', 'accessDenied', 'unreachable']);
-
 /** Connects the group's members that are not connected, one at a time (each may ask for its password). */
 export async function connectGroup(services: Services, _node?: TreeNode, args?: readonly unknown[]): Promise<void> {
   const group = await pickGroup(services, args);
-  const targets = group.members.filter((m) => CONNECTABLE.has(m.state.kind));
+  const targets = group.members.filter((m) => CONNECTABLE_STATES.has(m.state.kind));
   if (targets.length === 0) {
     void vscode.window.showInformationMessage(`Every server of group ${group.name} is connected or connecting.`);
     return;

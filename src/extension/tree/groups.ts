@@ -1,7 +1,14 @@
 // Server groups (`group` in `freeswitch.servers`): which rows the Servers tree shows at the top, a
 // group's counts, and the texts group commands show. No vscode: unit tests run it.
 import { ApiError, evalAll, type Client, type EventListener, type MultiEvalResult } from '../../core';
+import type { ServerState } from '../servers/serverConnection';
 import { neutralise } from './format';
+
+/**
+ * States from which a server can be connected: the server row's inline Connect (its `when` in
+ * package.json, held to this set by a unit test) and Connect Group act on the same ones.
+ */
+export const CONNECTABLE_STATES: ReadonlySet<ServerState['kind']> = new Set(['disconnected', 'authFailed', 'accessDenied', 'unreachable']);
 
 /** What groups need of a server; ServerConnection is one. */
 export interface GroupMember {
