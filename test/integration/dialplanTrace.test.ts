@@ -1,14 +1,17 @@
 // Trace a Call end to end without VS Code: TraceRun against the test ESL server (which routes
 // loopback calls through capture 19's default context with capture 20's trace lines), mapped onto
-// the fixture configuration tree and onto the server's own assembled dialplan (xml_locate).
+// the fixture configuration tree and onto the server's own assembled dialplan (xml_locate); and
+// Trace This Call's recording of every call's lines on the connection.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Client, EventListener } from '../../src/core';
-import { mapTrace, traceSteps } from '../../src/extension/dialplan/trace';
+import { mapTrace, traceSteps, type TraceExtension } from '../../src/extension/dialplan/trace';
+import { RecordedTraceLines, recordTraceLines, recordedTraceOf } from '../../src/extension/dialplan/traceRecord';
 import { TraceRun } from '../../src/extension/dialplan/traceRun';
 import { attr, childrenNamed, parseXml } from '../../src/extension/dialplan/xml';
 import { TestEslServer } from '../server/eslServer';
 import { fixtureModel } from '../support/confTree';
+import { until } from '../support/wait';
 
 const PASSWORD = 'ClueCon';
 describe('Trace a Call against the test ESL server', () => {
@@ -100,6 +103,42 @@ describe('Trace a Call against the test ESL server', () => {
     // The bridge to loopback/app=voicemail fails on a leg of its own: the call's errors name it.
     assert.deepEqual(result.errors, ['Invalid Application voicemail']);
     if (result.live) await client.api(`uuid_kill ${result.uuid}`);
+    await server.whenIdle();
+  });
+
+  test('Trace This Call: with recording on, each call\'s dialplan lines are kept per leg, and a call\'s trace comes from its legs', async () => {
+    const record = new RecordedTraceLines();
+    const { model } = fixtureModel();
+    const extensionsOf = (ctx: string): TraceExtension[] => (model.contexts.get(ctx)?.extensions ?? []).map((e) => ({ key: e.file, element: e.element, name: e.name }));
+    // Routed before recording started: nothing is kept for it.
+    const early = server.originateDirect('9664');
+    await until(() => listener.calls.has(early) && listener.calls.get(early)!.sessions.length === 2, 'the early call has both legs');
+    await server.whenIdle();
+
+    const { tap, ready } = recordTraceLines(client.connection, record);
+    await ready;
+    const uuid = server.originateDirect('9664');
+    // hold_music's three anti-actions end its part of the dialplan.
+    const antiActions = (): number => traceSteps(recordedTraceOf(listener, record, uuid).flatMap((l) => l.lines)).filter((s) => s.kind === 'action' && s.anti).length;
+    await until(() => antiActions() === 3, 'the recorded trace reaches hold_music\'s anti-actions');
+    const legs = recordedTraceOf(listener, record, uuid);
+    const call = listener.calls.get(uuid)!;
+    const bLeg = call.sessions.find((s) => s.uuid !== uuid)!.uuid;
+    assert.deepEqual(legs.map((l) => l.uuid), [bLeg], 'the b-leg went through the dialplan');
+    // Picked by its b-leg (a session row) the call's trace is the same.
+    assert.deepEqual(recordedTraceOf(listener, record, bLeg), legs);
+    const steps = traceSteps(legs[0]!.lines);
+    assert.deepEqual(steps[0], { kind: 'processing', callerName: '', callerNumber: '0000000000', destination: '9664', context: 'default' });
+    assert.equal(mapTrace(steps, extensionsOf, { live: true }).matched, 'hold_music');
+    assert.deepEqual(recordedTraceOf(listener, record, early), [], 'the call routed before recording has no trace');
+
+    // Recording off: the connection's level goes back, and the next call is not recorded.
+    await tap.close();
+    const late = server.originateDirect('9664');
+    await until(() => listener.calls.get(late)?.sessions.length === 2, 'the late call has both legs');
+    await server.whenIdle();
+    assert.deepEqual(recordedTraceOf(listener, record, late), []);
+    server.hangupAll('NORMAL_CLEARING');
     await server.whenIdle();
   });
 });

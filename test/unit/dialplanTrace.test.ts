@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { FrameParser, type EslFrame } from '../../src/core';
 import { mapTrace, parseTraceLine, traceSteps, type TraceExtension, type TraceLogLine } from '../../src/extension/dialplan/trace';
+import { RecordedTraceLines } from '../../src/extension/dialplan/traceRecord';
 import { attr, childrenNamed, parseXml } from '../../src/extension/dialplan/xml';
 import { loadCapture } from '../support/captures';
+import { fixtureModel } from '../support/confTree';
 
 function logLines(capture: string): TraceLogLine[] {
   const frames = new FrameParser().push(loadCapture(capture).server) as EslFrame[];
@@ -149,5 +151,46 @@ describe('dialplan trace lines (captures 08 and 20)', () => {
     );
     assert.match(mapped.marks.find((m) => m.element === actions[1])!.detail.join(' '), /still up/);
     assert.equal(mapped.steps.find((s) => s.step.kind === 'execute')?.target?.element, actions[0]);
+  });
+
+  test('Trace This Call: capture 20\'s lines recorded per leg, one call\'s trace built from its legs, the other call\'s left out', () => {
+    const frames = new FrameParser().push(loadCapture('20').server) as EslFrame[];
+    // The calls as capture 20 has them: the originated a-leg (api +OK <uuid>), and the b-leg that
+    // names it as its other loopback leg (its events).
+    const originated = frames.flatMap((f) => (f.headers['Content-Type'] === 'api/response' ? [/^\+OK ([0-9a-f-]{36})/.exec(f.body?.toString('utf8') ?? '')?.[1]] : [])).filter((u): u is string => !!u);
+    assert.equal(originated.length, 2);
+    const events = frames.filter((f) => f.headers['Content-Type'] === 'text/event-json').map((f) => JSON.parse(f.body!.toString('utf8')) as Record<string, string>);
+    const legsOf = (aLeg: string): string[] => [aLeg, ...new Set(events.filter((e) => e['variable_other_loopback_leg_uuid'] === aLeg).map((e) => e['Unique-ID']!))];
+    const [call1, call2] = originated.map(legsOf);
+    assert.equal(call1!.length, 2);
+    assert.equal(call2!.length, 2);
+
+    const record = new RecordedTraceLines();
+    const all = logLines('20');
+    record.add(all);
+    const { model } = fixtureModel();
+    const extensionsOf = (ctx: string): TraceExtension[] => (model.contexts.get(ctx)?.extensions ?? []).map((e) => ({ key: e.file, element: e.element, name: e.name }));
+
+    const legs1 = record.routedLegsOf(call1!);
+    assert.deepEqual(legs1.map((l) => l.uuid), [call1![1]], 'the b-leg went through the dialplan; the parked a-leg did not');
+    // Every dialplan line of that leg, in the capture's order, and nothing else of the capture.
+    assert.deepEqual(legs1[0]!.lines, all.filter((l) => l.uuid === call1![1] && parseTraceLine(l.text)));
+    const steps1 = traceSteps(legs1[0]!.lines);
+    assert.deepEqual(steps1[0], { kind: 'processing', callerName: '', callerNumber: '0000000000', destination: '9664', context: 'default' });
+    assert.equal(mapTrace(steps1, extensionsOf).matched, 'hold_music');
+
+    const legs2 = record.routedLegsOf(call2!);
+    assert.deepEqual(legs2.map((l) => l.uuid), [call2![1]]);
+    assert.ok(legs2[0]!.lines.every((l) => l.uuid === call2![1]));
+    assert.equal(mapTrace(traceSteps(legs2[0]!.lines), extensionsOf).matched, 'Local_Extension');
+
+    // A call nothing was recorded for (routed before recording started) has no trace.
+    assert.deepEqual(record.routedLegsOf(['00000000-0000-0000-0000-000000000000']), []);
+    // Bounded: the oldest leg goes first, a leg keeps its first lines.
+    const small = new RecordedTraceLines(1, 5);
+    small.add(all.filter((l) => l.uuid === call1![1]));
+    small.add(all.filter((l) => l.uuid === call2![1]));
+    assert.deepEqual(small.routedLegsOf(call1!), []);
+    assert.deepEqual(small.routedLegsOf([...call1!, ...call2!]).map((l) => [l.uuid, l.lines.length]), [[call2![1], 5]]);
   });
 });

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Services } from '../services';
 import type { TreeNode } from '../tree/nodes';
-import { callLegs, routedLegs } from '../dialplan/traceRun';
+import { callLegs } from '../dialplan/traceRun';
 import { parseCallerId } from './originateInput';
 import { Cancelled, pickCall, pickGroup, pickServer, requireConnected, requireConnectedMembers } from './pickers';
 
@@ -99,13 +99,7 @@ export async function traceCall(services: Services, node?: TreeNode, args?: read
 export async function traceThisCall(services: Services, node?: TreeNode): Promise<void> {
   const { server, call } = await pickCall(services, node);
   const listener = requireConnected(server);
-  const { uuids } = callLegs(listener, call.uuid);
-  const byLeg = new Map<string, ReturnType<typeof services.dialplan.store.linesOf>>();
-  for (const uuid of uuids) {
-    const lines = services.dialplan.store.linesOf(server, uuid);
-    if (lines.length > 0) byLeg.set(uuid, lines);
-  }
-  const legs = routedLegs(byLeg);
+  const legs = services.dialplan.store.traceOf(server, listener, call.uuid);
   if (legs.length === 0) {
     const turnOn = 'Record Dialplan Traces';
     const message = services.dialplan.store.recording

@@ -1,13 +1,14 @@
 import * as vscode from 'vscode';
-import type { LogLine } from '../../core';
-import { LogTap } from '../console/logTap';
+import type { EventListener, LogLine } from '../../core';
+import type { LogTap } from '../console/logTap';
 import type { ServerConnection } from '../servers/serverConnection';
 import type { ServerManager } from '../servers/serverManager';
 import { Disposable } from '../util/disposable';
 import type { ConfWorkspace } from './confWorkspace';
 import { markdown } from './languageFeatures';
 import { toPosix } from './roots';
-import { mapTrace, parseTraceLine, traceSteps, type MappedStep, type MappedTrace, type MarkKind, type TraceExtension, type TraceLogLine, type TraceStep } from './trace';
+import { mapTrace, traceSteps, type MappedStep, type MappedTrace, type MarkKind, type TraceExtension, type TraceLogLine, type TraceStep } from './trace';
+import { RecordedTraceLines, recordTraceLines, recordedTraceOf } from './traceRecord';
 import { attr, childrenNamed, lineStarts, parseXml, positionOf, type XmlElement } from './xml';
 
 /** A trace on screen: what the call was, and the lines of its routed legs. */
@@ -28,16 +29,13 @@ export interface EffectiveDoc {
   readonly context: string;
 }
 
-const MAX_RECORDED_LEGS = 500;
-const MAX_LINES_PER_LEG = 3000;
-
 /**
  * Dialplan lines of recent calls per server, so "Trace This Call" works on a call from the
  * Calls tree: filled by every Trace a Call, and by a log tap on each connected server when
  * `freeswitch.dialplan.recordTraces` is on.
  */
 export class TraceStore extends Disposable {
-  private readonly byServer = new Map<ServerConnection, Map<string, TraceLogLine[]>>();
+  private readonly byServer = new Map<ServerConnection, RecordedTraceLines>();
   private readonly taps = new Map<ServerConnection, { tap: LogTap; client: unknown }>();
   private readonly watched = new WeakSet<ServerConnection>();
 
@@ -71,33 +69,28 @@ export class TraceStore extends Disposable {
       current?.tap.dispose();
       this.taps.delete(server);
       if (!client) continue;
-      const tap = new LogTap(client.connection, (line) => this.add(server, [line]));
-      tap.setLevel(7).catch(() => undefined);
-      this.taps.set(server, { tap, client });
+      this.taps.set(server, { tap: recordTraceLines(client.connection, this.recordOf(server)).tap, client });
     }
+  }
+
+  private recordOf(server: ServerConnection): RecordedTraceLines {
+    let record = this.byServer.get(server);
+    if (!record) {
+      record = new RecordedTraceLines();
+      this.byServer.set(server, record);
+    }
+    return record;
   }
 
   /** Keeps the trace lines among `lines`. */
   add(server: ServerConnection, lines: readonly LogLine[] | readonly TraceLogLine[]): void {
-    let legs = this.byServer.get(server);
-    if (!legs) {
-      legs = new Map();
-      this.byServer.set(server, legs);
-    }
-    for (const l of lines) {
-      if (!l.uuid || !parseTraceLine(l.text)) continue;
-      let list = legs.get(l.uuid);
-      if (!list) {
-        list = [];
-        legs.set(l.uuid, list);
-        if (legs.size > MAX_RECORDED_LEGS) legs.delete(legs.keys().next().value!);
-      }
-      if (list.length < MAX_LINES_PER_LEG) list.push({ uuid: l.uuid, level: l.level, text: l.text });
-    }
+    this.recordOf(server).add(lines);
   }
 
-  linesOf(server: ServerConnection, uuid: string): readonly TraceLogLine[] {
-    return this.byServer.get(server)?.get(uuid) ?? [];
+  /** The routed legs of the call `uuid` belongs to on `server`, from the lines recorded for them. */
+  traceOf(server: ServerConnection, listener: EventListener, uuid: string): Array<{ uuid: string; lines: readonly TraceLogLine[] }> {
+    const record = this.byServer.get(server);
+    return record ? recordedTraceOf(listener, record, uuid) : [];
   }
 }
 
