@@ -62,8 +62,9 @@ export async function removeServer(services: Services, node?: TreeNode): Promise
   const answer = await vscode.window.showWarningMessage(`Remove ${target.config.name} (${target.config.host}:${target.config.port})?`, { modal: true }, remove);
   if (answer !== remove) return;
   await target.disconnect();
-  await services.manager.forgetPassword(target);
+  // The password goes only once the entry has: an entry changed meanwhile keeps its password.
   await editServersSetting((setting) => withoutServer(setting, target.config) ?? entryGone(target.config, 'removed'));
+  await services.manager.forgetPassword(target);
 }
 
 export async function connectServer(services: Services, node?: TreeNode): Promise<void> {
