@@ -183,6 +183,36 @@ describe('FreeSWITCH XML language features', () => {
     assert.deepEqual(refs.map((r) => r.path.replace(`${FIXTURE_CONF}/`, '')).sort(), ['directory/default/1000.xml', 'directory/default/1001.xml', 'vars.xml']);
   });
 
+  test('references of an extension: its name and every transfer / execute_extension that reaches it, as definition judges them', () => {
+    const { model, path } = fixtureModel();
+    const refs = (rel: string, needle: string, delta: number): string[] => {
+      const file = model.files.get(path(rel))!;
+      return references({ path: path(rel), model, catalog: shippedCatalog() }, file, file.text.indexOf(needle) + delta).map((l) => {
+        const text = model.files.get(l.path)!.text;
+        return `${l.path.replace(`${FIXTURE_CONF}/`, '')}:${positionOf(lineStarts(text), l.start).line + 1} ${text.slice(l.start, l.end)}`;
+      });
+    };
+    assert.deepEqual(refs(DEFAULT, '<extension name="Local_Extension">', 3), [
+      'dialplan/default.xml:150 Local_Extension',
+      'dialplan/default.xml:196 1000 XML default', // operator
+      'dialplan/public/00_inbound_did.xml:5 1000 XML default', // from another context, named
+    ]);
+    assert.deepEqual(refs(DEFAULT, '<extension name="Local_Extension">', 20), refs(DEFAULT, '<extension name="Local_Extension">', 3), 'anywhere in the open tag');
+    // Each reference is one definition goes back from.
+    for (const [rel, needle] of [['dialplan/default/01_example.com.xml', 'operator XML default'], ['dialplan/default/10_business_hours.xml', '2001 XML default']] as const) {
+      const file = model.files.get(path(rel))!;
+      const [target] = definition({ path: path(rel), model, catalog: shippedCatalog() }, file, file.text.indexOf(needle) + 1);
+      const targetFile = model.files.get(target!.path)!;
+      const back = references({ path: target!.path, model, catalog: shippedCatalog() }, targetFile, target!.start + 1);
+      assert.ok(back.some((l) => l.path === path(rel) && file.text.slice(l.start, l.end) === needle), `${rel}: ${JSON.stringify(back)}`);
+    }
+    // An extension nothing transfers to: its name only. Inside its body: nothing.
+    const unloop = refs('dialplan/public.xml', '<extension name="unloop">', 3);
+    assert.equal(unloop.length, 1);
+    assert.match(unloop[0]!, /^dialplan\/public\.xml:\d+ unloop$/);
+    assert.deepEqual(refs(DEFAULT, 'application="transfer" data="3000"', 3), []);
+  });
+
   test('the fixture tree has no problems; each kind of mistake is reported at its line', () => {
     const { model } = fixtureModel();
     for (const file of model.files.values()) assert.deepEqual(diagnose({ path: file.path, model, catalog: SERVER }, file).filter((p) => p.code !== 'unknown-application'), [], file.path);
@@ -318,6 +348,7 @@ describe('FreeSWITCH XML language features', () => {
         complete(ctx, text, o);
         hover(ctx, file, o);
         definition(ctx, file, o);
+        references(ctx, file, o);
       }
     }
   });

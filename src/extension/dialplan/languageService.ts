@@ -564,7 +564,30 @@ export function definition(ctx: DocContext, file: { text: string; doc: XmlDocume
   return [];
 }
 
-/** Every use and `set` of the global under the cursor, across the tree. */
+/**
+ * The transfer / execute_extension actions across the tree that reach `extension` (of the file
+ * `ctx.path`), judged as Go to Definition judges them, so the two always agree.
+ */
+function extensionReferences(ctx: DocContext, model: ConfModel, extension: XmlElement): Location[] {
+  const out: Location[] = [];
+  for (const f of model.files.values()) {
+    for (const el of f.doc.elements) {
+      if (el.name !== 'action' && el.name !== 'anti-action') continue;
+      const data = attrNode(el, 'data');
+      const target = data && transferTarget(attr(el, 'application') ?? '', data.value, contextOfElement({ ...ctx, path: f.path }, el));
+      if (!data || !target?.context) continue;
+      const found = findExtensionFor(model, target.context, target.destination);
+      // By position: the document under the cursor may be a fresh parse of the model's text.
+      if (found?.file === ctx.path && found.element.start === extension.start) out.push({ path: f.path, start: data.valueStart, end: data.valueEnd });
+    }
+  }
+  return out;
+}
+
+/**
+ * References: on a global, its `set` and every use across the tree; on an `<extension>` tag, its
+ * name and every transfer / execute_extension that reaches it.
+ */
 export function references(ctx: DocContext, file: { text: string; doc: XmlDocument }, offset: number): Location[] {
   const model = ctx.model;
   if (!model) return [];
@@ -576,7 +599,12 @@ export function references(ctx: DocContext, file: { text: string; doc: XmlDocume
     if (v?.global) name = v.name;
     else if (el && el.name.toLowerCase() === 'x-pre-process' && attr(el, 'cmd')?.toLowerCase() === 'set') name = a.value.split('=')[0]?.trim();
   }
-  if (!name) return [];
+  if (!name) {
+    // The server's assembled XML (Show Effective Dialplan) is not part of the tree the actions are in.
+    if (el?.name !== 'extension' || offset < el.start || offset >= el.openEnd || ctx.effective) return [];
+    const declared = attrNode(el, 'name');
+    return [...(declared ? [{ path: ctx.path, start: declared.valueStart, end: declared.valueEnd }] : []), ...extensionReferences(ctx, model, el)];
+  }
   const out: Location[] = (model.globals.get(name) ?? []).map((s) => ({ path: s.file, start: s.dataStart, end: s.dataStart + name!.length }));
   const needle = `$\${${name}}`;
   for (const f of model.files.values()) {
