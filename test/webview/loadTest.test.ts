@@ -141,6 +141,28 @@ describe('Load Test webview in Chromium', { timeout: 90_000 }, () => {
     assert.deepEqual(await wv.violations(), []);
   });
 
+  test('a ticked server that disconnects is ticked again when it reconnects', async () => {
+    const { wv, model, started } = await open(browser, 'dark');
+    const page = wv.page;
+    const lab = { name: 'lab', label: 'lab (10.0.0.5:8021)', connected: true };
+    const spare = (connected: boolean) => ({ name: 'spare', label: 'spare (10.0.0.6:8021)', connected });
+    const box = 'vscode-checkbox[data-server="spare"]';
+    const ticked = () => page.locator(box).evaluate((c) => (c as unknown as { checked: boolean }).checked);
+    model.setServers([lab, spare(true)]);
+    await page.locator(`${box}:not([disabled])`).waitFor();
+    await page.locator(box).click();
+    assert.equal(await ticked(), true);
+    model.setServers([lab, spare(false)]);
+    await page.locator(`${box}[label$="not connected"]`).waitFor();
+    assert.equal(await ticked(), false, 'a server that is not connected is not ticked');
+    model.setServers([lab, spare(true)]);
+    await page.locator(`${box}[label="spare (10.0.0.6:8021)"]`).waitFor();
+    assert.equal(await ticked(), true, 'the tick came back');
+    await page.locator('vscode-button', { hasText: 'Start' }).first().click();
+    await waitFor(() => started.length === 1, 'a start');
+    assert.deepEqual(started[0]!.servers, ['lab', 'spare']);
+  });
+
   test('the preflight shows the problems and the exact fsctl commands; Apply Limits forwards', async () => {
     const { wv, model, sent } = await open(browser, 'dark');
     model.handle({ type: 'start', settings: model.state.settings });

@@ -412,6 +412,19 @@ function checkedServers(): string[] {
   return [...serversBox.querySelectorAll<CheckBox>('vscode-checkbox')].filter((c) => c.checked).map((c) => c.dataset['server']!);
 }
 
+/**
+ * The servers the user ticked, kept apart from the boxes: a server that disconnects shows an
+ * unticked, disabled box, and its tick comes back when it reconnects.
+ */
+let wantedServers = new Set<string>();
+serversBox.addEventListener('change', (e) => {
+  const box = e.target as CheckBox;
+  const name = box.dataset['server'];
+  if (name === undefined) return;
+  if (box.checked) wantedServers.add(name);
+  else wantedServers.delete(name);
+});
+
 function fillForm(s: LoadTestState): void {
   const st = s.settings;
   const refill = s.settingsRevision !== filledRevision;
@@ -428,7 +441,7 @@ function fillForm(s: LoadTestState): void {
     setMix(st.targets);
     setThresholds(st.thresholds);
   }
-  const checked = new Set(refill ? st.servers : checkedServers());
+  if (refill) wantedServers = new Set(st.servers);
   serversBox.replaceChildren();
   const names = s.mode === 'saved' ? st.servers.map((n) => ({ name: n, label: n, connected: true })) : s.servers;
   if (names.length === 0) serversBox.append(h('span', { class: 'muted' }, 'No servers configured: add one in the Servers view.'));
@@ -436,7 +449,7 @@ function fillForm(s: LoadTestState): void {
     const c = document.createElement('vscode-checkbox') as CheckBox;
     c.dataset['server'] = srv.name;
     c.setAttribute('label', srv.connected ? srv.label : `${srv.label}: not connected`);
-    c.checked = checked.has(srv.name) && srv.connected;
+    c.checked = wantedServers.has(srv.name) && srv.connected;
     c.disabled = !srv.connected;
     serversBox.append(c);
   }
