@@ -30,12 +30,13 @@ const report = (message: TestHostToParent): void => {
 };
 
 let running = false;
-let cancelled = false;
+// A cancel cuts the running test short; the runner still hangs up its calls before ending.
+const cancel = new AbortController();
 process.on('message', (raw: unknown) => {
   const message = parseParentMessage(raw);
   if (!message) return;
   if (message.kind === 'cancel') {
-    cancelled = true;
+    cancel.abort();
     return;
   }
   if (running) return;
@@ -57,7 +58,7 @@ process.on('message', (raw: unknown) => {
     },
     outDir,
     report,
-    cancelled: () => cancelled,
+    signal: cancel.signal,
   })
     .catch((err: unknown) => report({ kind: 'fatal', message: err instanceof Error ? (err.stack ?? err.message) : String(err) }))
     .finally(() => void lastSent.then(() => process.exit(0)));

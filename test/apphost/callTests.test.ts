@@ -3,9 +3,15 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { TestHostRun } from '../../src/apphost/testing/testHostClient';
+import { Client } from '../../src/core';
+import { hangupTestCalls } from '../../src/core/testing/context';
+import { CANCELLED_RUN_MAX_MS, type TestFinished, type TestHostToParent } from '../../src/shared/protocol/testHost';
 import { TestEslServer } from '../server/eslServer';
+import { until } from '../support/wait';
 import { appDir, buildHost } from './support';
 
 const PASSWORD = 'ClueCon';
@@ -114,6 +120,85 @@ describe('a failing hook', () => {
 });
 `;
 
+/** Hooks that never finish: each fails its test naming the hook, and the run goes on. */
+const HANGING_HOOKS = `import { callTest, afterEach, beforeEach, describe } from 'freeswitch-dev/test';
+
+describe('a hanging afterEach', () => {
+  afterEach(() => new Promise<void>(() => undefined));
+  callTest('leaves a call up for the cleanup', async ({ originate }) => {
+    await originate('9196', { endpoint: 'loopback', app: 'park' });
+  }, { timeout: 400 });
+});
+
+describe('a hanging beforeEach', () => {
+  beforeEach(() => new Promise<void>(() => undefined));
+  callTest('never gets to run', async () => undefined, { timeout: 400 });
+});
+
+callTest('the run went on', async () => undefined);
+`;
+
+const CALL = '11111111-2222-4333-8444-555555555555';
+
+/** A hand-made recording: a parked inbound call that the app answers. */
+function answerRecording(): string {
+  const event = (t: number, name: string, answerState: string): string =>
+    JSON.stringify({ t, kind: 'event', event: { 'Event-Name': name, 'Unique-ID': CALL, 'Call-Direction': 'inbound', 'Channel-Name': 'loopback/1000-b', 'Answer-State': answerState, variable_fsdev_app_id: 'answerer' } });
+  return `${[
+    JSON.stringify({ fsrec: 1, freeswitchVersion: 'FreeSWITCH Version 1.10.12-release', switchname: 'fs-dev', eventFormat: 'json', startedAt: '2026-11-01T00:00:00.000Z', source: 'hand-made', limits: { maxBytes: 1_000_000, maxMs: 60_000 } }),
+    event(1, 'CHANNEL_CREATE', 'ringing'),
+    event(2, 'CHANNEL_PARK', 'ringing'),
+    JSON.stringify({ t: 3, kind: 'command', id: 1, command: `api uuid_answer ${CALL}`, from: 'apps' }),
+    JSON.stringify({ t: 4, kind: 'reply', id: 1, contentType: 'api/response', replyText: '', body: '+OK\n' }),
+    event(5, 'CHANNEL_ANSWER', 'answered'),
+    JSON.stringify({ t: 6, kind: 'end', reason: 'stopped', frames: 5 }),
+  ].join('\n')}\n`;
+}
+
+/** A replay (no server) and a test that calls (needs one). */
+const OFFLINE = `import { callTest, expect, replay } from 'freeswitch-dev/test';
+import { defineApp } from 'freeswitch-dev';
+
+const answerer = defineApp({ name: 'answerer', on: { CHANNEL_PARK: async (session) => { await session.answer(); } } });
+
+callTest('a replay needs no server', async () => {
+  const result = await replay('offline/answer.fsrec.jsonl', answerer);
+  expect(result.errors).toEqual([]);
+  expect(result.actions.map((a) => a.command)).toEqual(['uuid_answer ${CALL}']);
+});
+
+callTest('a test that calls needs the server', async ({ originate }) => {
+  await originate('9196', { endpoint: 'loopback', app: 'park' });
+});
+`;
+
+/** A test that holds a call up and never ends by itself: only a cancel stops it. */
+const STUCK = `import { callTest } from 'freeswitch-dev/test';
+
+callTest('waits forever with a call up', async ({ originate }) => {
+  await originate('9196', { endpoint: 'loopback', app: 'park' });
+  await new Promise(() => undefined);
+}, { timeout: 120_000 });
+`;
+
+/** The same, stuck in a synchronous loop: the host cannot act on a cancel, it has to be killed. */
+const SPINNING = `import { callTest } from 'freeswitch-dev/test';
+
+callTest('spins with a call up', async ({ originate }) => {
+  await originate('9196', { endpoint: 'loopback', app: 'park' });
+  for (;;);
+}, { timeout: 120_000 });
+`;
+
+/** A port nothing listens on (it was just free). */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
 describe('fsdev test against the test ESL server', () => {
   let server: TestEslServer;
   let cliScript: string;
@@ -131,6 +216,13 @@ describe('fsdev test against the test ESL server', () => {
     apps.write('fsapps/busyApp.calltest.ts', APP_TESTS);
     mkdirSync(join(dir, 'failing'));
     apps.write('failing/allFail.calltest.ts', ALL_FAIL);
+    apps.write('failing/hooks.calltest.ts', HANGING_HOOKS);
+    mkdirSync(join(dir, 'offline'));
+    apps.write('offline/offline.calltest.ts', OFFLINE);
+    apps.write('offline/answer.fsrec.jsonl', answerRecording());
+    mkdirSync(join(dir, 'stuck'));
+    apps.write('stuck/stuck.calltest.ts', STUCK);
+    apps.write('stuck/spinning.calltest.ts', SPINNING);
     apps.write('failing/broken.calltest.ts', `import { callTest } from 'freeswitch-dev/test';\ncallTest('x', async () => {\n  const a = ;\n});\n`);
   });
 
@@ -169,6 +261,97 @@ describe('fsdev test against the test ESL server', () => {
     assert.match(result.out, /^0 passed, 5 failed, 0 skipped$/m);
     assert.match(result.out, /0 session\(s\) left on the server/);
     // The server's own view, once its channel table caught up: nothing left.
+    server.syncChannelTable();
+    assert.deepEqual(server.channels, []);
+  });
+
+  test('hooks run under a time limit: one that never finishes fails its test naming it, and the calls are still hung up', async () => {
+    const result = await runCli(cliScript, dir, ['failing/hooks.calltest.ts', '--server', `127.0.0.1:${server.port}`], 20_000);
+    assert.equal(result.code, 1, result.out);
+    assert.match(result.out, /✖ a hanging afterEach › leaves a call up for the cleanup[\s\S]*afterEach hook of "a hanging afterEach" \(line 4\) did not finish within its time limit of 400 ms[\s\S]*at failing\/hooks\.calltest\.ts:4:/);
+    assert.match(result.out, /✖ a hanging beforeEach › never gets to run[\s\S]*beforeEach hook of "a hanging beforeEach" \(line 11\) did not finish within the test's time limit of 400 ms/);
+    assert.match(result.out, /✔ the run went on/);
+    assert.match(result.out, /^1 passed, 2 failed, 0 skipped$/m);
+    assert.match(result.out, /0 session\(s\) left on the server/);
+    server.syncChannelTable();
+    assert.deepEqual(server.channels, []);
+  });
+
+  test('no server: a replay test runs and passes, a test that calls fails with the connection error', async () => {
+    const port = await closedPort();
+    const result = await runCli(cliScript, dir, ['offline/offline.calltest.ts', '--server', `127.0.0.1:${port}`], 20_000);
+    assert.equal(result.code, 1, result.out);
+    assert.match(result.out, /✔ a replay needs no server/);
+    assert.match(result.out, new RegExp(`✖ a test that calls needs the server[\\s\\S]*cannot connect to FreeSWITCH at 127\\.0\\.0\\.1:${port}: connection refused`));
+    assert.match(result.out, /^1 passed, 1 failed, 0 skipped$/m);
+  });
+
+  test('a run without a server (the Test Explorer\'s "Run (no server)"): the replay passes, a test that calls says it needs one', async () => {
+    const finished = new Map<string, TestFinished>();
+    const host = new TestHostRun({
+      run: { files: [join(dir, 'offline/offline.calltest.ts')], timeoutMs: 5_000, debug: false },
+      hostScript: join(dirname(cliScript), 'testhost.js'),
+      cwd: dir,
+      onMessage: (m: TestHostToParent) => {
+        if (m.kind === 'testFinished') finished.set(m.id.split('::')[1]!, m);
+      },
+    });
+    const summary = await host.done;
+    assert.deepEqual({ passed: summary.passed, failed: summary.failed }, { passed: 1, failed: 1 });
+    assert.equal(finished.get('a replay needs no server')?.status, 'passed');
+    assert.match(finished.get('a test that calls needs the server')?.failure?.message ?? '', /needs a FreeSWITCH server, and the run has none/);
+  });
+
+  test('cancel: the host cuts the running test short, hangs up its calls and ends, in time', async () => {
+    const started = new Set<string>();
+    const host = new TestHostRun({
+      run: { connection: { host: '127.0.0.1', port: server.port, password: PASSWORD }, files: [join(dir, 'stuck/stuck.calltest.ts')], timeoutMs: 120_000, debug: false },
+      hostScript: join(dirname(cliScript), 'testhost.js'),
+      cwd: dir,
+      onMessage: (m: TestHostToParent) => {
+        if (m.kind === 'testStarted') started.add(m.id);
+      },
+    });
+    await until(() => started.size === 1 && server.channels.length === 2, 'the stuck test has its call up', 10_000);
+    const t0 = performance.now();
+    const stopped = await host.stop();
+    const ms = performance.now() - t0;
+    assert.deepEqual(stopped, { killed: false, tags: [] });
+    assert.ok(ms < CANCELLED_RUN_MAX_MS, `the host ended ${Math.round(ms)} ms after the cancel`);
+    const summary = await host.done;
+    assert.deepEqual({ skipped: summary.skipped, failed: summary.failed, leftoverSessions: summary.leftoverSessions }, { skipped: 1, failed: 0, leftoverSessions: 0 });
+    server.syncChannelTable();
+    assert.deepEqual(server.channels, []);
+    console.log(`# cancel of a test with a call up: host ended and hung up in ${Math.round(ms)} ms`);
+  });
+
+  test('cancel of a host stuck in a loop: it is killed, and the calls of its test are hung up by their tag', async () => {
+    const started = new Set<string>();
+    const host = new TestHostRun({
+      run: { connection: { host: '127.0.0.1', port: server.port, password: PASSWORD }, files: [join(dir, 'stuck/spinning.calltest.ts')], timeoutMs: 120_000, debug: false },
+      hostScript: join(dirname(cliScript), 'testhost.js'),
+      cwd: dir,
+      onMessage: (m: TestHostToParent) => {
+        if (m.kind === 'testStarted') started.add(m.id);
+      },
+    });
+    await until(() => started.size === 1 && server.channels.length === 2, 'the spinning test has its call up', 10_000);
+    const stopped = await host.stop(500);
+    assert.equal(stopped.killed, true);
+    assert.equal(stopped.tags.length, 1);
+    await assert.rejects(host.done, /exited/);
+    // The host is gone; its calls are not: hang them up from here, as the Test Explorer does.
+    server.syncChannelTable();
+    assert.equal(server.channels.length, 2);
+    const client = new Client({ host: '127.0.0.1', port: server.port, password: PASSWORD });
+    await client.connect();
+    try {
+      assert.deepEqual(await hangupTestCalls(client, stopped.tags), []);
+    } finally {
+      await client.disconnect();
+      client.dispose();
+    }
+    await server.whenIdle();
     server.syncChannelTable();
     assert.deepEqual(server.channels, []);
   });

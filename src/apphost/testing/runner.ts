@@ -1,10 +1,11 @@
 /**
  * Runs call test files: bundles each with esbuild (as the app host bundles apps, with
  * `freeswitch-dev/test` resolved to this process's test API), requires it to collect its
- * declarations, connects one Client and EventListener, and runs the tests one after another:
- * app fixtures, beforeEach, the test under its time limit, afterEach, then the cleanup that hangs
- * up every call the test started. Everything is reported through `report`, in the test host
- * protocol's messages (src/shared/protocol/testHost.ts).
+ * declarations, and runs the tests one after another: app fixtures, beforeEach and the test under
+ * the test's time limit, each afterEach under a limit of its own, then, always and bounded, the
+ * cleanup that hangs up every call the test started. One Client and EventListener, connected when
+ * a test first needs the server, so tests that need none (replays) run without one. Everything is
+ * reported through `report`, in the test host protocol's messages (src/shared/protocol/testHost.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -12,16 +13,17 @@ import { dirname, resolve } from 'node:path';
 import { format } from 'node:util';
 import * as core from '../../core';
 import { Client, EventListener, type App, type EslEvent } from '../../core';
-import { TEST_RUN_VAR, TestScope, type AppLoader } from '../../core/testing/context';
+import { TEST_RUN_VAR, TestScope, type AppLoader, type ConnectedServer, type TestServer } from '../../core/testing/context';
 import { CallTestError, CallTestTimeoutError } from '../../core/testing/errors';
 import { setCurrentScope } from '../../core/testing/expect';
 import * as testApi from '../../core/testing/index';
-import { collectTests, planTests, type AppFixture, type HookFn, type PlannedTest, type Suite } from '../../core/testing/registry';
-import { testId, type RunMessage, type TestFailure, type TestHostToParent, type TestInfo, type TestRunSummary } from '../../shared/protocol/testHost';
+import { collectTests, planTests, type AppFixture, type Hook, type PlannedTest, type Suite } from '../../core/testing/registry';
+import { CANCELLED_RUN_MAX_MS, testId, type RunMessage, type TestFailure, type TestHostToParent, type TestInfo, type TestRunSummary } from '../../shared/protocol/testHost';
 import { AppBundler, CORE_GLOBAL, TEST_GLOBAL } from '../bundler';
 import { findApp, locate } from '../host';
 
 export interface TestRunOptions {
+  /** The server, connected when a test first needs it; undefined: none (such tests fail, saying so). */
   connection: RunMessage['connection'];
   files: readonly string[];
   /** Test ids to run; undefined = all. */
@@ -34,14 +36,22 @@ export interface TestRunOptions {
   /** Where bundles are written. */
   outDir: string;
   report(message: TestHostToParent): void;
-  /** True once the run should stop after the running test. */
-  cancelled?(): boolean;
+  /**
+   * Aborted to cancel the run: the running test is cut short, its afterEach hooks get
+   * CANCELLED_HOOKS_MS in all, its cleanup runs, and no further test starts.
+   */
+  signal?: AbortSignal;
 }
 
 /** Events attached to a failure for the timeline. */
 const FAILURE_EVENTS = 500;
 /** How long the cleanup of one test may take before it is reported. */
 const CLEANUP_MS = 5_000;
+/**
+ * Once the run is cancelled, the afterEach hooks of the running test get this long in all: with
+ * the cleanup, and a second for the rest, the run ends within the protocol's promise.
+ */
+const CANCELLED_HOOKS_MS = CANCELLED_RUN_MAX_MS - CLEANUP_MS - 1_000;
 
 interface LoadedFile {
   file: string;
@@ -127,21 +137,8 @@ export async function runTests(options: TestRunOptions): Promise<TestRunSummary>
   const toRun = loaded.map((f) => ({ ...f, planned: f.planned.filter((p) => !options.only || options.only.has(testId(f.file, p.test.fullName))) })).filter((f) => f.planned.length > 0);
   if (toRun.length === 0) return finish();
 
-  // 3. One connection pair for the run.
-  const { host, port, password, user } = options.connection;
-  const conn = { host, port, password, ...(user !== undefined ? { user } : {}), reconnect: false as const };
-  const listener = new EventListener(conn);
-  const client = new Client({ ...conn, listener });
-  try {
-    await listener.connect();
-    await client.connect();
-  } catch (err) {
-    listener.dispose();
-    client.dispose();
-    options.report({ kind: 'fatal', message: `cannot connect to FreeSWITCH at ${host}:${port}: ${errorText(err).message}` });
-    return finish();
-  }
-
+  // 3. One connection pair for the run, made when a test first needs the server.
+  const server = new RunServer(options.connection);
   let currentId: string | undefined;
   const restoreConsole = captureConsole((text) => options.report(currentId === undefined ? { kind: 'output', text } : { kind: 'output', id: currentId, text }));
   const appBundlers = new Map<string, AppBundler>();
@@ -157,22 +154,26 @@ export async function runTests(options: TestRunOptions): Promise<TestRunSummary>
         const req = createRequire(out.file);
         value = findApp(req(out.file));
       } else value = app;
+      const { client, listener } = await server.connect();
       if (listener.loadedApps.has(id)) await client.reloadApp(value, { id });
       else await client.loadApp(value, { id });
     },
-    unload: (id: string) => client.unloadApp(id),
+    unload: async (id: string) => {
+      await server.current?.client.unloadApp(id);
+    },
   });
+  const cancelled = (): boolean => options.signal?.aborted ?? false;
 
   try {
     let n = 0;
     for (const file of toRun) {
-      if (options.cancelled?.()) break;
+      if (cancelled()) break;
       const loader = appLoader(file.file);
       // App fixtures of every suite that has a test to run, for the file's tests.
       const fixtures = uniqueFixtures(file.planned);
       const fixtureError = await loadFixtures(fixtures, loader);
       for (const planned of file.planned) {
-        if (options.cancelled?.()) break;
+        if (cancelled()) break;
         const id = testId(file.file, planned.test.fullName);
         const test = planned.test;
         if (test.mode === 'skip' || test.mode === 'todo') {
@@ -181,22 +182,28 @@ export async function runTests(options: TestRunOptions): Promise<TestRunSummary>
           continue;
         }
         currentId = id;
-        options.report({ kind: 'testStarted', id });
-        const scope = new TestScope(test.fullName, client, listener, `${runToken}_${++n}`, loader);
+        const tag = `${runToken}_${++n}`;
+        options.report({ kind: 'testStarted', id, tag });
+        const scope = new TestScope(test.fullName, server, tag, loader);
         setCurrentScope(scope);
         const t0 = performance.now();
         let error: unknown = fixtureError;
-        if (!error) {
-          const limit = options.debug ? undefined : (test.options.timeout ?? options.timeoutMs);
-          error = await runBody(scope, planned, limit);
-        }
+        const limit = options.debug ? undefined : (test.options.timeout ?? options.timeoutMs);
+        if (!error) error = await runBody(scope, planned, limit, file.file, options.signal);
+        // afterEach runs whatever happened, each hook under a limit of its own.
+        const hookError = await runAfterEach(scope, planned, limit, file.file, options.signal);
+        error ??= hookError;
         // What had happened when it failed; the call's remaining events (the cleanup) are added below.
         const failedAt = scope.events.length;
         const cleanupProblems = await scope.cleanup(CLEANUP_MS);
         setCurrentScope(undefined);
         const durationMs = performance.now() - t0;
-        if (!error && cleanupProblems.length > 0) error = new CallTestError(cleanupProblems.join('\n'), { expected: 'every call of the test hung up', actual: cleanupProblems.join('\n') });
-        if (error) {
+        if (cleanupProblems.length > 0 && (!error || error instanceof RunCancelledError)) error = new CallTestError(cleanupProblems.join('\n'), { expected: 'every call of the test hung up', actual: cleanupProblems.join('\n') });
+        if (error instanceof RunCancelledError) {
+          // Cut short, not failed: its calls are hung up, which is what a cancel asks for.
+          summary.skipped++;
+          options.report({ kind: 'testFinished', id, status: 'skipped', durationMs });
+        } else if (error) {
           summary.failed++;
           options.report({ kind: 'testFinished', id, status: 'failed', durationMs, failure: toFailure(error, scope, file, planned, failedAt) });
         } else {
@@ -205,19 +212,69 @@ export async function runTests(options: TestRunOptions): Promise<TestRunSummary>
         }
         currentId = undefined;
       }
-      for (const f of [...fixtures].reverse()) await client.unloadApp(f.id).catch(() => undefined);
+      const connected = server.current;
+      if (connected) for (const f of [...fixtures].reverse()) await connected.client.unloadApp(f.id).catch(() => undefined);
     }
   } finally {
     restoreConsole();
     for (const b of appBundlers.values()) await b.dispose();
-    // What this run left behind: sessions carrying one of its tokens.
-    summary.leftoverSessions = await countLeftovers(client, runToken);
-    await client.disconnect().catch(() => undefined);
-    await listener.disconnect().catch(() => undefined);
-    client.dispose();
-    listener.dispose();
+    const connected = server.current;
+    // What this run left behind: sessions carrying one of its tokens (none without a connection).
+    if (connected) summary.leftoverSessions = await countLeftovers(connected.client, runToken);
+    await server.dispose();
   }
   return finish();
+}
+
+/**
+ * The run's Client and EventListener, connected on the first `connect()`. A failure is kept: the
+ * tests after it fail at once with the same reason instead of each waiting for a connect timeout.
+ */
+class RunServer implements TestServer {
+  private connecting: Promise<ConnectedServer> | undefined;
+  private pair: ConnectedServer | undefined;
+
+  constructor(private readonly connection: TestRunOptions['connection']) {}
+
+  get current(): ConnectedServer | undefined {
+    return this.pair;
+  }
+
+  connect(): Promise<ConnectedServer> {
+    this.connecting ??= this.open();
+    return this.connecting;
+  }
+
+  private async open(): Promise<ConnectedServer> {
+    if (!this.connection) {
+      throw new CallTestError('this test needs a FreeSWITCH server, and the run has none: run it on a server', { expected: 'a FreeSWITCH server to run on', actual: 'a run without a server' });
+    }
+    const { host, port, password, user } = this.connection;
+    const conn = { host, port, password, ...(user !== undefined ? { user } : {}), reconnect: false as const };
+    const listener = new EventListener(conn);
+    const client = new Client({ ...conn, listener });
+    try {
+      await listener.connect();
+      await client.connect();
+    } catch (err) {
+      listener.dispose();
+      client.dispose();
+      // The core's errors name the address already; say it once.
+      const reason = errorText(err).message.replace(`${host}:${port}: `, '');
+      throw new CallTestError(`cannot connect to FreeSWITCH at ${host}:${port}: ${reason}`, { expected: `a connection to FreeSWITCH at ${host}:${port}`, actual: reason });
+    }
+    this.pair = { client, listener };
+    return this.pair;
+  }
+
+  async dispose(): Promise<void> {
+    const pair = this.pair;
+    if (!pair) return;
+    await pair.client.disconnect().catch(() => undefined);
+    await pair.listener.disconnect().catch(() => undefined);
+    pair.client.dispose();
+    pair.listener.dispose();
+  }
 }
 
 function uniqueFixtures(planned: readonly PlannedTest[]): AppFixture[] {
@@ -237,39 +294,118 @@ async function loadFixtures(fixtures: readonly AppFixture[], loader: AppLoader):
   return undefined;
 }
 
-/** beforeEach (outer first), the test under its limit, afterEach (inner first). The first error wins. */
-async function runBody(scope: TestScope, planned: PlannedTest, limitMs: number | undefined): Promise<unknown> {
-  const before: HookFn[] = planned.suites.flatMap((s) => s.beforeEach);
-  const after: HookFn[] = [...planned.suites].reverse().flatMap((s) => [...s.afterEach].reverse());
-  let error: unknown;
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut =
-    limitMs === undefined
-      ? undefined
-      : new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            const err = new CallTestTimeoutError(`the test did not finish within its time limit of ${limitMs} ms`, { expected: `done within ${limitMs} ms`, actual: 'still running' });
-            scope.abort(err);
-            reject(err);
-          }, limitMs);
-        });
-  timedOut?.catch(() => undefined);
-  const guarded = async (fn: () => void | Promise<void>): Promise<void> => {
-    const p = Promise.resolve().then(fn);
-    await (timedOut ? Promise.race([p, timedOut]) : p);
-  };
-  try {
-    for (const hook of before) await guarded(() => hook(scope));
-    await guarded(() => planned.test.fn!(scope));
-  } catch (err) {
-    error = err;
+/** The run was cancelled while the test ran: it is reported as skipped, not failed. */
+class RunCancelledError extends Error {
+  override readonly name = 'RunCancelledError';
+}
+
+/** How a hook is named in a message: which hook, of which describe, declared where. */
+function hookName(kind: 'beforeEach' | 'afterEach', hook: Hook, suite: Suite, file: string): string {
+  const at = locate(hook.declaredAt, new Set([file]));
+  return `${kind} hook${suite.fullName ? ` of "${suite.fullName}"` : ''}${at ? ` (line ${at.line})` : ''}`;
+}
+
+/** A hook overran its limit: the failure points at the hook's declaration. */
+class HookOverrunError extends CallTestTimeoutError {
+  constructor(
+    message: string,
+    details: { expected: string; actual: string },
+    readonly declaredAt: string,
+  ) {
+    super(message, details);
   }
-  clearTimeout(timer);
-  for (const hook of after) {
-    try {
-      await hook(scope);
-    } catch (err) {
-      error ??= err;
+}
+
+interface StepLimits {
+  /** ms; undefined: none (debugging). */
+  limitMs: number | undefined;
+  overrun(): Error;
+  cancel: AbortSignal | undefined;
+  /**
+   * When the run is cancelled: undefined, the step is cut short at once; else the ms it may still
+   * take (afterEach hooks get to finish the test's own cleanup, briefly).
+   */
+  cancelGraceMs?(): number;
+}
+
+/**
+ * Runs `fn` until it settles, its limit passes (then `overrun()` is the error and the scope is
+ * aborted, so what the step awaits on the scope stops too) or the run is cancelled. A step that
+ * overran is left behind: the run goes on without it.
+ */
+async function bounded(scope: TestScope, fn: () => void | Promise<void>, limits: StepLimits): Promise<void> {
+  const { limitMs, overrun, cancel, cancelGraceMs } = limits;
+  let timer: NodeJS.Timeout | undefined;
+  let onCancel: (() => void) | undefined;
+  const stop = new Promise<never>((_, reject) => {
+    const fail = (err: Error): void => {
+      scope.abort(err);
+      reject(err);
+    };
+    if (limitMs !== undefined) timer = setTimeout(() => fail(overrun()), Math.max(0, limitMs));
+    if (cancel) {
+      onCancel = () => {
+        if (!cancelGraceMs) return fail(new RunCancelledError('the run was cancelled'));
+        clearTimeout(timer);
+        timer = setTimeout(() => fail(overrun()), Math.max(0, cancelGraceMs()));
+      };
+      if (cancel.aborted) onCancel();
+      else cancel.addEventListener('abort', onCancel, { once: true });
+    }
+  });
+  stop.catch(() => undefined);
+  try {
+    await Promise.race([Promise.resolve().then(fn), stop]);
+  } finally {
+    clearTimeout(timer);
+    if (onCancel) cancel?.removeEventListener('abort', onCancel);
+  }
+}
+
+/** beforeEach (outer first) and the test, under the test's limit. The first error wins. */
+async function runBody(scope: TestScope, planned: PlannedTest, limitMs: number | undefined, file: string, cancel: AbortSignal | undefined): Promise<unknown> {
+  const deadline = limitMs === undefined ? undefined : performance.now() + limitMs;
+  const left = (): number | undefined => (deadline === undefined ? undefined : deadline - performance.now());
+  try {
+    for (const suite of planned.suites) {
+      for (const hook of suite.beforeEach) {
+        const name = hookName('beforeEach', hook, suite, file);
+        const overrun = (): Error => new HookOverrunError(`${name} did not finish within the test's time limit of ${limitMs} ms`, { expected: `${name} done within ${limitMs} ms`, actual: 'still running' }, hook.declaredAt);
+        await bounded(scope, () => hook.fn(scope), { limitMs: left(), overrun, cancel });
+      }
+    }
+    const overrun = (): Error => new CallTestTimeoutError(`the test did not finish within its time limit of ${limitMs} ms`, { expected: `done within ${limitMs} ms`, actual: 'still running' });
+    await bounded(scope, () => planned.test.fn!(scope), { limitMs: left(), overrun, cancel });
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
+/**
+ * afterEach (inner first), whatever happened before, each under a limit of its own: the test's,
+ * and once the run is cancelled, what is left of CANCELLED_HOOKS_MS for them all. Every hook runs;
+ * the first error is returned.
+ */
+async function runAfterEach(scope: TestScope, planned: PlannedTest, limitMs: number | undefined, file: string, cancel: AbortSignal | undefined): Promise<unknown> {
+  let error: unknown;
+  let cancelDeadline: number | undefined;
+  const cancelLeft = (): number => {
+    cancelDeadline ??= performance.now() + CANCELLED_HOOKS_MS;
+    return cancelDeadline - performance.now();
+  };
+  for (const suite of [...planned.suites].reverse()) {
+    for (const hook of [...suite.afterEach].reverse()) {
+      const name = hookName('afterEach', hook, suite, file);
+      const overrun = (): Error =>
+        cancel?.aborted
+          ? new HookOverrunError(`${name} did not finish within the ${CANCELLED_HOOKS_MS} ms a cancelled run gives afterEach hooks`, { expected: `${name} done`, actual: 'still running' }, hook.declaredAt)
+          : new HookOverrunError(`${name} did not finish within its time limit of ${limitMs} ms`, { expected: `${name} done within ${limitMs} ms`, actual: 'still running' }, hook.declaredAt);
+      try {
+        await bounded(scope, () => hook.fn(scope), { limitMs, overrun, cancel, cancelGraceMs: cancelLeft });
+      } catch (err) {
+        error ??= err;
+      }
     }
   }
   return error;
@@ -287,8 +423,8 @@ function toFailure(err: unknown, scope: TestScope, file: LoadedFile, planned: Pl
     if (err.expected !== undefined) failure.expected = err.expected;
     if (err.actual !== undefined) failure.actual = err.actual;
   }
-  // A time limit has no place in the test's code: point at the test.
-  const at = err instanceof CallTestTimeoutError ? locate(planned.test.declaredAt, new Set([file.file])) : stack ? (locate(stack, new Set([file.file])) ?? locate(stack, file.inputs)) : undefined;
+  // A time limit has no place in the test's code: point at the hook that overran, or the test.
+  const at = err instanceof HookOverrunError ? (locate(err.declaredAt, new Set([file.file])) ?? locate(err.declaredAt, file.inputs)) : err instanceof CallTestTimeoutError ? locate(planned.test.declaredAt, new Set([file.file])) : stack ? (locate(stack, new Set([file.file])) ?? locate(stack, file.inputs)) : undefined;
   if (at) failure.location = at;
   const callUuid = err instanceof CallTestError ? err.callUuid : undefined;
   const call = (callUuid !== undefined ? scope.calls.find((c) => c.uuid === callUuid || c.sessions.some((s) => s.uuid === callUuid)) : undefined) ?? scope.calls.at(-1);

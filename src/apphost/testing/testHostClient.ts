@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseTestHostMessage, type RunMessage, type TestHostToParent, type TestRunSummary } from '../../shared/protocol/testHost';
+import { CANCELLED_RUN_MAX_MS, parseTestHostMessage, type RunMessage, type TestHostToParent, type TestRunSummary } from '../../shared/protocol/testHost';
 
 export interface TestHostRunOptions {
   run: Omit<RunMessage, 'kind'>;
@@ -30,6 +30,9 @@ export class TestHostRun {
   readonly done: Promise<TestRunSummary>;
   private summary: TestRunSummary | undefined;
   private fatal: string | undefined;
+  /** Tags (`fsdev_test_run` values) of tests started and not reported passed: their calls may be up. */
+  private readonly tags = new Map<string, string>();
+  private readonly exited: Promise<void>;
 
   constructor(options: TestHostRunOptions) {
     const script = options.hostScript ?? join(__dirname, 'testhost.js');
@@ -57,6 +60,9 @@ export class TestHostRun {
             this.child.kill();
           });
         }
+        // A test that passed had its calls hung up; any other may have left some.
+        if (message.kind === 'testStarted') this.tags.set(message.id, message.tag);
+        if (message.kind === 'testFinished' && message.status === 'passed') this.tags.delete(message.id);
         if (message.kind === 'done') this.summary = message.summary;
         if (message.kind === 'fatal') this.fatal = message.message;
         options.onMessage(message);
@@ -68,13 +74,14 @@ export class TestHostRun {
       });
     });
     this.done.catch(() => undefined);
+    this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
   }
 
   get pid(): number | undefined {
     return this.child.pid;
   }
 
-  /** Stops after the running test (whose calls are still cleaned up). */
+  /** Asks the host to cut the running test short, hang up its calls and end the run. */
   cancel(): void {
     if (this.child.connected) this.child.send({ kind: 'cancel' });
   }
@@ -82,5 +89,23 @@ export class TestHostRun {
   /** Ends the host at once. */
   kill(): void {
     this.child.kill('SIGKILL');
+  }
+
+  /**
+   * Cancels the run and waits up to `graceMs` (default: as long as a cancelled run may take to hang
+   * up its calls) for the host to end; kills it if it did not (a test stuck in a synchronous loop
+   * never lets the runner act). `killed` then carries the tags of the tests whose calls may still be
+   * up: hang them up with `hupall <cause> fsdev_test_run <tag>`.
+   */
+  async stop(graceMs = CANCELLED_RUN_MAX_MS + 1_000): Promise<{ killed: boolean; tags: string[] }> {
+    this.cancel();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
+    const outcome = await Promise.race([this.exited.then(() => 'exited' as const), late]);
+    clearTimeout(timer);
+    if (outcome === 'exited') return { killed: false, tags: [] };
+    this.kill();
+    await this.exited;
+    return { killed: true, tags: [...this.tags.values()] };
   }
 }

@@ -36,7 +36,16 @@ export interface CallTestContext {
   originate(destination: string, options?: TestOriginateOptions): Promise<Call>;
   /** Loads an app (object, or `.ts` path relative to the test file) for this test; unloaded after it. Resolves to its id. */
   loadApp(app: App | string, options?: { id?: string }): Promise<string>;
+  /**
+   * Connects the run to FreeSWITCH if it is not yet. The run connects only when a test first needs
+   * the server, so tests that do not (a `replay`) run with none: `originate`, `loadApp` and
+   * `useApp` connect by themselves; call this before using `client` or `listener` directly.
+   * Rejects with the connection error.
+   */
+  connect(): Promise<void>;
+  /** The run's Client. Throws until the run is connected (see `connect`). */
   readonly client: Client;
+  /** The run's EventListener. Throws until the run is connected (see `connect`). */
   readonly listener: EventListener;
   /** Aborted when the test times out or the run is cancelled. */
   readonly signal: AbortSignal;
@@ -44,6 +53,19 @@ export interface CallTestContext {
   readonly events: readonly EslEvent[];
   /** The calls this test originated, in order. */
   readonly calls: readonly Call[];
+}
+
+/** The run's connection to FreeSWITCH, made when a test first needs it. */
+export interface TestServer {
+  /** Connects (once per run) and resolves to the connected pair; rejects with why it cannot. */
+  connect(): Promise<ConnectedServer>;
+  /** The pair once connected. */
+  readonly current: ConnectedServer | undefined;
+}
+
+export interface ConnectedServer {
+  readonly client: Client;
+  readonly listener: EventListener;
 }
 
 /** Loads apps for the runner: by object, or by bundling a `.ts` path. */
@@ -66,15 +88,51 @@ export class TestScope implements CallTestContext {
   private readonly store = new DisposableStore();
   private readonly controller = new AbortController();
   private eventsDropped = 0;
+  private recording = false;
 
   constructor(
     readonly testName: string,
-    readonly client: Client,
-    readonly listener: EventListener,
+    private readonly server: TestServer,
     /** Unique per test and run: the value of TEST_RUN_VAR on its calls. */
     readonly token: string,
     private readonly appLoader: AppLoader,
   ) {
+    if (server.current) this.recordFrom(server.current.listener);
+  }
+
+  get client(): Client {
+    return this.connected('client').client;
+  }
+
+  get listener(): EventListener {
+    return this.connected('listener').listener;
+  }
+
+  private connected(what: string): ConnectedServer {
+    const current = this.server.current;
+    if (!current) {
+      throw new CallTestError(`${what} needs the server, and the run has not connected yet: await connect() first (originate, loadApp and useApp connect by themselves)`, {
+        expected: 'a connected run',
+        actual: 'not connected',
+      });
+    }
+    return current;
+  }
+
+  readonly connect = async (): Promise<void> => {
+    await this.connection();
+  };
+
+  /** Connects if need be and records the events of this test's calls from then on. */
+  private async connection(): Promise<ConnectedServer> {
+    const current = await this.server.connect();
+    this.recordFrom(current.listener);
+    return current;
+  }
+
+  private recordFrom(listener: EventListener): void {
+    if (this.recording) return;
+    this.recording = true;
     this.store.add(listener.onDidReceiveEvent((e) => this.record(e)));
   }
 
@@ -109,18 +167,21 @@ export class TestScope implements CallTestContext {
   readonly originate = async (destination: string, options: TestOriginateOptions = {}): Promise<Call> => {
     const { within = 10_000, ...rest } = options;
     if (this.signal.aborted) throw new CallTestError('the test already ended: no more calls', { expected: 'a running test', actual: 'ended' });
+    const { client, listener } = await this.connection();
+    // Connecting takes time: the test may have ended meanwhile, and must not leave a call behind.
+    if (this.signal.aborted) throw new CallTestError('the test already ended: no more calls', { expected: 'a running test', actual: 'ended' });
     const variables = { ...rest.variables, [TEST_RUN_VAR]: this.token };
-    if (rest.appId !== undefined && !this.listener.loadedApps.has(rest.appId)) {
-      throw new CallTestError(`no app is loaded with id ${rest.appId}: useApp(…) or loadApp(…) it first`, { expected: `app ${rest.appId} loaded`, actual: `loaded: ${[...this.listener.loadedApps.keys()].join(', ') || 'none'}` });
+    if (rest.appId !== undefined && !listener.loadedApps.has(rest.appId)) {
+      throw new CallTestError(`no app is loaded with id ${rest.appId}: useApp(…) or loadApp(…) it first`, { expected: `app ${rest.appId} loaded`, actual: `loaded: ${[...listener.loadedApps.keys()].join(', ') || 'none'}` });
     }
-    const job = this.client.originate(destination, { ...rest, variables });
+    const job = client.originate(destination, { ...rest, variables });
     const uuid = job.sessUuid!;
     this.originated.add(uuid);
     this.uuids.add(uuid);
     await job.get(within);
     const call = await this.waitFor(
       () => {
-        const c = this.listener.sessions.get(uuid)?.call ?? this.listener.calls.get(uuid);
+        const c = listener.sessions.get(uuid)?.call ?? listener.calls.get(uuid);
         if (!c) return undefined;
         const loopback = rest.endpoint === undefined || rest.endpoint === 'loopback' || (typeof rest.endpoint === 'object' && rest.endpoint.kind === 'loopback');
         return !loopback || c.sessions.length >= 2 || c.ended ? c : undefined;
@@ -136,6 +197,7 @@ export class TestScope implements CallTestContext {
   readonly loadApp = async (app: App | string, options: { id?: string } = {}): Promise<string> => {
     const id = options.id ?? (typeof app === 'string' ? (app.split(/[\\/]/).pop() ?? app).replace(/\.[cm]?tsx?$/, '') : app.name);
     if (!id) throw new Error('loadApp: give the app an id ({ id: "myapp" }) or a name');
+    await this.connection();
     await this.appLoader.load(app, id);
     this.apps.push(id);
     return id;
@@ -151,29 +213,36 @@ export class TestScope implements CallTestContext {
 
   /**
    * Hangs up every call this test started (also legs that inherited its run token) and waits until
-   * the listener saw them end. Resolves to what could not be cleaned up (empty when all is well).
+   * the listener saw them end; then unloads the apps it loaded. Bounded: it resolves within about
+   * `timeoutMs` whatever the server does (each command is cut off at the deadline), to what could
+   * not be cleaned up (empty when all is well).
    */
   async cleanup(timeoutMs = 5_000): Promise<string[]> {
     const problems: string[] = [];
+    const deadline = Date.now() + timeoutMs;
+    const left = (): number => Math.max(0, deadline - Date.now());
     if (!this.signal.aborted) this.controller.abort(new Error('the test ended'));
-    const live = (): Session[] => [...this.listener.sessions.values()].filter((s) => !s.ended && (this.uuids.has(s.uuid) || s.var(TEST_RUN_VAR) === this.token));
-    if (live().length > 0 || this.originated.size > 0) {
-      // One command for every leg carrying the token, also those the listener has not seen yet
-      // (an originate still ringing); then each known leg by uuid, in case a leg lost the variable.
-      await this.client.cmd(`hupall NORMAL_CLEARING ${TEST_RUN_VAR} ${this.token}`).catch(() => undefined);
-      await Promise.all(live().map((s) => this.client.cmd(`uuid_kill ${s.uuid} NORMAL_CLEARING`).catch(() => undefined)));
-    }
-    try {
-      await waitForListener(this.listener, () => (live().length === 0 ? true : undefined), timeoutMs, () => `cleanup: ${live().length} session(s) of the test still up after ${timeoutMs} ms: ${live().map((s) => s.uuid).join(', ')}`);
-    } catch (err) {
-      problems.push(err instanceof Error ? err.message : String(err));
+    const current = this.server.current;
+    // No connection: the test made no call and loaded no app (both connect first).
+    if (current) {
+      const { client, listener } = current;
+      const live = (): Session[] => [...listener.sessions.values()].filter((s) => !s.ended && (this.uuids.has(s.uuid) || s.var(TEST_RUN_VAR) === this.token));
+      if (live().length > 0 || this.originated.size > 0) {
+        // One command for every leg carrying the token, also those the listener has not seen yet
+        // (an originate still ringing); then each known leg by uuid, in case a leg lost the variable.
+        await client.cmd(`hupall NORMAL_CLEARING ${TEST_RUN_VAR} ${this.token}`, { timeoutMs: left() || 1 }).catch(() => undefined);
+        await Promise.all(live().map((s) => client.cmd(`uuid_kill ${s.uuid} NORMAL_CLEARING`, { timeoutMs: left() || 1 }).catch(() => undefined)));
+      }
+      try {
+        await waitForListener(listener, () => (live().length === 0 ? true : undefined), left(), () => `cleanup: ${live().length} session(s) of the test still up after ${timeoutMs} ms: ${live().map((s) => s.uuid).join(', ')}`);
+      } catch (err) {
+        problems.push(err instanceof Error ? err.message : String(err));
+      }
     }
     for (const id of this.apps.splice(0).reverse()) {
-      try {
-        await this.appLoader.unload(id);
-      } catch (err) {
-        problems.push(`unloading app ${id}: ${err instanceof Error ? err.message : String(err)}`);
-      }
+      const unloaded = await settleWithin(this.appLoader.unload(id), Math.max(left(), 1_000));
+      if (unloaded === 'late') problems.push(`unloading app ${id}: no answer within the cleanup's time`);
+      else if (unloaded !== 'ok') problems.push(`unloading app ${id}: ${unloaded.message}`);
     }
     this.store.dispose();
     return problems;
@@ -191,6 +260,34 @@ export class TestScope implements CallTestContext {
     }
     return undefined;
   }
+}
+
+/**
+ * Hangs up the calls of tests a test host could not clean up (it was killed): every channel whose
+ * TEST_RUN_VAR is one of `tags`, one `hupall` per tag (FreeSWITCH matches the value exactly). Each
+ * command is bounded by `timeoutMs`; resolves to the tags whose command failed.
+ */
+export async function hangupTestCalls(client: Pick<Client, 'cmd'>, tags: readonly string[], timeoutMs = 5_000): Promise<string[]> {
+  const failed: string[] = [];
+  await Promise.all(
+    tags.map((tag) =>
+      client.cmd(`hupall NORMAL_CLEARING ${TEST_RUN_VAR} ${tag}`, { timeoutMs }).catch(() => {
+        failed.push(tag);
+      }),
+    ),
+  );
+  return failed;
+}
+
+/** How a promise settled within `ms`: 'ok', its error, or 'late' (it is left to settle unobserved). */
+export function settleWithin(p: Promise<unknown>, ms: number): Promise<'ok' | 'late' | Error> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve('late'), ms);
+    p.then(
+      () => resolve('ok'),
+      (err: unknown) => resolve(err instanceof Error ? err : new Error(String(err))),
+    ).finally(() => clearTimeout(timer));
+  });
 }
 
 /** Resolves with `check()`'s first defined value, re-checked after each listener event; a named timeout otherwise. */

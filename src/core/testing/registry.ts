@@ -38,13 +38,20 @@ export interface RegisteredTest {
   readonly declaredAt: string;
 }
 
+/** A `beforeEach` or `afterEach`, with where it was declared (the runner names it when it overruns). */
+export interface Hook {
+  readonly fn: HookFn;
+  /** The stack of the `beforeEach`/`afterEach` call (mapped to the .ts by source maps). */
+  readonly declaredAt: string;
+}
+
 export interface Suite {
   readonly name: string;
   readonly fullName: string;
   readonly tests: RegisteredTest[];
   readonly suites: Suite[];
-  readonly beforeEach: HookFn[];
-  readonly afterEach: HookFn[];
+  readonly beforeEach: Hook[];
+  readonly afterEach: Hook[];
   readonly apps: AppFixture[];
   /** The order tests and suites were declared in: index into `tests` (t) or `suites` (s). */
   readonly order: Array<{ kind: 't' | 's'; index: number }>;
@@ -155,13 +162,13 @@ export function describe(name: string, body: () => void): void {
 /** Runs before each test of the file (or of the enclosing describe), outer hooks first. */
 export function beforeEach(fn: HookFn): void {
   if (typeof fn !== 'function') throw new TypeError('beforeEach needs a function');
-  current('beforeEach').beforeEach.push(fn);
+  current('beforeEach').beforeEach.push({ fn, declaredAt: new Error().stack ?? '' });
 }
 
 /** Runs after each test, passed or failed, inner hooks first; before the test's calls are cleaned up. */
 export function afterEach(fn: HookFn): void {
   if (typeof fn !== 'function') throw new TypeError('afterEach needs a function');
-  current('afterEach').afterEach.push(fn);
+  current('afterEach').afterEach.push({ fn, declaredAt: new Error().stack ?? '' });
 }
 
 /**

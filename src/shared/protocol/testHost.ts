@@ -6,12 +6,21 @@
  *
  * Flow: the host says `hello`; the parent sends one `run`; when debugging, the host bundles the
  * files, says `debuggerWaiting` and blocks until the parent's debugger attaches; the host reports each file (`file`: its tests, or why it did not compile or load),
- * then `testStarted` / `testFinished` per test, `output` lines, and `done`. `cancel` stops after
- * the running test (its calls are still cleaned up).
+ * then `testStarted` / `testFinished` per test, `output` lines, and `done`. `cancel` cuts the
+ * running test short, runs its afterEach hooks (briefly) and the cleanup that hangs up its calls,
+ * and ends the run: a parent that has to kill a host that did not get there hangs up the calls of
+ * unfinished tests itself, by their `tag`.
  */
 import { isBoolean, isInteger, isObject, isString, isStringArray } from './validate';
 
 export const TEST_HOST_PROTOCOL_VERSION = 1;
+
+/**
+ * After `cancel`, a host ends its run within this many ms, the cancelled test's calls hung up (its
+ * afterEach hooks and its cleanup are bounded to fit). A parent waits this long, and a little,
+ * before it kills the host and hangs up the calls itself.
+ */
+export const CANCELLED_RUN_MAX_MS = 8_000;
 
 /** A place in a `.ts` file: 1-based line and column. */
 export interface TestLocation {
@@ -78,7 +87,8 @@ export interface TestRunSummary {
 
 export interface RunMessage {
   kind: 'run';
-  connection: { host: string; port: number; user?: string; password: string };
+  /** The server tests connect to when they first need one; absent: none (tests that need it fail, saying so). */
+  connection?: { host: string; port: number; user?: string; password: string };
   files: string[];
   /** Test ids to run; absent = every test of the files. */
   only?: string[];
@@ -115,6 +125,8 @@ export interface FileReport {
 export interface TestStarted {
   kind: 'testStarted';
   id: string;
+  /** The value of the channel variable `fsdev_test_run` on every call the test starts. */
+  tag: string;
 }
 export interface TestFinished {
   kind: 'testFinished';
@@ -204,7 +216,7 @@ export function parseTestHostMessage(v: unknown): TestHostToParent | undefined {
       return v as unknown as FileReport;
     }
     case 'testStarted':
-      return isString(v['id'], 10_000) ? { kind: 'testStarted', id: v['id'] } : undefined;
+      return isString(v['id'], 10_000) && isString(v['tag'], 200) && /^[A-Za-z0-9_]+$/.test(v['tag']) ? { kind: 'testStarted', id: v['id'], tag: v['tag'] } : undefined;
     case 'testFinished':
       if (!isString(v['id'], 10_000) || !['passed', 'failed', 'skipped'].includes(v['status'] as string) || typeof v['durationMs'] !== 'number') return undefined;
       if (v['failure'] !== undefined && !isFailure(v['failure'])) return undefined;
@@ -226,12 +238,14 @@ export function parseParentMessage(v: unknown): ParentToTestHost | undefined {
   if (v['kind'] === 'cancel') return { kind: 'cancel' };
   if (v['kind'] !== 'run') return undefined;
   const c = v['connection'];
-  if (!isObject(c) || !isString(c['host'], 1000) || !isInteger(c['port']) || !isString(c['password'], 10_000) || (c['user'] !== undefined && !isString(c['user'], 1000))) return undefined;
+  if (c !== undefined && (!isObject(c) || !isString(c['host'], 1000) || !isInteger(c['port']) || !isString(c['password'], 10_000) || (c['user'] !== undefined && !isString(c['user'], 1000)))) return undefined;
   if (!isStringArray(v['files'], 100_000, 4096) || (v['only'] !== undefined && !isStringArray(v['only'], 100_000, 10_000))) return undefined;
   if (!isInteger(v['timeoutMs']) || !isBoolean(v['debug'])) return undefined;
-  const connection: RunMessage['connection'] = { host: c['host'], port: c['port'], password: c['password'] };
-  if (c['user'] !== undefined) connection.user = c['user'] as string;
-  const run: RunMessage = { kind: 'run', connection, files: [...v['files']], timeoutMs: v['timeoutMs'], debug: v['debug'] };
+  const run: RunMessage = { kind: 'run', files: [...v['files']], timeoutMs: v['timeoutMs'], debug: v['debug'] };
+  if (c !== undefined) {
+    run.connection = { host: c['host'] as string, port: c['port'] as number, password: c['password'] as string };
+    if (c['user'] !== undefined) run.connection.user = c['user'] as string;
+  }
   if (v['only'] !== undefined) run.only = [...(v['only'] as string[])];
   return run;
 }
