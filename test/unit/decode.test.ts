@@ -479,16 +479,30 @@ describe('decoding bad events never throws', () => {
   });
 
   it('non-string JSON values read one by one, before the whole set, are strings too', () => {
-    const decoded = decodeJsonEvent(Buffer.from('{"Event-Name":"X","N":5,"B":true,"Z":null,"O":{"a":1},"A":["x","y"]}'));
+    const decoded = decodeJsonEvent(Buffer.from('{"Event-Name":"X","N":5,"B":true,"Z":null,"O":{"a":1},"A":["x","y"],"M":[1,"y"]}'));
     assert.ok(decoded.ok);
     const e = decoded.event;
     assert.equal(e.get('N'), '5');
     assert.equal(e.get('B'), 'true');
     assert.equal(e.get('Z'), '');
     assert.equal(e.get('O'), '{"a":1}');
-    assert.equal(e.get('A'), '["x","y"]');
+    assert.equal(e.get('A'), 'ARRAY::x|:y');
+    assert.equal(e.get('M'), '[1,"y"]', 'not an array of strings: its JSON');
     assert.equal(e.get('missing'), undefined);
-    assert.deepEqual({ ...e.headers }, { 'Event-Name': 'X', N: '5', B: 'true', Z: '', O: '{"a":1}', A: '["x","y"]' });
+    assert.deepEqual({ ...e.headers }, { 'Event-Name': 'X', N: '5', B: 'true', Z: '', O: '{"a":1}', A: 'ARRAY::x|:y', M: '[1,"y"]' });
+  });
+
+  it("an array header of a JSON event (capture 20's variable_DP_MATCH) reads as plain carries it: ARRAY::a|:b", () => {
+    const events = frames('20')
+      .filter((f) => f.headers['Content-Type'] === 'text/event-json')
+      .map((f) => decodeEventFrame(f))
+      .flatMap((d) => (d.ok ? [d.event] : []));
+    const matched = events.filter((e) => e.getVar('DP_MATCH') !== undefined);
+    assert.ok(matched.length > 0, 'capture 20 has events with variable_DP_MATCH');
+    for (const e of matched) assert.equal(e.getVar('DP_MATCH'), 'ARRAY::1000|:1000');
+    const one = decodeJsonEvent(Buffer.from('{"Event-Name":"X","One":["only"]}'));
+    assert.ok(one.ok);
+    assert.equal(one.event.get('One'), 'only', 'an array of one item is that item, as FreeSWITCH keeps it');
   });
 
   it('frames that are not events are reported, not decoded', () => {

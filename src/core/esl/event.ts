@@ -283,9 +283,17 @@ export function decodeJsonEvent(buf: Buffer): DecodedEvent {
   return { ok: true, event: EslEvent.fromJsonObject(headers, body) };
 }
 
-/** A JSON value as header text: strings as they are, null as '', anything else as its JSON. */
+/**
+ * A JSON value as header text: strings as they are, null as ''. An array header (variable_DP_MATCH
+ * in capture 20) is a JSON array of its items; it becomes the value FreeSWITCH keeps for it and
+ * sends in plain events (switch_event.c): `ARRAY::a|:b`, or the item itself when there is one.
+ * Anything else is its JSON.
+ */
 function jsonText(value: unknown): string {
-  return typeof value === 'string' ? value : value === null || value === undefined ? '' : JSON.stringify(value);
+  if (typeof value === 'string') return value;
+  if (value === null || value === undefined) return '';
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value.length > 1 ? `ARRAY::${value.join('|:')}` : (value[0] ?? '');
+  return JSON.stringify(value);
 }
 
 const BODY_OPEN = '<body>';
