@@ -79,6 +79,8 @@ export {
   parseRecording,
   RECORDING_FORMAT_VERSION,
   RecordingFormatError,
+  tapCommands,
+  type TappedFrame,
   type RecorderOptions,
   type RecorderStatus,
   type Recording,

@@ -5,14 +5,17 @@
  *   {"fsrec":1,"freeswitchVersion":"1.10.12-release …","switchname":"fs1","eventFormat":"json",
  *    "startedAt":"2026-05-01T10:00:00.000Z","source":"10.0.0.5:8021","limits":{"maxBytes":…,"maxMs":…}}
  *   {"t":12.5,"kind":"event","event":{"Event-Name":"CHANNEL_CREATE",…,"_body":"…"}}
- *   {"t":13.1,"kind":"command","id":1,"command":"api uuid_answer 4f…"}
+ *   {"t":13.1,"kind":"command","id":1,"command":"api uuid_answer 4f…","from":"apps"}
  *   {"t":14.0,"kind":"reply","id":1,"contentType":"api/response","replyText":"","body":"+OK\n"}
  *   {"t":60000,"kind":"end","reason":"time limit","frames":1234}
  *
  * `t` is milliseconds since `startedAt`. An event is FreeSWITCH's JSON event format (every header,
- * the body as `_body`) whatever format the connection used. A reply's `id` is its command's. The
- * `auth` command is recorded without its text. The last line says why the recording stopped; a
- * file without it was cut off (the reader keeps everything up to the last whole line).
+ * the body as `_body`) whatever format the connection used. A reply's `id` is its command's. A
+ * command another connection sent (`from`: `apps`, the app host's, where the apps run; the test
+ * server: `connection <n>`) is in the same file, so the apps' commands can be answered on replay;
+ * without `from` it is the recording connection's own. The `auth` command is never recorded. The
+ * last line says why the recording stopped; a file without it was cut off (the reader keeps
+ * everything up to the last whole line).
  */
 import { EslEvent } from '../esl/event';
 
@@ -45,6 +48,8 @@ export interface RecordedCommand {
   id: number;
   /** The command line, e.g. `api uuid_answer …`, `sendmsg <uuid>`, `bgapi originate …`. */
   command: string;
+  /** The connection that sent it when not the recording one: `apps` (the app host's), `connection 3` (the test server's). */
+  from?: string;
   headers?: Record<string, string>;
   body?: string;
   /** The reply, when it was recorded. */
@@ -174,6 +179,7 @@ export function parseRecording(text: string): Recording {
       const headers = stringMap(frame['headers']);
       if (headers) c.headers = headers;
       if (typeof frame['body'] === 'string') c.body = frame['body'];
+      if (typeof frame['from'] === 'string') c.from = frame['from'];
       commands.push(c);
       byId.set(c.id, c);
     } else if (frame['kind'] === 'reply') {

@@ -13,6 +13,7 @@ export {
   type RecordedEvent,
 } from './format';
 export { EslRecorder, type RecorderOptions, type RecorderStatus } from './recorder';
+export { epochMs, tapCommands, type TappedCommand, type TappedFrame, type TappedReply } from './tap';
 
 /** Reads a `.fsrec.jsonl` file (see parseRecording: a damaged file is read up to the damage). */
 export async function loadRecording(path: string): Promise<Recording> {

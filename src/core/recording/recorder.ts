@@ -2,14 +2,15 @@
  * Records what one ESL connection receives (its events, and the commands it sends with their
  * replies) to a `.fsrec.jsonl` file (format.ts), until stopped or a size or time limit is reached.
  * It taps the connection's emitters: the read path only formats a line and hands it to a file
- * stream; nothing waits on the disk.
+ * stream; nothing waits on the disk. Commands other connections sent (the app host's, where the
+ * apps run) join the same file through `addCommandFrame`, so a recording can be replayed into an app.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import type { Connection, SentCommand } from '../esl/connection';
+import type { Connection } from '../esl/connection';
 import type { EslEvent } from '../esl/event';
-import type { EslFrame } from '../esl/parser';
 import { DisposableStore, Emitter, type Disposable, type Event } from '../util/lifecycle';
 import { eventObject, RECORDING_FORMAT_VERSION, type RecordingHeader } from './format';
+import { epochMs, tapCommands, type TappedFrame } from './tap';
 
 export interface RecorderOptions {
   /** The file to write (created or truncated). */
@@ -34,6 +35,8 @@ export class EslRecorder implements Disposable {
   private readonly store = new DisposableStore();
   private readonly stream: WriteStream;
   private readonly started = performance.now();
+  /** `started` as epoch ms: tapped frames carry epoch times (they may come from another process). */
+  private readonly startedEpoch = epochMs();
   private readonly maxBytes: number;
   private readonly maxMs: number;
   private timer: NodeJS.Timeout | undefined;
@@ -41,8 +44,8 @@ export class EslRecorder implements Disposable {
   private events = 0;
   private bytes = 0;
   private nextId = 1;
-  /** Ids of commands waiting for their reply, in order (0: a withheld auth whose reply is skipped). */
-  private readonly waiting: number[] = [];
+  /** File ids of commands waiting for their reply, by `<from>\0<ref>`. */
+  private readonly waiting = new Map<string, number>();
   private stopReason: string | undefined;
   private closed: Promise<void> | undefined;
   private readonly _onDidStop = new Emitter<RecorderStatus>();
@@ -60,8 +63,7 @@ export class EslRecorder implements Disposable {
     this.stream.on('error', () => void this.stop('write error'));
     this.write(`${JSON.stringify(header)}\n`);
     this.store.add(connection.onDidReceiveEvent((e) => this.onEvent(e)));
-    this.store.add(connection.onDidSendCommand((c) => this.onCommand(c)));
-    this.store.add(connection.onDidReceiveReply((f) => this.onReply(f)));
+    this.store.add(tapCommands([connection], (f) => this.addCommandFrame(f)));
     this.store.add(
       connection.onDidChangeStatus((change) => {
         if (change.to === 'closed') void this.stop('connection closed');
@@ -120,33 +122,30 @@ export class EslRecorder implements Disposable {
     this.frame(`{"t":${this.t()},"kind":"event","event":${JSON.stringify(eventObject(e))}}\n`);
   }
 
-  private onCommand(c: SentCommand): void {
-    if (c.secret) {
-      this.waiting.push(0);
+  /**
+   * Records a command or its reply. Without `from`: this recorder's own connection. With it: another
+   * connection's (`apps`, the app host's), written with `"from"` so a reader can tell; its refs are
+   * kept apart from the others'. A reply whose command was not recorded is dropped.
+   */
+  addCommandFrame(f: TappedFrame, from?: string): void {
+    if (this.stopReason !== undefined) return;
+    const key = `${from ?? ''}\0${f.ref}`;
+    const t = Math.max(0, Number((f.at - this.startedEpoch).toFixed(3)));
+    if (f.kind === 'command') {
+      const id = this.nextId++;
+      this.waiting.set(key, id);
+      const frame: Record<string, unknown> = { t, kind: 'command', id, command: f.command };
+      if (from !== undefined) frame['from'] = from;
+      if (f.headers) frame['headers'] = f.headers;
+      if (f.body !== undefined) frame['body'] = f.body;
+      this.frame(`${JSON.stringify(frame)}\n`);
       return;
     }
-    const id = this.nextId++;
-    this.waiting.push(id);
-    const frame: Record<string, unknown> = { t: Number(this.t()), kind: 'command', id, command: c.line };
-    if (c.headers) frame['headers'] = c.headers;
-    if (c.body !== undefined) frame['body'] = c.body;
-    this.frame(`${JSON.stringify(frame)}\n`);
-  }
-
-  private onReply(f: EslFrame): void {
-    const id = this.waiting.shift();
-    if (!id) return;
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(f.headers)) if (k !== 'Content-Type' && k !== 'Reply-Text' && k !== 'Content-Length') headers[k] = v;
-    const frame: Record<string, unknown> = {
-      t: Number(this.t()),
-      kind: 'reply',
-      id,
-      contentType: f.headers['Content-Type'] ?? '',
-      replyText: f.headers['Reply-Text'] ?? '',
-      body: f.body?.toString('utf8') ?? '',
-    };
-    if (Object.keys(headers).length > 0) frame['headers'] = headers;
+    const id = this.waiting.get(key);
+    if (id === undefined) return;
+    this.waiting.delete(key);
+    const frame: Record<string, unknown> = { t, kind: 'reply', id, contentType: f.contentType, replyText: f.replyText, body: f.body };
+    if (f.headers) frame['headers'] = f.headers;
     this.frame(`${JSON.stringify(frame)}\n`);
   }
 

@@ -80,9 +80,14 @@ export async function replay(recording: Recording | string, app: App, options: R
 
   // Recorded commands by what they asked, each answerable once, in order.
   const byKey = new Map<string, Pending>();
+  /** Commands the recording holds without a reply: the error says why that is. */
+  const unanswered = new Set<string>();
   for (const c of rec.commands) {
-    if (!c.reply) continue;
     const key = c.command.startsWith('sendmsg ') ? sendmsgKey(c.command.slice(8).trim(), c.headers ?? {}, c.body) : c.command;
+    if (!c.reply) {
+      unanswered.add(key);
+      continue;
+    }
     const p = byKey.get(key) ?? { queue: [] };
     p.queue.push(c);
     byKey.set(key, p);
@@ -101,8 +106,18 @@ export async function replay(recording: Recording | string, app: App, options: R
 
   const sessionIn = (text: string): string | undefined => text.split(/\s+/).find((w) => listener.sessions.has(w));
   const take = (key: string): RecordedCommand | undefined => byKey.get(key)?.queue.shift();
-  const noReply = (what: string): ReplayError =>
-    new ReplayError(`the recording has no reply for ${what}: it was not sent when the recording was made (or was sent more often now); give one with replay(…, { reply })`);
+  const howToRecord =
+    "to record the app's commands with their replies, record while the app runs: VS Code's Record Events with the app loaded, `fsdev serve --app … --record calls.fsrec.jsonl`, or the test server's --record; or give a reply with replay(…, { reply })";
+  const noReply = (what: string, key: string): ReplayError => {
+    const why = byKey.has(key)
+      ? 'it was sent more often now than when the recording was made'
+      : unanswered.has(key)
+        ? 'the recording holds the command but not its reply (made before replies were recorded, or cut off)'
+        : byKey.size === 0
+          ? 'the recording holds no command with a reply (made without the app, e.g. by `fsdev record` alone)'
+          : 'it was not sent when the recording was made';
+    return new ReplayError(`the recording has no reply for ${what}: ${why}; ${howToRecord}`);
+  };
 
   const api = async (command: string): Promise<string> => {
     const action: ReplayAction = { t: now, kind: 'api', command, session: sessionIn(command) };
@@ -110,7 +125,7 @@ export async function replay(recording: Recording | string, app: App, options: R
     const recorded = take(`api ${command}`);
     const body = recorded?.reply?.body ?? options.reply?.(command, action.session);
     if (body === undefined) {
-      const err = noReply(`api ${command}`);
+      const err = noReply(`api ${command}`, `api ${command}`);
       action.error = err.message;
       throw err;
     }
@@ -130,10 +145,11 @@ export async function replay(recording: Recording | string, app: App, options: R
     const action: ReplayAction = { t: now, kind: 'sendmsg', command: what, session: uuid, headers: { ...headers } };
     if (body !== undefined) action.body = body;
     actions.push(action);
-    const recorded = take(sendmsgKey(uuid, headers, body));
+    const key = sendmsgKey(uuid, headers, body);
+    const recorded = take(key);
     const text = recorded?.reply ? recorded.reply.replyText || recorded.reply.body : options.reply?.(`sendmsg ${uuid} ${what}`, uuid);
     if (text === undefined) {
-      const err = noReply(`sendmsg ${uuid} (${what}${body !== undefined ? ` ${body}` : ''})`);
+      const err = noReply(`sendmsg ${uuid} (${what}${body !== undefined ? ` ${body}` : ''})`, key);
       action.error = err.message;
       throw err;
     }
