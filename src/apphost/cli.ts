@@ -2,7 +2,7 @@
 /**
  * `fsdev`: runs call-control apps headless, the same app host the extension uses, and load tests.
  *
- *   fsdev serve --host 127.0.0.1 --port 8021 --password ClueCon --app ./fsapps/x.ts [--app …] [--watch]
+ *   fsdev serve --host 127.0.0.1 --port 8021 --password ClueCon --app ./fsapps/x.ts [--app …] [--watch] [--record calls.fsrec.jsonl]
  *   fsdev load --server 127.0.0.1:8021 --rate 50 --limit 500 --duration 10s --run-time 60s (see loadOptions.ts)
  *
  * The password may come from FREESWITCH_PASSWORD instead (better: it stays off the process list).
@@ -15,12 +15,14 @@ import type { LoadResult } from '../shared/protocol/appHost';
 import { runLoad } from './loadCommand';
 import { AppHostSupervisor, type AppHostLog } from './supervisor';
 import { testCommand } from './testing/testCommand';
-import { recordCommand } from './recordCommand';
+import type { Disposable } from '../core';
+import { recordCommand, recordingLimits, recordingSummary, startRecording } from './recordCommand';
 
 const USAGE = `usage: fsdev load --server HOST[:PORT] [--rate N] [--limit N] [--duration T|auto] … (fsdev load --help)
        fsdev record --server HOST:PORT --out calls.fsrec.jsonl [--max-mb 100] [--max-seconds 3600] (fsdev record --help)
        fsdev test [globs…] [--server HOST:PORT] [--reporter junit --out results.xml] … (fsdev test --help)
        fsdev serve [--host 127.0.0.1] [--port 8021] [--user USER] [--password PASSWORD] --app ./fsapps/x.ts [--app [id=]path …] [--watch] [--inspect]
+                   [--record calls.fsrec.jsonl [--max-mb 100] [--max-seconds 3600]]
 
   --host       mod_event_socket host (default 127.0.0.1)
   --port       mod_event_socket port (default 8021)
@@ -29,6 +31,8 @@ const USAGE = `usage: fsdev load --server HOST[:PORT] [--rate N] [--limit N] [--
   --app        an app file; the id is the file name without .ts, or give id=path
   --watch      reload an app when its file (or a file it imports) changes
   --inspect    start the app host with the inspector on 127.0.0.1 (a free port)
+  --record     record the server's events and the apps' commands with their replies (a recording
+               replay() can answer the apps from) until Ctrl-C or --max-mb / --max-seconds
 `;
 
 function line(text: string): void {
@@ -59,6 +63,9 @@ async function serve(argv: string[]): Promise<number> {
       app: { type: 'string', multiple: true, default: [] },
       watch: { type: 'boolean', default: false },
       inspect: { type: 'boolean', default: false },
+      record: { type: 'string' },
+      'max-mb': { type: 'string', default: '100' },
+      'max-seconds': { type: 'string', default: '3600' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -67,6 +74,7 @@ async function serve(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  const limits = values.record !== undefined ? recordingLimits(values['max-mb']!, values['max-seconds']!) : undefined;
   const port = Number(values.port);
   if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`--port ${values.port} is not a port number`);
   const apps = (values.app ?? []).map(parseAppSpec);
@@ -88,12 +96,43 @@ async function serve(argv: string[]): Promise<number> {
     if (!result.loaded) line(`error ${describe(appId, result)}`);
   });
 
+  // The recording has a connection of its own for the events (as `fsdev record`); the apps' commands
+  // come from the app host, asked before it loads them so their first commands are in the file.
+  let recording: { stop(): Promise<void> } | undefined;
+  if (values.record !== undefined && limits) {
+    const { connection, recorder } = await startRecording({
+      host: values.host!,
+      port,
+      password,
+      ...(values.user !== undefined ? { user: values.user } : {}),
+      events: ['ALL'],
+      path: values.record,
+      ...limits,
+    });
+    const apps: Disposable = await supervisor.recordCommands((frame) => recorder.addCommandFrame(frame, 'apps'));
+    recorder.onDidStop((s) => {
+      apps.dispose();
+      line(`info  recording stopped (${s.stopReason}): ${recordingSummary(recorder)} in ${values.record}`);
+    });
+    recording = {
+      async stop() {
+        // A round trip to the host first: IPC keeps order, so every command it recorded before is in.
+        await supervisor.status().catch(() => undefined);
+        await recorder.stop('stopped');
+        await connection.close().catch(() => undefined);
+        connection.dispose();
+      },
+    };
+    line(`info  recording ${connection.address} and the apps' commands to ${values.record}`);
+  }
+
   let stopping: Promise<void> | undefined;
   const watchers = new Map<string, FSWatcher>();
   const stop = (signal: string): Promise<void> => {
     stopping ??= (async () => {
       line(`info  ${signal}: stopping`);
       for (const w of watchers.values()) w.close();
+      await recording?.stop();
       await supervisor.stop();
       supervisor.dispose();
     })();

@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import * as core from '../core';
-import { Client, EventListener, validateApp, type App, type AppError, type LoadedApp } from '../core';
+import { Client, EventListener, tapCommands, validateApp, type App, type AppError, type Disposable, type LoadedApp } from '../core';
 import {
   APP_HOST_PROTOCOL_VERSION,
   type AppErrorInfo,
@@ -94,6 +94,8 @@ export class AppHost {
   private readonly startedAt = Date.now();
   private lastStatusJson = '';
   private readonly statusTimer: NodeJS.Timeout;
+  /** While a recording runs: the tap on this host's connections (see `record`). */
+  private recording: Disposable | undefined;
 
   constructor(
     private readonly send: (message: HostToSupervisor) => void,
@@ -138,6 +140,10 @@ export class AppHost {
           break;
         case 'shutdown':
           await this.serialized(() => this.shutdown());
+          result = null;
+          break;
+        case 'record':
+          this.record(request.params.on);
           result = null;
           break;
       }
@@ -185,6 +191,22 @@ export class AppHost {
     this.listener = listener;
     this.client = client;
     return this.status();
+  }
+
+  /**
+   * The apps' commands go out on this host's connections, not on the one being recorded: while a
+   * recording runs, each command and reply is sent to the supervisor, which writes it into the same
+   * file. Refs carry the pid, so a restarted host's refs never pair with an old host's commands.
+   */
+  private record(on: boolean): void {
+    if (!on) {
+      this.recording?.dispose();
+      this.recording = undefined;
+      return;
+    }
+    if (this.recording) return;
+    if (!this.listener || !this.client) throw new Error('the app host is not connected: send `connect` first');
+    this.recording = tapCommands([this.listener.connection, this.client.connection], (frame) => this.send({ kind: 'recorded', frame }), `${process.pid}.`);
   }
 
   private requireClient(): Client {
@@ -281,6 +303,7 @@ export class AppHost {
       }
     }
     clearInterval(this.statusTimer);
+    this.record(false);
     await this.client?.disconnect().catch(() => undefined);
     await this.listener?.disconnect().catch(() => undefined);
     this.client?.dispose();

@@ -25,6 +25,7 @@ import {
   type HelloMessage,
   type LoadResult,
   type LogNotification,
+  type RecordedCommandFrame,
 } from '../shared/protocol/appHost';
 
 export type AppHostState = 'stopped' | 'starting' | 'running' | 'restarting' | 'failed' | 'disposed';
@@ -140,6 +141,8 @@ export class AppHostSupervisor implements Disposable {
   private hello: HelloMessage | undefined;
   private inspect: boolean;
   private _lastStatus: AppHostStatus | undefined;
+  /** Who records the apps' commands (recordCommands); the host sends them while there is one. */
+  private readonly recorders = new Set<(frame: RecordedCommandFrame) => void>();
 
   private readonly _onDidChangeState = new Emitter<{ from: AppHostState; to: AppHostState }>();
   readonly onDidChangeState: Event<{ from: AppHostState; to: AppHostState }> = this._onDidChangeState.event;
@@ -252,6 +255,33 @@ export class AppHostSupervisor implements Disposable {
     return this.request('status', {});
   }
 
+  /**
+   * Hands `listener` each command the host's connections send (the apps' answer, playback,
+   * hangup…) and each reply, until disposed: the apps run on the host's own connections, so a
+   * recording of the server gets their commands from here. Events are not sent (the recording
+   * connection receives them). A host started or restarted meanwhile is asked before its apps load.
+   * Resolves once a running host has been asked.
+   */
+  async recordCommands(listener: (frame: RecordedCommandFrame) => void): Promise<Disposable> {
+    this.recorders.add(listener);
+    const subscription: Disposable = {
+      dispose: () => {
+        if (this.recorders.delete(listener) && this.recorders.size === 0 && this._state === 'running') {
+          this.request('record', { on: false }).catch(() => undefined);
+        }
+      },
+    };
+    if (this.recorders.size === 1 && this._state === 'running') {
+      try {
+        await this.request('record', { on: true });
+      } catch (err) {
+        subscription.dispose();
+        throw err;
+      }
+    }
+    return subscription;
+  }
+
   dispose(): void {
     if (this._state === 'disposed') return;
     clearTimeout(this.restartTimer);
@@ -326,6 +356,12 @@ export class AppHostSupervisor implements Disposable {
       throw err;
     }
     if (child !== this.child) throw new AppHostUnavailableError('the app host was replaced while starting');
+    // Before the apps load (IPC keeps the order), so their first commands are recorded too.
+    if (this.recorders.size > 0) {
+      this.request('record', { on: true }).catch((err: unknown) => {
+        this.fireLog({ source: 'host', level: 'warn', message: `the app host did not start recording the apps' commands: ${err instanceof Error ? err.message : String(err)}`, at: Date.now() });
+      });
+    }
     this.startedAt = Date.now();
     this.setState('running');
     // Set by the message handler above; TypeScript cannot see that across the callback.
@@ -531,6 +567,9 @@ export class AppHostSupervisor implements Disposable {
       }
       case 'appError':
         this._onDidAppError.fire(message.error);
+        return;
+      case 'recorded':
+        for (const record of this.recorders) record(message.frame);
         return;
       case 'hello':
         return;

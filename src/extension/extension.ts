@@ -53,7 +53,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   context.subscriptions.push(new CallTestController(manager, webviews, context.extensionPath, log));
   const dialplan = new DialplanFeatures(context.extensionUri, manager, base.activeServer, documents, log);
   context.subscriptions.push(dialplan);
-  const recordings = new Recordings(log);
+  const recordings = new Recordings(log, apps);
   context.subscriptions.push(recordings);
   const loadTestsView = new LoadTestsView(log);
   context.subscriptions.push(loadTestsView);

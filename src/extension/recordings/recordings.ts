@@ -1,11 +1,13 @@
 /**
- * Recordings in VS Code: Record (a server's event connection to a `.fsrec.jsonl`, bounded by the
+ * Recordings in VS Code: Record (a server's event connection to a `.fsrec.jsonl`, with the commands
+ * the server's apps send from the app host and their replies, bounded by the
  * `freeswitch.recording.*` limits, shown in the status bar while it runs), and Open Recording (the
  * file in the event stream view, offline, with a time slider; timelines open from it too).
  */
 import { basename, isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
-import { EslRecorder, loadRecording, type EslEvent, type Recording } from '../../core';
+import { EslRecorder, loadRecording, type Disposable as CoreDisposable, type EslEvent, type Recording } from '../../core';
+import type { AppManager, ServerAppHost } from '../apps/appManager';
 import type { EventStreamNotification, RecordingPosition } from '../../shared/protocol/eventStream';
 import { webviewHtml } from '../../shared/webviewHtml';
 import { randomBytes } from 'node:crypto';
@@ -35,7 +37,10 @@ export class Recordings extends Disposable {
   private readonly item: vscode.StatusBarItem;
   private readonly ticker: NodeJS.Timeout;
 
-  constructor(private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    private readonly apps: AppManager,
+  ) {
     super();
     this.item = this._register(vscode.window.createStatusBarItem('freeswitch.recording', vscode.StatusBarAlignment.Left, 90));
     this.item.name = 'FreeSWITCH Recording';
@@ -56,14 +61,34 @@ export class Recordings extends Disposable {
     return [...this.running.keys()];
   }
 
-  /** Starts recording the server's event connection to `path`. */
+  /**
+   * Starts recording the server's event connection to `path`, with the commands its apps send. The
+   * apps run in the server's app host, on connections of their own: the host sends their commands
+   * and replies here (not its events: this connection has those), now and for a host started later.
+   */
   async start(server: ServerConnection, path: string): Promise<EslRecorder> {
     const listener = server.listener;
     if (!listener || !server.isConnected) throw new Error(`${server.config.name} is not connected.`);
     if (this.running.has(server)) throw new Error(`${server.config.name} is already being recorded.`);
     const recorder = await EslRecorder.start(listener.connection, { path, ...limits() });
     this.running.set(server, recorder);
+    const tapped = new Map<ServerAppHost, Promise<CoreDisposable | undefined>>();
+    const tapApps = (): void => {
+      const host = this.apps.host(server);
+      if (!host || tapped.has(host) || !recorder.isRecording) return;
+      const subscription = host.supervisor.recordCommands((frame) => recorder.addCommandFrame(frame, 'apps')).catch((err: unknown) => {
+        this.log.warn(`recording of ${server.config.name}: the app host's commands are not recorded: ${err instanceof Error ? err.message : String(err)}`);
+        return undefined;
+      });
+      tapped.set(host, subscription);
+    };
+    const hostsChanged = this.apps.onDidChange((changed) => {
+      if (changed === undefined || changed === server) tapApps();
+    });
+    tapApps();
     recorder.onDidStop((s) => {
+      hostsChanged.dispose();
+      for (const subscription of tapped.values()) void subscription.then((d) => d?.dispose());
       this.running.delete(server);
       this.render();
       this.log.info(`recording of ${server.config.name} stopped (${s.stopReason}): ${s.events} events, ${size(s.bytes)} in ${path}`);
@@ -78,7 +103,11 @@ export class Recordings extends Disposable {
   }
 
   async stop(server: ServerConnection): Promise<void> {
-    await this.running.get(server)?.stop('stopped');
+    const recorder = this.running.get(server);
+    if (!recorder) return;
+    // A round trip to the app host first: IPC keeps order, so every command it recorded before is in.
+    await this.apps.host(server)?.supervisor.status().catch(() => undefined);
+    await recorder.stop('stopped');
   }
 
   private render(): void {
@@ -233,7 +262,7 @@ export async function recordEvents(services: Services, node?: TreeNode): Promise
   const target = await vscode.window.showSaveDialog({
     defaultUri: folder ? vscode.Uri.joinPath(folder, name) : vscode.Uri.file(join(process.cwd(), name)),
     filters: { 'FreeSWITCH recording': ['jsonl'] },
-    title: `Record what ${server.config.name}'s event connection receives`,
+    title: `Record what ${server.config.name}'s event connection receives and its apps send`,
     saveLabel: 'Record',
   });
   if (!target) return;

@@ -7,15 +7,16 @@
  * ESL connection options (the password travels here, never on a command line); then `load`,
  * `reload`, `unload`, `status` requests. The supervisor pings on a timer; a host whose event loop is
  * blocked stops answering `pong` and is killed and restarted. The host pushes `status`, `log` and
- * `appError` notifications.
+ * `appError` notifications, and while a recording runs (`record` on) a `recorded` notification per
+ * command its connections send and per reply they receive, for the supervisor's recording file.
  *
  * Plain types and a validator: no vscode, no Node built-ins. Both directions are validated, because
  * a host runs untrusted, in-development code.
  */
 import { isBoolean, isInteger, isObject, isString, isStringArray } from './validate';
 
-/** Bumped on any incompatible change; the supervisor refuses a host that says another. */
-export const APP_HOST_PROTOCOL_VERSION = 1;
+/** Bumped on any incompatible change; the supervisor refuses a host that says another. 2: `record`. */
+export const APP_HOST_PROTOCOL_VERSION = 2;
 
 // ---- Shared shapes ----
 
@@ -168,7 +169,18 @@ export interface ShutdownRequest {
   method: 'shutdown';
   params: Record<string, never>;
 }
-export type AppHostRequest = ConnectRequest | LoadRequest | ReloadRequest | UnloadRequest | StatusRequest | ShutdownRequest;
+/**
+ * Starts (`on`) or stops sending `recorded` notifications: the commands the host's connections send
+ * (the apps' answer, playback, hangup…) and their replies. Events are not sent: the recording
+ * connection receives those itself.
+ */
+export interface RecordRequest {
+  kind: 'request';
+  id: number;
+  method: 'record';
+  params: { on: boolean };
+}
+export type AppHostRequest = ConnectRequest | LoadRequest | ReloadRequest | UnloadRequest | StatusRequest | ShutdownRequest | RecordRequest;
 export type AppHostMethod = AppHostRequest['method'];
 
 /** The result type of each method. */
@@ -179,6 +191,7 @@ export interface AppHostResults {
   unload: AppHostStatus;
   status: AppHostStatus;
   shutdown: null;
+  record: null;
 }
 
 /** Liveness probe: the host answers `pong` with the same `seq` from its event loop. */
@@ -229,12 +242,23 @@ export interface AppErrorNotification {
   kind: 'appError';
   error: AppErrorInfo;
 }
-export type HostToSupervisor = HelloMessage | PongMessage | ResponseMessage | StatusNotification | LogNotification | AppErrorNotification;
+/**
+ * A command one of the host's connections sent, or a reply it received (the same shape as the
+ * core's TappedFrame). `ref` pairs a reply with its command; `at` is epoch ms.
+ */
+export type RecordedCommandFrame =
+  | { kind: 'command'; ref: string; at: number; command: string; headers?: Record<string, string>; body?: string }
+  | { kind: 'reply'; ref: string; at: number; contentType: string; replyText: string; body: string; headers?: Record<string, string> };
+export interface RecordedNotification {
+  kind: 'recorded';
+  frame: RecordedCommandFrame;
+}
+export type HostToSupervisor = HelloMessage | PongMessage | ResponseMessage | StatusNotification | LogNotification | AppErrorNotification | RecordedNotification;
 
 // ---- Validation ----
 
 const MAX_TEXT = 1_000_000;
-const METHODS: ReadonlySet<string> = new Set<AppHostMethod>(['connect', 'load', 'reload', 'unload', 'status', 'shutdown']);
+const METHODS: ReadonlySet<string> = new Set<AppHostMethod>(['connect', 'load', 'reload', 'unload', 'status', 'shutdown', 'record']);
 const LOG_LEVELS: ReadonlySet<string> = new Set(['debug', 'info', 'warn', 'error']);
 
 function isAppId(value: unknown): value is string {
@@ -276,6 +300,8 @@ export function parseSupervisorMessage(value: unknown): SupervisorToHost | undef
       return { kind: 'request', id, method: 'status', params: {} };
     case 'shutdown':
       return { kind: 'request', id, method: 'shutdown', params: {} };
+    case 'record':
+      return isBoolean(p['on']) ? { kind: 'request', id, method: 'record', params: { on: p['on'] } } : undefined;
   }
 }
 
@@ -355,6 +381,32 @@ export function isLoadResult(value: unknown): value is LoadResult {
   );
 }
 
+function optionalStringMap(value: unknown): value is Record<string, string> | undefined {
+  return value === undefined || (isObject(value) && Object.values(value).every((v) => isString(v, MAX_TEXT)));
+}
+
+function parseRecordedFrame(value: unknown): RecordedCommandFrame | undefined {
+  if (!isObject(value) || !isString(value['ref'], 100) || typeof value['at'] !== 'number' || !Number.isFinite(value['at'])) return undefined;
+  const { ref, at, headers } = value;
+  if (!optionalStringMap(headers)) return undefined;
+  if (value['kind'] === 'command') {
+    const { command, body } = value;
+    if (!isString(command, MAX_TEXT) || (body !== undefined && !isString(body, MAX_TEXT))) return undefined;
+    const frame: RecordedCommandFrame = { kind: 'command', ref, at, command };
+    if (headers !== undefined) frame.headers = { ...headers };
+    if (body !== undefined) frame.body = body;
+    return frame;
+  }
+  if (value['kind'] === 'reply') {
+    const { contentType, replyText, body } = value;
+    if (!isString(contentType, 1000) || !isString(replyText, MAX_TEXT) || !isString(body, MAX_TEXT)) return undefined;
+    const frame: RecordedCommandFrame = { kind: 'reply', ref, at, contentType, replyText, body };
+    if (headers !== undefined) frame.headers = { ...headers };
+    return frame;
+  }
+  return undefined;
+}
+
 /** Validates a message the supervisor received from a host; undefined when it is not one. */
 export function parseHostMessage(value: unknown): HostToSupervisor | undefined {
   if (!isObject(value)) return undefined;
@@ -385,6 +437,10 @@ export function parseHostMessage(value: unknown): HostToSupervisor | undefined {
     }
     case 'appError':
       return isAppErrorInfo(value['error']) ? { kind: 'appError', error: value['error'] } : undefined;
+    case 'recorded': {
+      const frame = parseRecordedFrame(value['frame']);
+      return frame ? { kind: 'recorded', frame } : undefined;
+    }
     default:
       return undefined;
   }
@@ -397,6 +453,7 @@ export function isResultOf<M extends AppHostMethod>(method: M, value: unknown): 
     case 'reload':
       return isLoadResult(value);
     case 'shutdown':
+    case 'record':
       return value === null;
     default:
       return isAppHostStatus(value);
