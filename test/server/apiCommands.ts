@@ -10,6 +10,9 @@ import { parseCause } from './originateArgs';
 import { globalGetvar, globalSetvar, reloadXml, showInterfaces, sofia, xmlLocate } from './configApis';
 import { serializeJson, serializePlain, serializeXml } from './wire';
 
+/** What `api version` answers (a recording's header says the same). */
+export const FREESWITCH_VERSION = 'FreeSWITCH Version 1.10.12-release~64bit ( 64bit)';
+
 /** What an API command produced. `found: false` becomes `-ERR <cmd> Command not found!\n`. */
 export interface ApiResult {
   found: boolean;
@@ -258,7 +261,7 @@ const HANDLERS: Record<string, Handler> = {
     );
   },
 
-  version: (_sw, arg) => (arg.trim() === 'short' ? '1.10.12\n' : 'FreeSWITCH Version 1.10.12-release~64bit ( 64bit)\n'),
+  version: (_sw, arg) => (arg.trim() === 'short' ? '1.10.12\n' : `${FREESWITCH_VERSION}\n`),
 
   hostname: (sw) => sw.identity.hostname,
 

@@ -13,7 +13,8 @@ import { TestEslServer } from './eslServer';
 const USAGE = `usage: node --import tsx test/server/cli.ts [--host 127.0.0.1] [--port 8021] [--password ClueCon]
        [--heartbeat-ms 20000] [--call-setup-ms 0] [--channel-table-lag-ms 0] [--demo] [--demo-interval-ms 4000]
        [--demo-max-calls 5] [--record calls.fsrec.jsonl]
---record: write what the switch emits and the commands it receives in the .fsrec.jsonl format
+--record: write what the switch emits and the commands it receives, with their replies, in the
+       .fsrec.jsonl format clients record (replay() answers an app from it)
 --channel-table-lag-ms: how often show channels catches up with the events, as FreeSWITCH's core
        database does (about 200 ms behind; 0 = never behind; --demo: 150)`;
 

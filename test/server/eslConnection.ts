@@ -33,7 +33,17 @@ export interface ConnectionHost {
   /** Resolves when replies may flow again (stallReplies(false)); undefined when not stalled. */
   stalled(): Promise<void> | undefined;
   recordCommand(connection: EslConnection, command: ClientCommand): void;
+  /** Each reply, as it goes out (a connection answers its commands in order). */
+  recordReply(connection: EslConnection, reply: CommandReplyRecord): void;
   closed(connection: EslConnection): void;
+}
+
+/** A command/reply or api/response as sent. */
+export interface CommandReplyRecord {
+  readonly contentType: 'command/reply' | 'api/response';
+  readonly replyText: string;
+  readonly body: string;
+  readonly headers: readonly (readonly [string, string])[];
 }
 
 /** The events `myevents` subscribes to (mod_event_socket.c). */
@@ -70,6 +80,9 @@ export class EslConnection implements SwitchSink {
   private readonly queue: ClientCommand[] = [];
   private pumping = false;
   private detach: (() => void) | undefined;
+  /** Commands received and replies sent: a recorder started mid-stream skips the replies owed. */
+  private received = 0;
+  private replied = 0;
 
   // Subscription state (listener->event_list, event_hash, filters, format, level).
   private format: EventFormat = 'plain';
@@ -93,6 +106,11 @@ export class EslConnection implements SwitchSink {
     private readonly host: ConnectionHost,
   ) {}
 
+  /** Commands received that have not been answered yet (in order: they are answered one at a time). */
+  get unanswered(): number {
+    return this.received - this.replied;
+  }
+
   /** True until the server decided to close this connection. */
   get open(): boolean {
     return !this.closing;
@@ -111,6 +129,7 @@ export class EslConnection implements SwitchSink {
     this.detach = this.host.sw.addSink(this);
     this.socket.on('data', (chunk: Buffer) => {
       for (const command of this.reader.push(chunk)) {
+        this.received++;
         this.host.recordCommand(this, command);
         this.queue.push(command);
       }
@@ -264,6 +283,8 @@ export class EslConnection implements SwitchSink {
   }
 
   private reply(text: string, extra: readonly (readonly [string, string])[] = []): void {
+    this.replied++;
+    this.host.recordReply(this, { contentType: 'command/reply', replyText: text, body: '', headers: extra });
     this.send(commandReply(text, extra));
   }
 
@@ -507,7 +528,10 @@ export class EslConnection implements SwitchSink {
       const result = await executeApi(sw, cmd, arg ?? '');
       after = result.after;
       this.fireApiEvent(cmd, arg, sequence, timestampUs);
-      this.send(apiResponse(apiReplyBody(cmd, result)));
+      const body = apiReplyBody(cmd, result);
+      this.replied++;
+      this.host.recordReply(this, { contentType: 'api/response', replyText: '', body, headers: [] });
+      this.send(apiResponse(body));
     } finally {
       this.release();
     }

@@ -13,9 +13,9 @@
 import { recordServer, type ServerRecording } from './recorder';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
-import { apiReplyBody, executeApi } from './apiCommands';
+import { apiReplyBody, executeApi, FREESWITCH_VERSION } from './apiCommands';
 import type { ClientCommand } from './commandReader';
-import { EslConnection, type ConnectionHost } from './eslConnection';
+import { EslConnection, type CommandReplyRecord, type ConnectionHost } from './eslConnection';
 import { SITES, type Header, type HeaderValue } from './eslEvent';
 import type { ChannelTableLag } from './channelTable';
 import { SimSwitch, type SwitchIdentity } from './switchCore';
@@ -145,6 +145,7 @@ export class TestEslServer {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private stall: { promise: Promise<void>; release: () => void } | undefined;
   private readonly commandListeners = new Set<(record: CommandRecord) => void>();
+  private readonly replyListeners = new Set<(connectionId: number, reply: CommandReplyRecord) => void>();
   private readonly records: CommandRecord[] = [];
 
   constructor(options: TestEslServerOptions = {}) {
@@ -310,12 +311,29 @@ export class TestEslServer {
     return () => this.commandListeners.delete(listener);
   }
 
+  /** Calls `listener` with each reply a connection sends (command/reply, api/response); returns an unsubscribe function. */
+  onReply(listener: (connectionId: number, reply: CommandReplyRecord) => void): () => void {
+    this.replyListeners.add(listener);
+    return () => this.replyListeners.delete(listener);
+  }
+
   /**
-   * Records what the switch emits and the commands it receives to `path` in the `.fsrec.jsonl`
-   * format (test/server/recorder.ts), until `stop()`.
+   * Records what the switch emits, the commands it receives and their replies to `path` in the
+   * `.fsrec.jsonl` format clients record (test/server/recorder.ts), until `stop()`.
    */
   record(path: string): ServerRecording {
-    return recordServer(path, { switchname: 'test-esl-server', source: `${this.host}:${this.port}` }, (sink) => this.sw.addSink(sink), (listener) => this.onCommand(listener));
+    return recordServer(
+      path,
+      {
+        freeswitchVersion: FREESWITCH_VERSION,
+        switchname: this.sw.identity.switchname,
+        source: `${this.host}:${this.port}`,
+        unanswered: new Map([...this.connections].map((c) => [c.id, c.unanswered])),
+      },
+      (sink) => this.sw.addSink(sink),
+      (listener) => this.onCommand(listener),
+      (listener) => this.onReply(listener),
+    );
   }
 
   /** Destroys every client socket without a goodbye, as a network failure would. */
@@ -458,6 +476,9 @@ export class TestEslServer {
         const record: CommandRecord = { connectionId: connection.id, line: command.line, headers: command.headers, body: command.body };
         this.records.push(record);
         for (const l of this.commandListeners) l(record);
+      },
+      recordReply: (connection: EslConnection, reply: CommandReplyRecord) => {
+        for (const l of this.replyListeners) l(connection.id, reply);
       },
       closed: (connection: EslConnection) => {
         this.connections.delete(connection);
