@@ -1,11 +1,12 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { APP_ID_VAR, buildOriginate, UnsafeInputError } from '../../core';
 import type { AppStatus, LoadResult } from '../../shared/protocol/appHost';
 import { AppManager, appsInclude } from '../apps/appManager';
 import { appIdForFile } from '../apps/appsPure';
-import { appTemplate, mergeAppsTsconfig, validateAppName } from '../apps/template';
+import { appTemplate, validateAppName } from '../apps/template';
+import { writeTypesConfig } from '../apps/typesConfig';
 import type { ServerConnection } from '../servers/serverConnection';
 import type { Services } from '../services';
 import type { TreeNode } from '../tree/nodes';
@@ -139,25 +140,13 @@ export async function newAppFromTemplate(services: Services): Promise<void> {
   const file = join(folder, 'fsapps', `${name.trim()}.ts`);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, appTemplate(name.trim()));
-  writeTypesConfig(services, dirname(file));
+  const types = writeTypesConfig(services.context.extensionPath, dirname(file));
+  if ('warning' in types) services.apps.output.warn(types.warning);
   await vscode.window.showTextDocument(vscode.Uri.file(file));
   if (!appsInclude().startsWith('fsapps/')) services.apps.output.warn(`fsapps/${name.trim()}.ts is not matched by freeswitch.apps.include (${appsInclude()}); it is loaded now but not when a server connects`);
   const servers = services.manager.servers.filter((s) => s.isConnected);
   for (const server of servers) reportLoad(services, server, appIdForFile(file), await services.apps.loadOn(server, file));
   if (servers.length === 0) void vscode.window.showInformationMessage(`Created fsapps/${name.trim()}.ts. It loads when a server connects.`);
-}
-
-/** `fsapps/tsconfig.json` maps `freeswitch-dev` to the declarations this extension ships. */
-function writeTypesConfig(services: Services, appsFolder: string): void {
-  const declarations = join(services.context.extensionPath, 'dist', 'types', 'index.d.ts');
-  const configFile = join(appsFolder, 'tsconfig.json');
-  const existing = existsSync(configFile) ? readFileSync(configFile, 'utf8') : undefined;
-  const merged = mergeAppsTsconfig(existing, declarations);
-  if (merged === undefined) {
-    services.apps.output.warn(`${configFile} is not plain JSON: add "paths": { "freeswitch-dev": [${JSON.stringify(declarations)}] } to its compilerOptions for IntelliSense`);
-    return;
-  }
-  if (merged !== existing) writeFileSync(configFile, merged);
 }
 
 /** "Debug Apps": restarts a server's host with the inspector and attaches VS Code's Node debugger. */
