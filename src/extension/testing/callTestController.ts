@@ -1,14 +1,17 @@
 /**
  * Call tests in VS Code's Test Explorer: files matching `freeswitch.tests.include` are discovered
  * without running them (discovery.ts), shown per file (and describe), and run or debugged against a
- * connected server (a Run and a Debug profile per server). A run happens in a test host process
- * (src/apphost/testHost.ts), never in the extension host; results stream in with their duration;
- * a failure shows expected vs happened, the call's last events, and a link to its timeline.
+ * connected server (a Run and a Debug profile per server) or with none (replays need none; a test
+ * that calls fails saying so). A run happens in a test host process (src/apphost/testHost.ts),
+ * never in the extension host; results stream in with their duration; a failure shows expected vs
+ * happened, the call's last events, and a link to its timeline. Cancel asks the host to hang up the
+ * running test's calls and end; a host that does not is killed and its calls hung up from here.
  */
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import * as vscode from 'vscode';
 import { EslEvent } from '../../core';
+import { hangupTestCalls } from '../../core/testing/context';
 import { TestHostRun } from '../../apphost/testing/testHostClient';
 import { testId, type FileReport, type TestFailure, type TestFinished } from '../../shared/protocol/testHost';
 import { globToRegExp } from '../../shared/glob';
@@ -17,7 +20,8 @@ import type { ServerConnection } from '../servers/serverConnection';
 import type { ServerManager } from '../servers/serverManager';
 import { Disposable } from '../util/disposable';
 import type { WebviewHub } from '../webviews/panels';
-import { discoverFile, type DiscoveredFile } from './discovery';
+import { typesConfigFolder, writeTypesConfig } from '../apps/typesConfig';
+import { computedNamesNote, discoverFile, type DiscoveredFile } from './discovery';
 
 export const DEFAULT_TESTS_INCLUDE = 'fsapps/**/*.calltest.ts';
 /** Opens the timeline of a failed test's call (the link in its message). Not for the palette. */
@@ -49,6 +53,10 @@ export class CallTestController extends Disposable {
   readonly controller: vscode.TestController;
   private readonly diagnostics: vscode.DiagnosticCollection;
   private readonly profiles = new Map<ServerConnection, vscode.TestRunProfile[]>();
+  /** Run and Debug with no server: replays need none, and a test that calls says it needs one. */
+  private readonly offlineProfiles: vscode.TestRunProfile[];
+  /** tsconfig.json folders already given the package's types this session. */
+  private readonly typedFolders = new Set<string>();
   private readonly failures = new Map<string, { label: string; events: EslEvent[] }>();
   private failureSeq = 0;
   private watcher: vscode.FileSystemWatcher | undefined;
@@ -67,6 +75,10 @@ export class CallTestController extends Disposable {
       if (!item) await this.discoverAll();
     };
     this.controller.refreshHandler = () => this.discoverAll();
+    this.offlineProfiles = [
+      this._register(this.controller.createRunProfile('Run (no server)', vscode.TestRunProfileKind.Run, (request, token) => this.run(undefined, request, token, false), true)),
+      this._register(this.controller.createRunProfile('Debug (no server)', vscode.TestRunProfileKind.Debug, (request, token) => this.run(undefined, request, token, true), true)),
+    ];
     this._register(manager.onDidChangeServers(() => this.updateProfiles()));
     this._register(vscode.commands.registerCommand(OPEN_FAILURE_TIMELINE, (key: unknown) => this.openFailureTimeline(key)));
     this._register(
@@ -138,6 +150,27 @@ export class CallTestController extends Disposable {
       return;
     }
     this.applyDiscovery(uri, await discoverFile(uri.fsPath, text));
+    this.giveTypes(uri);
+  }
+
+  /**
+   * A call test imports `freeswitch-dev/test`: map it (and `freeswitch-dev`) in the tsconfig.json
+   * that governs the file, as New App from Template does for apps, so a workspace with tests and no
+   * app gets no red squiggle. Once per folder a session.
+   */
+  private giveTypes(uri: vscode.Uri): void {
+    const root = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath;
+    if (!root) return;
+    const folder = typesConfigFolder(uri.fsPath, root);
+    if (this.typedFolders.has(folder)) return;
+    this.typedFolders.add(folder);
+    try {
+      const result = writeTypesConfig(this.extensionPath, folder);
+      if ('warning' in result) this.log.warn(`call tests: ${result.warning}`);
+      else if (result.changed) this.log.info(`call tests: ${result.file} maps freeswitch-dev and freeswitch-dev/test to this extension's types`);
+    } catch (err) {
+      this.log.warn(`call tests: could not write the types config in ${folder}: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   private fileItem(uri: vscode.Uri): vscode.TestItem {
@@ -154,6 +187,8 @@ export class CallTestController extends Disposable {
   private applyDiscovery(uri: vscode.Uri, found: DiscoveredFile): void {
     const file = this.fileItem(uri);
     file.error = found.error ? new vscode.MarkdownString().appendText(found.error.message) : undefined;
+    // Without this a file of computed names shows as an empty file.
+    file.description = computedNamesNote(found.tests.length, found.dynamic);
     this.diagnostics.set(
       uri,
       (found.error?.problems ?? []).map((p) => {
@@ -188,7 +223,10 @@ export class CallTestController extends Disposable {
     return parent;
   }
 
-  /** A Run and a Debug profile per connected server; the active server's are the defaults. */
+  /**
+   * A Run and a Debug profile per connected server (the first connected server's are the
+   * defaults), and the no-server pair, the defaults while no server is connected.
+   */
   private updateProfiles(): void {
     for (const [server, profiles] of this.profiles) {
       if (!this.manager.servers.includes(server) || !server.isConnected) {
@@ -203,16 +241,21 @@ export class CallTestController extends Disposable {
       const debug = this.controller.createRunProfile(`Debug on ${server.config.name}`, vscode.TestRunProfileKind.Debug, (request, token) => this.run(server, request, token, true), first);
       this.profiles.set(server, [run, debug]);
     }
+    for (const p of this.offlineProfiles) p.isDefault = this.profiles.size === 0;
   }
 
-  /** Runs (or debugs) the requested tests on `server` in a test host process. */
-  async run(server: ServerConnection, request: vscode.TestRunRequest, token: vscode.CancellationToken, debug: boolean): Promise<void> {
-    const run = this.controller.createTestRun(request, `Call tests on ${server.config.name}`);
+  /** Runs (or debugs) the requested tests on `server` (none: tests that need one fail, saying so) in a test host process. */
+  async run(server: ServerConnection | undefined, request: vscode.TestRunRequest, token: vscode.CancellationToken, debug: boolean): Promise<void> {
+    const where = server ? `on ${server.config.name}` : 'without a server';
+    const run = this.controller.createTestRun(request, `Call tests ${where}`);
     const leaves = new Map<string, vscode.TestItem>();
     const files = new Set<string>();
+    /** Files run whole: tests they name at run time (not in the scan) join the run. */
+    const wholeFiles = new Set<string>();
     const excluded = new Set((request.exclude ?? []).map((i) => i.id));
     const collect = (item: vscode.TestItem): void => {
       if (excluded.has(item.id)) return;
+      if (!item.parent && item.uri) wholeFiles.add(item.uri.fsPath);
       if (item.children.size === 0 && item.parent) leaves.set(item.id, item);
       item.children.forEach(collect);
       if (item.uri) files.add(item.uri.fsPath);
@@ -223,14 +266,18 @@ export class CallTestController extends Disposable {
     for (const leaf of leaves.values()) run.enqueued(leaf);
     const finished = new Set<string>();
     try {
-      const password = await this.manager.passwordFor(server);
-      if (password === undefined) throw new Error(`No password is known for ${server.config.name}: connect it first.`);
-      const { host, port, user } = server.config;
+      let connection: { host: string; port: number; user?: string; password: string } | undefined;
+      if (server) {
+        const password = await this.manager.passwordFor(server);
+        if (password === undefined) throw new Error(`No password is known for ${server.config.name}: connect it first.`);
+        const { host, port, user } = server.config;
+        connection = { host, port, password, ...(user ? { user } : {}) };
+      }
       const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
       const only = whole ? undefined : [...leaves.keys()];
       let debugSession: vscode.DebugSession | undefined;
       const host_ = new TestHostRun({
-        run: { connection: { host, port, password, ...(user ? { user } : {}) }, files: [...files], ...(only ? { only } : {}), timeoutMs: testsTimeoutMs(), debug },
+        run: { ...(connection ? { connection } : {}), files: [...files], ...(only ? { only } : {}), timeoutMs: testsTimeoutMs(), debug },
         hostScript: join(this.extensionPath, 'dist', 'testhost.js'),
         inspect: debug,
         ...(folder ? { cwd: folder } : {}),
@@ -241,7 +288,7 @@ export class CallTestController extends Disposable {
         onMessage: (m) => {
           switch (m.kind) {
             case 'file':
-              this.onFileReport(m, run, leaves, finished);
+              this.onFileReport(m, run, leaves, finished, wholeFiles);
               break;
             case 'testStarted': {
               const item = leaves.get(m.id) ?? this.findItem(m.id);
@@ -262,19 +309,22 @@ export class CallTestController extends Disposable {
           }
         },
       });
+      // The host hangs up the running test's calls and ends; one stuck in a loop cannot, and is killed.
+      let stopping: Promise<void> | undefined;
       const cancel = token.onCancellationRequested(() => {
-        host_.cancel();
-        // A test stuck in a loop does not come back: end the process after a grace period.
-        setTimeout(() => host_.kill(), 5_000).unref();
+        stopping ??= this.stopHost(host_, server, run);
       });
       try {
         const summary = await host_.done;
-        run.appendOutput(`\r\n${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped in ${(summary.wallMs / 1000).toFixed(2)} s; ${summary.leftoverSessions} session(s) left on ${server.config.name}\r\n`);
+        run.appendOutput(`\r\n${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped in ${(summary.wallMs / 1000).toFixed(2)} s${server ? `; ${summary.leftoverSessions} session(s) left on ${server.config.name}` : ''}\r\n`);
       } catch (err) {
+        // A host killed on cancel did not break down: its unfinished tests are skipped (below).
         const message = err instanceof Error ? err.message : String(err);
-        for (const [id, item] of leaves) if (!finished.has(id)) run.errored(item, new vscode.TestMessage(message));
+        if (!token.isCancellationRequested) for (const [id, item] of leaves) if (!finished.has(id)) run.errored(item, new vscode.TestMessage(message));
       } finally {
         cancel.dispose();
+        // The run ends once its calls are hung up, not before.
+        await stopping;
         if (debugSession) void vscode.debug.stopDebugging(debugSession);
       }
     } catch (err) {
@@ -284,6 +334,24 @@ export class CallTestController extends Disposable {
       for (const [id, item] of leaves) if (!finished.has(id)) run.skipped(item);
       run.end();
     }
+  }
+
+  /**
+   * Cancel: the host cuts the running test short and hangs up its calls; if it does not end in
+   * time it is killed, and the calls of its unfinished tests are hung up here by their tag.
+   */
+  private async stopHost(host: TestHostRun, server: ServerConnection | undefined, run: vscode.TestRun): Promise<void> {
+    const { killed, tags } = await host.stop();
+    if (!killed) return;
+    const client = server?.client;
+    if (tags.length === 0) return;
+    if (!client || !server?.isConnected) {
+      run.appendOutput(`\r\nThe test host did not stop and was killed; the calls of ${tags.length} test(s) may still be up (${server ? `${server.config.name} is not connected` : 'no server'}).\r\n`);
+      return;
+    }
+    const failed = await hangupTestCalls(client, tags);
+    run.appendOutput(`\r\nThe test host did not stop and was killed; hung up the calls of ${tags.length - failed.length} of ${tags.length} test(s) on ${server.config.name}.\r\n`);
+    if (failed.length > 0) this.log.warn(`call tests: hupall failed for ${failed.join(', ')} on ${server.config.name}`);
   }
 
   private async attachDebugger(inspectorUrl: string): Promise<vscode.DebugSession | undefined> {
@@ -329,7 +397,7 @@ export class CallTestController extends Disposable {
   }
 
   /** What the run found in a file: its compile or load error, and tests named at run time. */
-  private onFileReport(m: FileReport, run: vscode.TestRun, leaves: Map<string, vscode.TestItem>, finished: Set<string>): void {
+  private onFileReport(m: FileReport, run: vscode.TestRun, leaves: Map<string, vscode.TestItem>, finished: Set<string>, wholeFiles: ReadonlySet<string>): void {
     const uri = vscode.Uri.file(m.file);
     const file = this.fileItem(uri);
     if (m.error) {
@@ -352,8 +420,9 @@ export class CallTestController extends Disposable {
     for (const t of m.tests) {
       const item = this.findItem(t.id) ?? this.testItem(file, uri, t.fullName);
       if (t.location && !item.range) item.range = new vscode.Range(t.location.line - 1, 0, t.location.line - 1, 0);
-      // Tests named at run time (not in the scan) join the run if their file ran whole.
-      if (!leaves.has(t.id) && [...leaves.values()].some((l) => l.uri?.fsPath === m.file)) {
+      // Tests named at run time (not in the scan) join the run if their file ran whole (a file of
+      // computed names only has no leaf to go by).
+      if (!leaves.has(t.id) && wholeFiles.has(m.file)) {
         leaves.set(t.id, item);
         run.enqueued(item);
       }

@@ -49,6 +49,15 @@ export async function discoverFile(file: string, text: string): Promise<Discover
   return result;
 }
 
+/**
+ * What a file's item says (its description) when tests have names computed at run time: the scan
+ * cannot list them, and without a word the file looks empty, or complete.
+ */
+export function computedNamesNote(listed: number, computed: number): string | undefined {
+  if (computed === 0) return undefined;
+  return listed === 0 ? 'tests with computed names: run the file to see them' : `and ${computed} with computed names: run the file to see them`;
+}
+
 /** Discovers many files concurrently (esbuild's service handles them in parallel). */
 export function discoverFiles(files: ReadonlyArray<{ file: string; text: string }>): Promise<DiscoveredFile[]> {
   return Promise.all(files.map((f) => discoverFile(f.file, f.text)));
