@@ -27,6 +27,18 @@ test('host messages are validated', () => {
   assert.ok(!isLoadResult({ loaded: false, phase: 'link', diagnostics: [], message: 'x', previousVersionRunning: false }));
 });
 
+test('record requests and recorded frames are validated', () => {
+  assert.deepEqual(parseSupervisorMessage({ kind: 'request', id: 5, method: 'record', params: { on: true } }), { kind: 'request', id: 5, method: 'record', params: { on: true } });
+  assert.equal(parseSupervisorMessage({ kind: 'request', id: 5, method: 'record', params: { on: 'yes' } }), undefined);
+  const command = { kind: 'command', ref: '42.1', at: 1.5, command: 'sendmsg U', headers: { 'call-command': 'execute' }, body: 'tone' };
+  assert.deepEqual(parseHostMessage({ kind: 'recorded', frame: { ...command, extra: 1 } }), { kind: 'recorded', frame: command });
+  const reply = { kind: 'reply', ref: '42.1', at: 2, contentType: 'command/reply', replyText: '+OK', body: '' };
+  assert.deepEqual(parseHostMessage({ kind: 'recorded', frame: reply }), { kind: 'recorded', frame: reply });
+  assert.equal(parseHostMessage({ kind: 'recorded', frame: { ...reply, replyText: 1 } }), undefined);
+  assert.equal(parseHostMessage({ kind: 'recorded', frame: { ...command, headers: { a: 1 } } }), undefined);
+  assert.equal(parseHostMessage({ kind: 'recorded', frame: { ...command, at: Number.NaN } }), undefined);
+});
+
 test('findApp takes the default export, else the one app export; a class is instantiated', () => {
   const app = { on: { CHANNEL_PARK: () => undefined } };
   assert.equal(findApp({ default: app, other: { on: {} } }), app);
