@@ -31,6 +31,16 @@ export interface RecorderStatus {
   stopReason: string | undefined;
 }
 
+/**
+ * An api answer as a header value: '' (unknown) for an error or no answer. A switch without the
+ * command answers `-ERR switchname Command not found!`, and ESL says `-ERR no reply` for an empty
+ * answer (capture 19): neither is a name.
+ */
+function headerValue(reply: string): string {
+  const value = reply.trim();
+  return value.startsWith('-ERR') ? '' : value;
+}
+
 export class EslRecorder implements Disposable {
   private readonly store = new DisposableStore();
   private readonly stream: WriteStream;
@@ -81,8 +91,8 @@ export class EslRecorder implements Disposable {
     const [version, switchname] = await Promise.all([connection.api('version').catch(() => ''), connection.api('switchname').catch(() => '')]);
     const header: RecordingHeader = {
       fsrec: RECORDING_FORMAT_VERSION,
-      freeswitchVersion: version.trim(),
-      switchname: switchname.trim(),
+      freeswitchVersion: headerValue(version),
+      switchname: headerValue(switchname),
       eventFormat: connection.eventFormat,
       startedAt: new Date().toISOString(),
       source: connection.address,
