@@ -189,10 +189,13 @@ export async function runTests(options: TestRunOptions): Promise<TestRunSummary>
         const t0 = performance.now();
         let error: unknown = fixtureError;
         const limit = options.debug ? undefined : (test.options.timeout ?? options.timeoutMs);
-        if (!error) error = await runBody(scope, planned, limit, file.file, options.signal);
-        // afterEach runs whatever happened, each hook under a limit of its own.
-        const hookError = await runAfterEach(scope, planned, limit, file.file, options.signal);
-        error ??= hookError;
+        if (!error) {
+          error = await runBody(scope, planned, limit, file.file, options.signal);
+          // afterEach runs whatever the hooks and the test did, each hook under a limit of its own
+          // (not when the file's apps did not load: then nothing of the test ran).
+          const hookError = await runAfterEach(scope, planned, limit, file.file, options.signal);
+          error ??= hookError;
+        }
         // What had happened when it failed; the call's remaining events (the cleanup) are added below.
         const failedAt = scope.events.length;
         const cleanupProblems = await scope.cleanup(CLEANUP_MS);

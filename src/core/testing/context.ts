@@ -84,6 +84,8 @@ export class TestScope implements CallTestContext {
   /** Session uuids of this test's calls (originated ones, and legs seen carrying the run token). */
   readonly uuids = new Set<string>();
   private readonly originated = new Set<string>();
+  /** Originate jobs not settled yet: the cleanup lets them land before it hangs up. */
+  private readonly inFlight = new Set<Promise<unknown>>();
   private readonly apps: string[] = [];
   private readonly store = new DisposableStore();
   private readonly controller = new AbortController();
@@ -178,7 +180,9 @@ export class TestScope implements CallTestContext {
     const uuid = job.sessUuid!;
     this.originated.add(uuid);
     this.uuids.add(uuid);
-    await job.get(within);
+    const settled = job.get(within).finally(() => this.inFlight.delete(settled));
+    this.inFlight.add(settled);
+    await settled;
     const call = await this.waitFor(
       () => {
         const c = listener.sessions.get(uuid)?.call ?? listener.calls.get(uuid);
@@ -228,10 +232,17 @@ export class TestScope implements CallTestContext {
       const { client, listener } = current;
       const live = (): Session[] => [...listener.sessions.values()].filter((s) => !s.ended && (this.uuids.has(s.uuid) || s.var(TEST_RUN_VAR) === this.token));
       if (live().length > 0 || this.originated.size > 0) {
+        // A test cut short mid-originate: a hangup racing the call's setup can miss legs not yet
+        // created or tagged, so let the originate land first (half the time at most: a call
+        // that rings on is caught by the hupall below, its legs carry the token from creation).
+        if (this.inFlight.size > 0) await settleWithin(Promise.allSettled([...this.inFlight]), left() / 2);
         // One command for every leg carrying the token, also those the listener has not seen yet
-        // (an originate still ringing); then each known leg by uuid, in case a leg lost the variable.
+        // (an originate still ringing); then each leg by uuid (known ones, and the originated
+        // a-legs the listener may not have seen yet), in case a leg lost the variable.
         await client.cmd(`hupall NORMAL_CLEARING ${TEST_RUN_VAR} ${this.token}`, { timeoutMs: left() || 1 }).catch(() => undefined);
-        await Promise.all(live().map((s) => client.cmd(`uuid_kill ${s.uuid} NORMAL_CLEARING`, { timeoutMs: left() || 1 }).catch(() => undefined)));
+        const ended = new Set([...listener.sessions.values()].filter((s) => s.ended).map((s) => s.uuid));
+        const targets = new Set([...live().map((s) => s.uuid), ...[...this.originated].filter((u) => !ended.has(u))]);
+        await Promise.all([...targets].map((uuid) => client.cmd(`uuid_kill ${uuid} NORMAL_CLEARING`, { timeoutMs: left() || 1 }).catch(() => undefined)));
       }
       try {
         await waitForListener(listener, () => (live().length === 0 ? true : undefined), left(), () => `cleanup: ${live().length} session(s) of the test still up after ${timeoutMs} ms: ${live().map((s) => s.uuid).join(', ')}`);
