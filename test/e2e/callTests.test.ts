@@ -1,7 +1,10 @@
 // Call tests in a real VS Code's Test Explorer (code-server + Playwright in Debian's chromium),
 // against the test ESL server: discovery, a run where one test passes and one fails with a
-// readable message and a timeline link, a file that does not compile, and Debug stopping at a
-// breakpoint in the test. Screenshots go to test-results/e2e/calltests-*.png.
+// readable message and a timeline link, a file that does not compile, Debug stopping at a
+// breakpoint in the test and at one in the app under test (an app fixture), and, once the server is
+// disconnected, the Run (no server) profile: a test that needs no server passes, one that calls
+// fails saying it needs one, and a file of computed test names lists them when run.
+// Screenshots go to test-results/e2e/calltests-*.png.
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,6 +36,58 @@ callTest('busy is not normal clearing', async ({ originate }) => {
 /** Line (1-based) of `await call.hangup('USER_BUSY');`: the debug breakpoint. */
 const BREAKPOINT_LINE = 14;
 
+/** The app under test: a workspace app that hangs up inbound legs busy. */
+const APP = `import { defineApp } from 'freeswitch-dev';
+
+export default defineApp({
+  name: 'busy',
+  on: {
+    CHANNEL_PARK: async (session) => {
+      if (session.direction === 'inbound') {
+        await session.hangup('USER_BUSY');
+      }
+    },
+  },
+});
+`;
+/** Line (1-based) of `await session.hangup('USER_BUSY');` in the app: the app breakpoint. */
+const APP_BREAKPOINT_LINE = 8;
+
+/**
+ * A test of that app through the app fixture (bundled and loaded by the test host). Its limits are
+ * generous because the test host sits at the app's breakpoint while the timers run on.
+ */
+const APP_TESTS = `import { callTest, expect, useApp } from 'freeswitch-dev/test';
+
+const busy = useApp('./busy.ts', { id: 'busy-under-test' });
+
+callTest('the app hangs up busy', async ({ originate }) => {
+  const call = await originate('1000', { endpoint: { kind: 'loopback', context: 'park' }, app: 'park', appId: busy.id, within: 120000 });
+  await expect(call).toHaveEnded({ cause: 'USER_BUSY', within: 120000 });
+});
+`;
+
+/** One test that needs no server and one that calls: the Run (no server) profile. */
+const OFFLINE_TESTS = `import { callTest, expect } from 'freeswitch-dev/test';
+
+callTest('adds up without a server', async () => {
+  expect(1 + 1).toBe(2);
+});
+
+callTest('calls need a server', async ({ originate }) => {
+  await originate('9196', { endpoint: 'loopback', app: 'park' });
+});
+`;
+
+/** Names the scan cannot read: the explorer says so until a run lists them. */
+const COMPUTED_TESTS = `import { callTest, expect } from 'freeswitch-dev/test';
+
+for (const digit of ['1', '2']) {
+  callTest(\`digit \${digit} is a digit\`, async () => {
+    expect(digit).toMatch(/^[0-9]$/);
+  });
+}
+`;
 
 let currentPage: Page | undefined;
 
@@ -47,9 +102,31 @@ async function openFile(page: Page, name: string): Promise<void> {
   await page.locator('.tab.active', { hasText: name }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
 }
 
+/** Opens `name` and sets a breakpoint on `line` (Go to Line, F9), waiting for its glyph. */
+async function setBreakpoint(page: Page, name: string, line: number): Promise<void> {
+  await openFile(page, name);
+  const editor = page.locator('.editor-group-container.active .monaco-editor').first();
+  await editor.click();
+  await page.keyboard.press('Control+G');
+  await page.locator('.quick-input-widget input').fill(`:${line}`);
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('F9');
+  await page.locator('.editor-group-container.active .monaco-editor .codicon-debug-breakpoint').first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+}
+
+/**
+ * Expands a file's row in the Test Explorer if it is collapsed. In the side bar only: once a run
+ * has been shown, the Test Results tree in the panel has rows of the file's tests that name it too.
+ */
+async function expandFile(page: Page, name: string): Promise<void> {
+  const row = page.locator('.part.sidebar .monaco-list-row[aria-level="1"]', { hasText: name });
+  await row.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+  if ((await row.getAttribute('aria-expanded')) === 'false') await row.locator('.monaco-tl-twistie').click();
+}
+
 const step = uiSteps('calltests-', () => currentPage);
 
-describe('call tests in the Test Explorer of a real VS Code', { timeout: 240_000 }, () => {
+describe('call tests in the Test Explorer of a real VS Code', { timeout: 420_000 }, () => {
   let esl: TestEslServer;
   let workbench: ExtensionWorkbench | undefined;
   let page: Page;
@@ -63,6 +140,10 @@ describe('call tests in the Test Explorer of a real VS Code', { timeout: 240_000
       prepare: (workspace) => {
         mkdirSync(join(workspace, 'fsapps'), { recursive: true });
         writeFileSync(join(workspace, 'fsapps', 'echo.calltest.ts'), TESTS);
+        writeFileSync(join(workspace, 'fsapps', 'busy.ts'), APP);
+        writeFileSync(join(workspace, 'fsapps', 'busy.calltest.ts'), APP_TESTS);
+        writeFileSync(join(workspace, 'fsapps', 'offline.calltest.ts'), OFFLINE_TESTS);
+        writeFileSync(join(workspace, 'fsapps', 'computed.calltest.ts'), COMPUTED_TESTS);
         writeFileSync(join(workspace, 'fsapps', 'broken.calltest.ts'), "import { callTest } from 'freeswitch-dev/test';\ncallTest('never runs', async () => {\n  const a = ;\n});\n");
       },
       env: { FSDEV_E2E_PASSWORD: PASSWORD },
@@ -97,6 +178,8 @@ describe('call tests in the Test Explorer of a real VS Code', { timeout: 240_000
     await broken.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
     // (The explorer renders the message as markdown: spaces may arrive as no-break spaces.)
     await treeRow(page, /does\s+not\s+compile:\s+Unexpected/).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    // A file of computed names says so instead of showing as empty.
+    await treeRow(page, 'computed.calltest.ts').filter({ hasText: 'tests with computed names: run the file to see them' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
     assert.equal(esl.channels.length, 0, 'discovery runs nothing');
     await screenshot(page, 'calltests-01-discovered');
     await runCommand(page, 'View: Toggle Problems');
@@ -129,14 +212,7 @@ describe('call tests in the Test Explorer of a real VS Code', { timeout: 240_000
 
   step('Debug: a breakpoint in the test stops the run there', async () => {
     // A breakpoint on the hangup line of the failing test.
-    await openFile(page, 'echo.calltest.ts');
-    const editor = page.locator('.editor-group-container.active .monaco-editor').first();
-    await editor.click();
-    await page.keyboard.press('Control+G');
-    await page.locator('.quick-input-widget input').fill(`:${BREAKPOINT_LINE}`);
-    await page.keyboard.press('Enter');
-    await page.keyboard.press('F9');
-    await page.locator('.monaco-editor .codicon-debug-breakpoint').first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await setBreakpoint(page, 'echo.calltest.ts', BREAKPOINT_LINE);
     await runCommand(page, 'Test: Debug All Tests');
     await page.locator('.debug-toolbar .codicon-debug-continue').waitFor({ state: 'visible', timeout: 60_000 });
     await page.locator('.monaco-editor .codicon-debug-stackframe').first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
@@ -144,6 +220,35 @@ describe('call tests in the Test Explorer of a real VS Code', { timeout: 240_000
     await page.locator('.debug-toolbar .codicon-debug-continue').click();
     // The run ends (the debug session with it) and its calls are hung up.
     await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
+    await page.locator('.statusbar-item', { hasText: 'Test FS: 0 calls' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+  });
+
+  step('Debug: a breakpoint in the app under test (an app fixture) stops there, and the test passes after Continue', async () => {
+    // The app is bundled after the debugger attached, and its callback runs within milliseconds of
+    // loading: this hits only because the host lets the debugger set it first (apphost/testing/debugLoad.ts).
+    await setBreakpoint(page, 'busy.ts', APP_BREAKPOINT_LINE);
+    // Only this file's test; the default Debug profile is the connected server's.
+    await openFile(page, 'busy.calltest.ts');
+    const started = performance.now();
+    await runCommand(page, 'Test: Debug Tests in Current File');
+    await page.locator('.debug-toolbar .codicon-debug-continue').waitFor({ state: 'visible', timeout: 60_000 });
+    // Stopped in the app's .ts: its editor is in front with the stack frame's arrow, and the top of
+    // the call stack is the app's breakpoint line.
+    await page.locator('.tab.active', { hasText: 'busy.ts' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await page.locator('.editor-group-container.active .monaco-editor .codicon-debug-stackframe').first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await page
+      .locator('.debug-call-stack .monaco-list-row', { hasText: new RegExp(`busy\\.ts\\s*${APP_BREAKPOINT_LINE}:`) })
+      .first()
+      .waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    console.log(`# Debug → stopped in the app: ${Math.round(performance.now() - started)} ms`);
+    await screenshot(page, 'calltests-06b-debug-paused-in-app');
+    await page.locator('.debug-toolbar .codicon-debug-continue').click();
+    await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
+    await openViewContainer(page, 'Testing');
+    await expandFile(page, 'busy.calltest.ts');
+    await treeRow(page, 'the app hangs up busy').locator('.codicon-testing-passed-icon').first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    console.log(`# Debug → test passed after Continue: ${Math.round(performance.now() - started)} ms`);
+    await screenshot(page, 'calltests-06c-app-test-passed');
     await page.locator('.statusbar-item', { hasText: 'Test FS: 0 calls' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
   });
 
@@ -197,5 +302,36 @@ describe('call tests in the Test Explorer of a real VS Code', { timeout: 240_000
     await page.locator('.tab', { hasText: /Timeline: / }).last().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
     await webviewFrame(page).locator('#lanes .lane-title', { hasText: 'loopback/9196-a' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
     await screenshot(page, 'calltests-10-recording-timeline');
+  });
+
+  step('Run (no server): a test that needs no server passes; one that calls fails saying it needs a server', async () => {
+    // The previous step disconnected Test FS: Run (no server) is the default profile now.
+    await openFile(page, 'offline.calltest.ts');
+    const started = performance.now();
+    await runCommand(page, 'Test: Run Tests in Current File');
+    await openViewContainer(page, 'Testing');
+    await expandFile(page, 'offline.calltest.ts');
+    await treeRow(page, 'adds up without a server').locator('.codicon-testing-passed-icon').first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await treeRow(page, 'calls need a server').locator('.codicon-testing-failed-icon').first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    const peek = page.locator('.test-output-peek, .peekview-widget', { hasText: /this test needs a FreeSWITCH server, and the run has none/ }).first();
+    await peek.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await peek.getByText(/happened: a run without a server/).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    // The run was the no-server profile's (Test Results names it).
+    await page.locator('.part.panel .monaco-list-row', { hasText: 'Call tests without a server' }).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    console.log(`# Run (no server) → results: ${Math.round(performance.now() - started)} ms`);
+    assert.equal(esl.channels.filter((c) => !c.hangupCause).length, 0, 'no call is up');
+    await screenshot(page, 'calltests-11-no-server-run');
+    await page.keyboard.press('Escape');
+  });
+
+  step('Run (no server) of a file of computed names lists its tests, and they pass', async () => {
+    await openFile(page, 'computed.calltest.ts');
+    await runCommand(page, 'Test: Run Tests in Current File');
+    await openViewContainer(page, 'Testing');
+    await expandFile(page, 'computed.calltest.ts');
+    for (const digit of ['1', '2']) {
+      await treeRow(page, `digit ${digit} is a digit`).locator('.codicon-testing-passed-icon').first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    }
+    await screenshot(page, 'calltests-12-computed-names-listed');
   });
 });

@@ -21,6 +21,7 @@ import { collectTests, planTests, type AppFixture, type Hook, type PlannedTest, 
 import { CANCELLED_RUN_MAX_MS, testId, type RunMessage, type TestFailure, type TestHostToParent, type TestInfo, type TestRunSummary } from '../../shared/protocol/testHost';
 import { AppBundler, CORE_GLOBAL, TEST_GLOBAL } from '../bundler';
 import { findApp, locate } from '../host';
+import { loadForDebugger } from './debugLoad';
 
 export interface TestRunOptions {
   /** The server, connected when a test first needs it; undefined: none (such tests fail, saying so). */
@@ -151,8 +152,8 @@ export async function runTests(options: TestRunOptions): Promise<TestRunSummary>
         if (!bundler) appBundlers.set(id, (bundler = new AppBundler(`app-${id}`, options.outDir)));
         const out = await bundler.bundle(entry);
         if (!out.ok) throw new CallTestError(`app ${id} (${entry}) does not compile: ${out.message}`, { expected: 'the app compiles', actual: out.message });
-        const req = createRequire(out.file);
-        value = findApp(req(out.file));
+        // Under the debugger, loaded so its breakpoints are set before it runs (debugLoad.ts).
+        value = findApp(options.debug ? loadForDebugger(out.file) : createRequire(out.file)(out.file));
       } else value = app;
       const { client, listener } = await server.connect();
       if (listener.loadedApps.has(id)) await client.reloadApp(value, { id });

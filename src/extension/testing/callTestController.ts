@@ -374,6 +374,11 @@ export class CallTestController extends Disposable {
           sourceMaps: true,
           outFiles: [join(bundles, '*.js')],
           resolveSourceMapLocations: [bundles],
+          // App fixtures (useApp('./app.ts'), loadApp) are bundled after the debugger attached:
+          // js-debug pauses each as it starts, reads its map and sets the breakpoints, or a
+          // callback that runs at once (the test's first call) passes them. The host loads such
+          // bundles as scripts, where V8 makes that pause (src/apphost/testing/debugLoad.ts).
+          pauseForSourceMap: true,
           skipFiles: ['<node_internals>/**'],
         },
       );
