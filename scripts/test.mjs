@@ -5,8 +5,9 @@
 //   node scripts/test.mjs --shifted-clock …   the same under another date, time zone and locale
 //
 // Before any suite it runs the setup step every suite shares (Debian packages such as chromium),
-// so a machine that has nothing gets what the suites need. Every test has a time limit: a test that
-// never ends fails instead of hanging the run. The default run ends with the clock guard: the unit
+// so a machine that has nothing gets what the suites need. Every test and hook has its own time
+// limit (test/support/timeLimits.ts), so a test that never ends fails naming itself instead of
+// hanging the run, and every file has a larger one. The default run ends with the clock guard: the unit
 // and integration suites again, with the clock moved by whole days into another year, in a time
 // zone 14 hours from UTC and a German locale (libfaketime), so no test can depend on today.
 import { spawnSync } from 'node:child_process';
@@ -15,10 +16,20 @@ import { join } from 'node:path';
 
 const DEFAULT_ROOTS = ['test/unit', 'test/integration', 'test/apphost', 'test/webview'];
 const CLOCK_GUARD_ROOTS = ['test/unit', 'test/integration'];
-/** Per test. Waits inside tests fail sooner, naming what they waited for; this is the backstop. */
-const TEST_TIMEOUT_MS = 60_000;
+/**
+ * Per test and hook declared without a `timeout` (a describe's own `timeout` covers what it
+ * declares: the webview and e2e suites set theirs). Waits inside tests fail sooner, naming what they
+ * waited for (test/support/wait.ts); this names the test when a wait has no limit of its own.
+ */
+const TEST_TIMEOUT_MS = 30_000;
+/**
+ * Per file: node 20 applies `--test-timeout` to each file's process as a whole (not to its tests),
+ * so this only catches what the per-test limits cannot, such as a file that never gets to its tests.
+ */
+const FILE_TIMEOUT_MS = 600_000;
 /** The e2e steps drive a whole VS Code, and one installs code-server. */
 const E2E_TEST_TIMEOUT_MS = 300_000;
+const E2E_FILE_TIMEOUT_MS = 1_200_000;
 
 const args = process.argv.slice(2);
 const shifted = args.includes('--shifted-clock');
@@ -57,11 +68,26 @@ function run(files, clock) {
     console.error(`no test files under ${roots.join(', ')}`);
     return 1;
   }
-  const timeout = files.some((f) => f.startsWith('test/e2e')) ? E2E_TEST_TIMEOUT_MS : TEST_TIMEOUT_MS;
-  const command = [process.execPath, '--import', 'tsx', '--test', `--test-timeout=${timeout}`, '--test-reporter=spec', ...files];
+  const e2e = files.some((f) => f.startsWith('test/e2e'));
+  const command = [
+    process.execPath,
+    '--import',
+    'tsx',
+    // Loaded into each file's process before the file: it gives each test its own limit.
+    '--import',
+    './test/support/timeLimits.ts',
+    '--test',
+    // Once its tests have ended, a file's process exits even if a test that ran out of time left
+    // sockets or timers open; otherwise it would wait for the file's limit after the failure.
+    '--test-force-exit',
+    `--test-timeout=${e2e ? E2E_FILE_TIMEOUT_MS : FILE_TIMEOUT_MS}`,
+    '--test-reporter=spec',
+    ...files,
+  ];
   if (clock) console.log(`\nUnder a shifted clock (${clock.label}):`);
   const [exe, ...argv] = clock ? [...clock.prefix, ...command] : command;
-  const result = spawnSync(exe, argv, { stdio: 'inherit', env: clock?.env });
+  const env = { ...(clock?.env ?? process.env), FSDEV_TEST_TIMEOUT_MS: String(e2e ? E2E_TEST_TIMEOUT_MS : TEST_TIMEOUT_MS) };
+  const result = spawnSync(exe, argv, { stdio: 'inherit', env });
   return result.status ?? 1;
 }
 

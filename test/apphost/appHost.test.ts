@@ -4,7 +4,7 @@ import { APP_ID_VAR, Client, EventListener, type Session } from '../../src/core'
 import { AppHostSupervisor, type AppHostCrash } from '../../src/apphost/supervisor';
 import type { AppErrorInfo, LoadResult } from '../../src/shared/protocol/appHost';
 import { TestEslServer } from '../server/eslServer';
-import { until } from '../support/wait';
+import { nextEvent, until } from '../support/wait';
 import { appDir, buildHost } from './support';
 
 const PASSWORD = 'ClueCon';
@@ -27,21 +27,6 @@ export const app = defineApp({
 }
 
 const CAUSE_MODULE = `export function cause(c: string): string {\n  return c;\n}\n`;
-
-function once<T>(subscribe: (listener: (e: T) => unknown) => { dispose(): void }, match: (e: T) => boolean = () => true, timeoutMs = 10_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      sub.dispose();
-      reject(new Error('timed out waiting for an event'));
-    }, timeoutMs);
-    const sub = subscribe((e) => {
-      if (!match(e)) return;
-      clearTimeout(timer);
-      sub.dispose();
-      resolve(e);
-    });
-  });
-}
 
 describe('app host against the test ESL server', () => {
   let server: TestEslServer;
@@ -159,7 +144,7 @@ describe('app host against the test ESL server', () => {
     );
     const result = await supervisor.load('thrower', entry);
     assert.ok(result.loaded, JSON.stringify(result));
-    const reported = once<AppErrorInfo>(supervisor.onDidAppError, (e) => e.appId === 'thrower');
+    const reported = nextEvent<AppErrorInfo>(supervisor.onDidAppError, "the thrower app's error report", (e) => e.appId === 'thrower', 10_000);
     const job = client.originate('9196', { endpoint: 'loopback', app: 'park', variables: { [APP_ID_VAR]: 'thrower' } });
     await job.get(10_000);
     const error = await reported;
@@ -189,9 +174,9 @@ export const looper = defineApp({
     );
     assert.ok((await supervisor.load('looper', entry)).loaded);
     const oldPid = supervisor.pid;
-    const crash = once<AppHostCrash>(supervisor.onDidCrash);
-    const started = once(supervisor.onDidStart, (s) => s.restarted);
-    const reloaded = once(supervisor.onDidLoad, (e) => e.appId === 'looper');
+    const crash = nextEvent<AppHostCrash>(supervisor.onDidCrash, 'the stalled host to be reported as crashed', undefined, 10_000);
+    const started = nextEvent(supervisor.onDidStart, 'the host to restart', (s) => s.restarted, 10_000);
+    const reloaded = nextEvent(supervisor.onDidLoad, 'the looper app to be loaded again', (e) => e.appId === 'looper', 10_000);
     const job = client.originate('9196', { endpoint: 'loopback', app: 'park', variables: { [APP_ID_VAR]: 'looper' } });
     await job.get(10_000);
     // The test process itself stays responsive the whole time: this timer keeps ticking.

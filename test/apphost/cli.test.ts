@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { APP_ID_VAR, Client, EventListener } from '../../src/core';
 import { parseAppSpec } from '../../src/apphost/cli';
 import { TestEslServer } from '../server/eslServer';
-import { until } from '../support/wait';
+import { until, within } from '../support/wait';
 import { appDir, buildHost } from './support';
 
 const PASSWORD = 'Sekrit';
@@ -71,7 +71,7 @@ describe('fsdev serve', () => {
     } finally {
       cli.kill('SIGINT');
     }
-    assert.equal(await exited, 0, `${lines.join('\n')}\n${stderr}`);
+    assert.equal(await within(exited, 'the CLI to exit after SIGINT'), 0, `${lines.join('\n')}\n${stderr}`);
     assert.ok(lines.some((l) => /SIGINT: stopping/.test(l)));
   });
 });

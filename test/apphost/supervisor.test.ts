@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { APP_ID_VAR, Client, EventListener } from '../../src/core';
 import { AppHostRequestError, AppHostSupervisor, type AppHostCrash, type AppHostLog } from '../../src/apphost/supervisor';
 import { TestEslServer } from '../server/eslServer';
+import { nextEvent } from '../support/wait';
 import { appDir, buildHost } from './support';
 
 describe('app host supervisor', () => {
@@ -65,9 +66,9 @@ describe('app host supervisor', () => {
       assert.ok((await supervisor.load('exiter', entry)).loaded);
       await listener.connect();
       await client.connect();
-      const crashed = new Promise<AppHostCrash>((resolve) => supervisor.onDidCrash(resolve));
-      const retrying = new Promise<AppHostLog>((resolve) => supervisor.onDidLog((l) => /trying again/.test(l.message) && resolve(l)));
-      const restarted = new Promise<void>((resolve) => supervisor.onDidStart((s) => s.restarted && resolve()));
+      const crashed = nextEvent<AppHostCrash>(supervisor.onDidCrash, 'the app host to crash', undefined, 10_000);
+      const retrying = nextEvent<AppHostLog>(supervisor.onDidLog, "the supervisor's 'trying again' log", (l) => /trying again/.test(l.message), 10_000);
+      const restarted = nextEvent(supervisor.onDidStart, 'the app host to restart', (s) => s.restarted, 10_000);
       client.originate('9196', { endpoint: 'loopback', app: 'park', variables: { [APP_ID_VAR]: 'exiter' } });
       const crash = await crashed;
       assert.equal(crash.reason, 'exited');

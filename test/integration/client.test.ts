@@ -15,7 +15,7 @@ import {
   type ConnectionStatus,
 } from '../../src/core';
 import { TestEslServer } from '../server/eslServer';
-import { nextStatus, until } from '../support/wait';
+import { nextEvent, nextStatus, until } from '../support/wait';
 
 const PASSWORD = 'ClueCon';
 
@@ -348,7 +348,7 @@ describe('connection failures', () => {
     server.hangupAll('NORMAL_CLEARING');
     const second = server.originateDirect('9196');
     server.stallReplies(false);
-    const resynced = new Promise<void>((resolve) => listener.onDidResync(() => resolve()));
+    const resynced = nextEvent(listener.onDidResync, 'the resync after the server came back');
     await server.start();
     await resynced;
     await until(() => client.status === 'ready', 'client reconnected');
@@ -435,9 +435,9 @@ describe('connection failures', () => {
     server.dropConnections();
     await nextStatus(client.connection, 'ready');
     assert.ok(subscribedMidway);
-    const got = new Promise<string>((resolve) => client.connection.onDidReceiveEvent((e) => e.subclass === 'test::late' && resolve(e.get('X-Value') ?? '')));
+    const got = nextEvent(client.connection.onDidReceiveEvent, 'the test::late event subscribed mid-reconnect', (e) => e.subclass === 'test::late');
     server.emitEvent('CUSTOM', { 'Event-Subclass': 'test::late', 'X-Value': 'arrived' });
-    assert.equal(await got, 'arrived');
+    assert.equal((await got).get('X-Value'), 'arrived');
     await client.disconnect();
     await server.stop();
   });

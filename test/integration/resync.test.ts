@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { Client, EventListener, type Session } from '../../src/core';
 import { TestEslServer } from '../server/eslServer';
-import { nextStatus, until } from '../support/wait';
+import { nextEvent, nextStatus, until } from '../support/wait';
 
 const PASSWORD = 'ClueCon';
 
@@ -49,12 +49,7 @@ describe('resync when show channels lags the events (capture 22)', () => {
 
   /** A resync that follows a reconnect, awaited by its onDidResync. */
   async function reconnectAndResync(whileAway?: () => void): Promise<void> {
-    const resynced = new Promise<void>((resolve) => {
-      const sub = listener.onDidResync(() => {
-        sub.dispose();
-        resolve();
-      });
-    });
+    const resynced = nextEvent(listener.onDidResync, 'the resync after the reconnect');
     const reconnecting = nextStatus(listener.connection, 'reconnecting');
     if (whileAway) {
       await server.stop({ keepChannels: true });
@@ -152,13 +147,7 @@ describe('resync when show channels lags the events (capture 22)', () => {
       away = server.originateDirect('9664');
     });
     assert.equal(listener.calls.has(away), false, 'not listed yet, and its events were missed');
-    const found = new Promise<void>((resolve) => {
-      const sub = listener.onDidResync(() => {
-        if (!listener.calls.has(away)) return;
-        sub.dispose();
-        resolve();
-      });
-    });
+    const found = nextEvent(listener.onDidResync, 'a resync that finds the call made while away', () => listener.calls.has(away));
     server.syncChannelTable();
     await found;
     assert.equal(listener.calls.get(away)!.sessions.length, 2, 'both legs, grouped');
