@@ -56,31 +56,43 @@ function assertPrintable(what: string, value: string): void {
 }
 
 /*
- * How a channel variable value reaches the channel through `api originate <dial string> …`, from
- * FreeSWITCH's source (switch_utils.c, switch_event.c, switch_ivr_originate.c, mod_commands.c)
- * and checked against capture 21. The value is cleaned three times by cleanup_separated_string,
- * which drops leading spaces, trailing spaces outside quotes and pairs of single quotes, and
- * unescapes `\'`, `\"`, `\\`, `\n`, `\r`, `\t`, `\s` and the split's delimiter:
- *   1. mod_commands splits the command on spaces (quotes protect spaces);
- *   2. switch_event_create_brackets finds the block's end by counting its own brackets (quotes do
- *      not protect them), then splits the body on `,`, or on `c` when it starts `^^c`;
- *   3. each `name=value` is split at its first `=`.
- * A quote only toggles when another quote follows it, so a lone quote survives a level bare
- * (`O\'Brien` → `O'Brien`, capture 21 b), and a comma inside `'…'` at level 1 is cut at level 2
- * (capture 21 a, c) unless the block uses another delimiter (`^^:`, capture 21 i).
+ * How a channel variable value reaches the channel through `api originate <dial string> …`.
+ * Capture 21 proves the forms: `O\'Brien` bare (b), a quoted value with `=`, `^`, spaces or UTF-8
+ * (d, e), `'O\'Brien'` (a, f, g), a comma kept by `^^:` (i) or by quoting twice (h), and a comma in
+ * one quoting cut (a, c). What the encoder adds beyond those rows follows from FreeSWITCH's own
+ * functions (switch_utils.c unless named), each cited where it is used:
+ *   1. mod_commands' originate splits the command with switch_separate_string(' ')
+ *      (separate_string_blank_delim: every quote toggles, the character after `\` is skipped);
+ *   2. switch_event_create_brackets (switch_event.c) ends the block at switch_find_end_paren, which
+ *      counts only that block's own brackets, then splits the body with switch_separate_string(',')
+ *      (separate_string_char_delim), which takes any character `c` after a leading `^^` instead;
+ *   3. each `name=value` is split by switch_separate_string('=') into at most 2 pieces.
+ * Every piece of every split goes through cleanup_separated_string: leading spaces and trailing
+ * spaces outside quotes dropped, pairs of single quotes removed (a quote opens only when another
+ * follows it, so a lone quote stays), and `\'`, `\"`, `\\`, the split's delimiter and unescape_char's
+ * `\n \r \t \s` unescaped; an escaped character is never trimmed.
+ * A value those rules cannot carry exactly is refused with UnsafeInputError naming the character.
  */
 
 /** Values sent as they are: nothing in them means anything to any level. */
 const PLAIN_VALUE = /^[^\s,'{}\[\]<>=^"\\]*$/;
-/** After a backslash, a character some level reads as an escape (or a space, trimmed or split on). */
+/**
+ * After a backslash, a character some level reads as an escape (cleanup_separated_string:
+ * `\\`, quotes, the delimiter, unescape_char's letters) or a space (trimmed or split on).
+ */
 const ESCAPED_AFTER_BACKSLASH = new Set(['\\', "'", '"', 'n', 'r', 't', 's', ' ', ',', '=']);
-/** Block delimiters for `^^<c>` when a value holds a comma, in order of preference. */
+/**
+ * Block delimiters for `^^<c>` when a value holds a comma, in order of preference: capture 21 i
+ * proves `:`; switch_separate_string takes any character after `^^`, and none of these is a
+ * brace that switch_find_end_paren counts for a `{…}` block.
+ */
 const DELIMITERS = [':', ';', '|', '!', '~', '#', '%', '@', '+', '*', '?', '/', '&', '(', ')', '[', ']', '`'];
 
 /**
- * What one cleanup level turns back into `text`: a backslash is doubled where a level would read
- * it as an escape (before an escapable character or at the end), quotes become `\'` when `quotes`,
- * and leading and trailing spaces become `\s` when `edges`.
+ * What one cleanup_separated_string turns back into `text`: a backslash is doubled where it would
+ * read it as an escape (before an escapable character or at the end), quotes become `\'` when
+ * `quotes`, and leading and trailing spaces become `\s` when `edges` (unescape_char gives the
+ * space back, and an escaped character is never trimmed).
  */
 function escapeLevel(text: string, delim: string, quotes: boolean, edges: boolean): string {
   const lead = edges ? /^ */.exec(text)![0].length : 0;
@@ -100,25 +112,29 @@ function count(text: string, ch: string): number {
   return text.split(ch).length - 1;
 }
 
-/** switch_find_end_paren counts only `open` and `close`: a value must never close the block early nor leave it open. */
-function balanced(value: string, open: string, close: string): boolean {
+/**
+ * switch_find_end_paren counts `{` and `}` with no regard for quotes or backslashes: the brace in
+ * a value that would close the block early or leave it open, if any.
+ */
+function unbalancedBrace(value: string): string | undefined {
   let depth = 0;
   for (const ch of value) {
-    if (ch === open) depth++;
-    else if (ch === close && --depth < 0) return false;
+    if (ch === '{') depth++;
+    else if (ch === '}' && --depth < 0) return '}';
   }
-  return depth === 0;
+  return depth > 0 ? '{' : undefined;
 }
 
-/** One `<…>` or `{…}` block, each value encoded for the three levels. */
-function block(vars: ReadonlyArray<readonly [string, string]>, open: string, close: string): string {
+/** The `{…}` block, each value encoded for the three levels. */
+function block(vars: ReadonlyArray<readonly [string, string]>): string {
   const used = vars.map(([name, value]) => name + value).join('');
   const delim = used.includes(',') ? DELIMITERS.find((d) => !used.includes(d)) : ',';
   if (delim === undefined) {
     const [name] = vars.find(([, value]) => value.includes(','))!;
     throw new UnsafeInputError(`channel variable ${name}: its values use every character that could separate them (${DELIMITERS.join(' ')}), so the block cannot be split`);
   }
-  // Level 3: a quote toggles only with another after it, so one quote alone stays bare.
+  // Level 3: a quote toggles only with another after it (cleanup_separated_string's look-ahead),
+  // so one quote alone stays bare; two or more are escaped, as capture 21 h does.
   const third = vars.map(([, value]) => escapeLevel(value, '=', count(value, "'") >= 2, true));
   // Level 2: the quote look-ahead runs over the whole body, so every quote is escaped once there are two.
   const escapeQuotes = third.reduce((n, v) => n + count(v, "'"), 0) >= 2;
@@ -127,21 +143,20 @@ function block(vars: ReadonlyArray<readonly [string, string]>, open: string, clo
     // Level 1: quoted, so spaces do not split the command, with every quote inside escaped.
     return `${name}='${escapeLevel(escapeLevel(third[i]!, delim, escapeQuotes, false), '', true, false)}'`;
   });
-  return `${open}${delim === ',' ? '' : `^^${delim}`}${parts.join(delim)}${close}`;
+  return `{${delim === ',' ? '' : `^^${delim}`}${parts.join(delim)}}`;
 }
 
 /**
- * The `{name=value,…}` block (plus a `<…>` block for values with unbalanced braces) that makes
- * each value arrive on the channel exactly as given through `api originate` and `bgapi originate`.
- * Plain values go as they are; others are quoted and escaped, and a block whose values hold a
- * comma is split on another character (`{^^:…}`). An empty value leaves the variable unset, as
- * FreeSWITCH ignores `name=`.
+ * The `{name=value,…}` block that makes each value arrive on the channel exactly as given through
+ * `api originate` and `bgapi originate`. Plain values go as they are; others are quoted and
+ * escaped, and a block whose values hold a comma is split on another character (`{^^:…}`). An
+ * empty value leaves the variable unset, as FreeSWITCH ignores `name=`.
  * Refused (`UnsafeInputError`): CR, LF or NUL; `:_:` (FreeSWITCH then treats the whole dial string
- * as an enterprise originate); a value with unbalanced `{}` and unbalanced `<>` (no block can hold it).
+ * as an enterprise originate); a `{` or `}` without its partner, which would move the end that
+ * switch_find_end_paren finds for the block (a `<…>` block could hold it, but that a `<…>` block
+ * before the `{…}` block reaches the channel is neither in capture 21 nor certain from the source).
  */
 export function variableBlock(vars: ReadonlyArray<readonly [string, string]>): string {
-  const angle: Array<readonly [string, string]> = [];
-  const brace: Array<readonly [string, string]> = [];
   for (const [name, value] of vars) {
     assertPrintable('channel variable name', name);
     if (!VAR_NAME.test(name)) throw new UnsafeInputError(`channel variable name ${JSON.stringify(name)} may only contain letters, digits and _ . - :`);
@@ -149,13 +164,14 @@ export function variableBlock(vars: ReadonlyArray<readonly [string, string]>): s
     if (value.includes(':_:')) {
       throw new UnsafeInputError(`channel variable ${name} contains ":_:", which makes FreeSWITCH split the dial string as an enterprise originate: ${JSON.stringify(value)}`);
     }
-    if (balanced(value, '{', '}')) brace.push([name, value]);
-    else if (balanced(value, '<', '>')) angle.push([name, value]);
-    else {
-      throw new UnsafeInputError(`channel variable ${name} has unbalanced { } and < >; FreeSWITCH finds the end of a {…} or <…> block by counting them: ${JSON.stringify(value)}`);
+    const brace = unbalancedBrace(value);
+    if (brace !== undefined) {
+      throw new UnsafeInputError(
+        `channel variable ${name} has a "${brace}" without its partner: FreeSWITCH ends the {…} block by counting braces, so no form carries it: ${JSON.stringify(value)}`,
+      );
     }
   }
-  return (angle.length ? block(angle, '<', '>') : '') + (brace.length ? block(brace, '{', '}') : '');
+  return block(vars);
 }
 
 /** The `&app(arg)` of an originate: quoted and escaped for mod_commands' split on spaces when needed. */
