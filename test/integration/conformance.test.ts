@@ -267,11 +267,11 @@ const SCENARIOS: Scenario[] = [
       if (contentType(expected) === 'api/response' && expected.body?.toString().startsWith('-USAGE')) endSilenceOf9664(server);
     },
   },
-  // The sofia status tables. The rest is three SIP calls of the switch to itself (mod_sofia's legs,
-  // their SIP and RTP variables, a 20 s looped-call timeout), which the test server does not place.
+  // The sofia status tables and the subscription. The rest is three SIP calls of the switch to
+  // itself, which need a SIP stack; test/server/README.md ("Not simulated") says what and why.
   {
     capture: '16',
-    untilClientStep: { step: 5, reason: 'the test server has no SIP endpoint: the calls after `event json …` are sofia/internal legs' },
+    untilClientStep: { step: 5, reason: 'the test server has no SIP stack: the calls after `event json …` are mod_sofia legs calling the switch itself' },
   },
   // reloadxml ok / broken / ok: the driver wrote dialplan/default/99_broken.xml before the second
   // and removed it before the third.
