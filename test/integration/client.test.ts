@@ -11,7 +11,6 @@ import {
   JobError,
   UnsafeInputError,
   type Call,
-  type EslEvent,
   type ConnectionStatus,
 } from '../../src/core';
 import { TestEslServer } from '../server/eslServer';
@@ -248,13 +247,12 @@ describe('Client and EventListener against the test ESL server', () => {
   test('an application argument with a `)`, such as a looping tone, reaches the application whole', async () => {
     client.listener = listener;
     const tone = 'tone_stream://%(1000,0,440);loops=-1';
-    const executed = new Promise<EslEvent>((resolve) => {
-      const sub = listener.onDidReceiveEvent((e) => {
-        if (e.name !== 'CHANNEL_EXECUTE' || e.get('Application') !== 'playback' || e.uuid !== job.sessUuid) return;
-        sub.dispose();
-        resolve(e);
-      });
-    });
+    const executed = nextEvent(
+      listener.onDidReceiveEvent,
+      "playback's CHANNEL_EXECUTE on the originated leg",
+      (e) => e.name === 'CHANNEL_EXECUTE' && e.get('Application') === 'playback' && e.uuid === job.sessUuid,
+      10_000,
+    );
     const job = client.originate('9664', { app: 'playback', appArg: tone });
     await job.get(10_000);
     const event = await executed;

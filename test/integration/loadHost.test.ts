@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { DEFAULT_LOAD_SETTINGS, type LoadHostReply, type LoadHostRequest, type LoadSettings } from '../../src/shared/protocol/loadTest';
 import { TestEslServer } from '../server/eslServer';
 import { farEndMix } from '../server/farEnd';
-import { until } from '../support/wait';
+import { until, within } from '../support/wait';
 
 const HOST = join(__dirname, '..', '..', 'src', 'apphost', 'loadHost.ts');
 
@@ -61,7 +61,7 @@ describe('load host process', () => {
     await until(() => host.replies.some((r) => r.type === 'tick' && r.totals.rate === 40), 'the new rate in the totals', 5000);
     host.send({ type: 'stop' });
     await until(() => host.replies.some((r) => r.type === 'done'), 'done', 20_000);
-    assert.equal(await host.exited, 0);
+    assert.equal(await within(host.exited, 'the load host process to exit', 10_000), 0);
     const done = host.replies.find((r): r is Extract<LoadHostReply, { type: 'done' }> => r.type === 'done')!;
     assert.ok(done.totals.answered > 10, `answered ${done.totals.answered}`);
     assert.equal(done.totals.failed, 0);
@@ -101,7 +101,7 @@ describe('load host process', () => {
       await until(() => host.replies.some((r) => (r.type === 'phase' && r.phase === 'originating') || r.type === 'preflight'), 'originating or a preflight', 10_000);
       if (host.replies.some((r) => r.type === 'preflight')) host.send({ type: 'ignoreLimits' });
       await until(() => host.replies.some((r) => r.type === 'done'), 'done', 20_000);
-      assert.equal(await host.exited, 0);
+      assert.equal(await within(host.exited, 'the load host process to exit', 10_000), 0);
       // While calls were held, some were up on each server and counted as offered already.
       const live = host.replies.filter((r): r is Extract<LoadHostReply, { type: 'tick' }> => r.type === 'tick' && r.tick.second >= 0);
       assert.ok(live.some((r) => r.totals.servers.every((s) => s.inProgress > 0 && s.offered >= s.answered + s.failed + s.inProgress)), 'calls up on both servers in some second');
@@ -128,6 +128,6 @@ describe('load host process', () => {
     const err = host.replies.find((r): r is Extract<LoadHostReply, { type: 'error' }> => r.type === 'error')!;
     assert.match(err.message, /rate must be a number of calls per second above 0/);
     host.child.disconnect();
-    await host.exited;
+    await within(host.exited, 'the load host process to exit', 10_000);
   });
 });

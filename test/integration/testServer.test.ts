@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { Client, EventListener, JobError } from '../../src/core';
 import { FrameParser } from '../../src/core/esl/parser';
 import { loadCapture } from '../support/captures';
-import { until } from '../support/wait';
+import { until, within } from '../support/wait';
 import { TestEslServer, type TestEslServerOptions } from '../server/eslServer';
 import { parseEvent } from '../server/captureReplay';
 import { header, RawEslClient } from '../server/rawClient';
@@ -46,7 +46,7 @@ describe('TestEslServer API', () => {
     });
     server.stallReplies(true);
     client.write('api global_getvar hostname\n\napi version short\n\n');
-    await received;
+    await within(received, 'both commands to reach the stalled server');
     const before = client.frames.length;
     await server.whenIdle();
     assert.equal(client.frames.length, before, 'no reply while stalled');
@@ -292,7 +292,7 @@ describe('protocol details beyond the conformance captures', () => {
     assert.equal((await other.command('exit')).headers['Reply-Text'], '+OK bye');
     await other.until(() => other.closed, 'close after exit');
     const capture = loadCapture('12').server;
-    assert.equal((await socketBytes).toString(), capture.toString(), 'byte-identical to capture 12');
+    assert.equal((await within(socketBytes, 'the raw connection to close after exit')).toString(), capture.toString(), 'byte-identical to capture 12');
   });
 });
 
