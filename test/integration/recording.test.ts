@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { Client, EslRecorder, EventListener, defineApp, loadRecording, parseRecording, type Recording } from '../../src/core';
 import { replay } from '../../src/core/testing';
 import { TestEslServer } from '../server/eslServer';
-import { until } from '../support/wait';
+import { nextEvent, until } from '../support/wait';
 
 const PASSWORD = 'ClueCon';
 
@@ -90,9 +90,9 @@ describe('recordings', () => {
   test('a size limit stops the recording and says so', async () => {
     const small = join(dir, 'small.fsrec.jsonl');
     const recorder = await EslRecorder.start(listener.connection, { path: small, maxBytes: 4000 });
-    const stopped = new Promise<string | undefined>((resolve) => recorder.onDidStop((s) => resolve(s.stopReason)));
+    const stopped = nextEvent(recorder.onDidStop, 'the recording to stop at its size limit');
     await client.originate('9196', { endpoint: 'loopback', app: 'park' });
-    assert.equal(await stopped, 'size limit');
+    assert.equal((await stopped).stopReason, 'size limit');
     await recorder.stop();
     await client.hupall();
     const r = await loadRecording(small);

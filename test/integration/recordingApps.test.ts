@@ -14,7 +14,7 @@ import { APP_ID_VAR, Client, EslRecorder, EventListener, loadRecording, type App
 import { replay, type ReplayResult } from '../../src/core/testing';
 import { appDir, buildHost } from '../apphost/support';
 import { TestEslServer } from '../server/eslServer';
-import { until } from '../support/wait';
+import { until, within } from '../support/wait';
 
 const PASSWORD = 'ClueCon';
 const U = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
@@ -106,7 +106,7 @@ describe('recordings made the user\'s way replay into the app', () => {
     } finally {
       cli.kill('SIGINT');
     }
-    assert.equal(await exited, 0, `${lines.join('\n')}\n${stderr}`);
+    assert.equal(await within(exited, 'fsdev serve to exit'), 0, `${lines.join('\n')}\n${stderr}`);
     await alone.stop();
     await serverRecording.stop();
 
