@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { APP_ID_VAR, Client, EventListener, type Session } from '../../src/core';
+import { APP_ID_VAR, type Client, type EventListener, type Session } from '../../src/core';
 import { AppHostSupervisor, type AppHostCrash } from '../../src/apphost/supervisor';
 import type { AppErrorInfo, LoadResult } from '../../src/shared/protocol/appHost';
 import { TestEslServer } from '../server/eslServer';
+import { connectTo } from '../support/connect';
 import { nextEvent, until } from '../support/wait';
 import { appDir, buildHost } from './support';
 
@@ -37,10 +38,7 @@ describe('app host against the test ESL server', () => {
 
   before(async () => {
     const [{ hostScript }] = await Promise.all([buildHost(), (server = new TestEslServer({ password: PASSWORD })).start()]);
-    listener = new EventListener({ host: '127.0.0.1', port: server.port, password: PASSWORD });
-    await listener.connect();
-    client = new Client({ host: '127.0.0.1', port: server.port, password: PASSWORD, listener });
-    await client.connect();
+    ({ listener, client } = await connectTo(server, PASSWORD));
     supervisor = new AppHostSupervisor({
       connection: { host: '127.0.0.1', port: server.port, password: PASSWORD },
       hostScript,

@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
-import { APP_ID_VAR, Client, EventListener } from '../../src/core';
+import { APP_ID_VAR, type Client, type EventListener } from '../../src/core';
 import { parseAppSpec } from '../../src/apphost/cli';
 import { TestEslServer } from '../server/eslServer';
 import { until, within } from '../support/wait';
 import { appDir, buildHost } from './support';
+import { connectTo } from '../support/connect';
 
 const PASSWORD = 'Sekrit';
 
@@ -18,10 +19,7 @@ describe('fsdev serve', () => {
   before(async () => {
     server = new TestEslServer({ password: PASSWORD });
     await server.start();
-    listener = new EventListener({ host: '127.0.0.1', port: server.port, password: PASSWORD });
-    await listener.connect();
-    client = new Client({ host: '127.0.0.1', port: server.port, password: PASSWORD, listener });
-    await client.connect();
+    ({ listener, client } = await connectTo(server, PASSWORD));
   });
 
   after(async () => {

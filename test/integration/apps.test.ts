@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import {
-  Client,
-  EventListener,
+  type Client,
+  type EventListener,
   Router,
   bridger,
   calleeBlockOnInvite,
@@ -21,6 +21,7 @@ import {
 } from '../../src/core';
 import { TestEslServer } from '../server/eslServer';
 import { until } from '../support/wait';
+import { connectTo } from '../support/connect';
 
 const PASSWORD = 'ClueCon';
 /** Into the test server's `park` context: the inbound (b) leg parks unanswered, waiting for an app. */
@@ -35,12 +36,9 @@ describe('apps against the test ESL server', () => {
   before(async () => {
     server = new TestEslServer({ password: PASSWORD });
     await server.start();
-    listener = new EventListener({ host: '127.0.0.1', port: server.port, password: PASSWORD });
-    await listener.connect();
+    ({ listener, client } = await connectTo(server, PASSWORD));
     // The built-in tests look at playback events, which the listener does not need by itself.
     await listener.connection.subscribe(['PLAYBACK_START', 'PLAYBACK_STOP']);
-    client = new Client({ host: '127.0.0.1', port: server.port, password: PASSWORD, listener });
-    await client.connect();
     listener.onDidAppError((e) => errors.push(e));
   });
 

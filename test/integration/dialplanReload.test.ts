@@ -3,12 +3,12 @@
 // pre-processed lines, one Problem per distinct refusal naming the servers that reported it.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Client, EventListener } from '../../src/core';
 import { mapSnapshot, preprocess } from '../../src/extension/dialplan/preprocess';
 import { groupReloadReport, mapReloadLine, type MappedReloadLine } from '../../src/extension/dialplan/reloadReport';
 import { evalOnGroup, type ConnectedGroupMember } from '../../src/extension/tree/groups';
 import { TestEslServer } from '../server/eslServer';
 import { FIXTURE_CONF, readTree } from '../support/confTree';
+import { connectTo } from '../support/connect';
 
 const PASSWORD = 'ClueCon';
 
@@ -34,10 +34,7 @@ describe('Reload XML on Group against test ESL servers', () => {
     ] as const) {
       const server = new TestEslServer({ password: PASSWORD, ...(xmlError ? { xmlError } : {}) });
       await server.start();
-      const listener = new EventListener({ host: '127.0.0.1', port: server.port, password: PASSWORD });
-      await listener.connect();
-      const client = new Client({ host: '127.0.0.1', port: server.port, password: PASSWORD, listener });
-      await client.connect();
+      const { listener, client } = await connectTo(server, PASSWORD);
       members.push({ server, config: { name, host: '127.0.0.1', port: server.port, group: 'pool' }, isConnected: true, callCount: 0, client, listener });
     }
     // A member that is not connected is skipped, not sent anything.

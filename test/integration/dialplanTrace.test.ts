@@ -4,7 +4,7 @@
 // Trace This Call's recording of every call's lines on the connection.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Client, EventListener } from '../../src/core';
+import { type Client, type EventListener } from '../../src/core';
 import { mapTrace, traceSteps, type TraceExtension } from '../../src/extension/dialplan/trace';
 import { RecordedTraceLines, recordTraceLines, recordedTraceOf } from '../../src/extension/dialplan/traceRecord';
 import { TraceRun } from '../../src/extension/dialplan/traceRun';
@@ -12,6 +12,7 @@ import { attr, childrenNamed, parseXml } from '../../src/extension/dialplan/xml'
 import { TestEslServer } from '../server/eslServer';
 import { fixtureModel } from '../support/confTree';
 import { until } from '../support/wait';
+import { connectTo } from '../support/connect';
 
 const PASSWORD = 'ClueCon';
 describe('Trace a Call against the test ESL server', () => {
@@ -22,10 +23,7 @@ describe('Trace a Call against the test ESL server', () => {
   before(async () => {
     server = new TestEslServer({ password: PASSWORD });
     await server.start();
-    listener = new EventListener({ host: '127.0.0.1', port: server.port, password: PASSWORD });
-    await listener.connect();
-    client = new Client({ host: '127.0.0.1', port: server.port, password: PASSWORD, listener });
-    await client.connect();
+    ({ listener, client } = await connectTo(server, PASSWORD));
   });
 
   after(async () => {

@@ -5,10 +5,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Client, EslRecorder, EventListener, defineApp, loadRecording, parseRecording, type Recording } from '../../src/core';
+import { type Client, EslRecorder, type EventListener, defineApp, loadRecording, parseRecording, type Recording } from '../../src/core';
 import { replay } from '../../src/core/testing';
 import { TestEslServer } from '../server/eslServer';
 import { nextEvent, until } from '../support/wait';
+import { connectTo } from '../support/connect';
 
 const PASSWORD = 'ClueCon';
 
@@ -37,10 +38,7 @@ describe('recordings', () => {
     dir = mkdtempSync(join(tmpdir(), 'fsdev-rec-'));
     server = new TestEslServer({ password: PASSWORD, mediaDurationMs: () => 50 });
     await server.start();
-    listener = new EventListener({ host: '127.0.0.1', port: server.port, password: PASSWORD });
-    await listener.connect();
-    client = new Client({ host: '127.0.0.1', port: server.port, password: PASSWORD, listener });
-    await client.connect();
+    ({ listener, client } = await connectTo(server, PASSWORD));
   });
 
   after(async () => {

@@ -10,11 +10,12 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { AppHostSupervisor } from '../../src/apphost/supervisor';
-import { APP_ID_VAR, Client, EslRecorder, EventListener, loadRecording, type App, type Recording } from '../../src/core';
+import { APP_ID_VAR, type Client, EslRecorder, type EventListener, loadRecording, type App, type Recording } from '../../src/core';
 import { replay, type ReplayResult } from '../../src/core/testing';
 import { appDir, buildHost } from '../apphost/support';
 import { TestEslServer } from '../server/eslServer';
 import { until, within } from '../support/wait';
+import { connectTo } from '../support/connect';
 
 const PASSWORD = 'ClueCon';
 const U = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
@@ -60,10 +61,7 @@ describe('recordings made the user\'s way replay into the app', () => {
     greeter = ((await import(pathToFileURL(greeterFile).href)) as { default: App }).default;
     server = new TestEslServer({ password: PASSWORD, mediaDurationMs: () => 50 });
     await server.start();
-    listener = new EventListener({ host: '127.0.0.1', port: server.port, password: PASSWORD });
-    await listener.connect();
-    client = new Client({ host: '127.0.0.1', port: server.port, password: PASSWORD, listener });
-    await client.connect();
+    ({ listener, client } = await connectTo(server, PASSWORD));
   });
 
   after(async () => {

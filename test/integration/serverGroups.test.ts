@@ -3,10 +3,11 @@
 // table, hupall ending a member's call, and the pairs left connected after the pool.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Client, EventListener } from '../../src/core';
+import { type Client, type EventListener } from '../../src/core';
 import { evalOnGroup, groupResultsText, type ConnectedGroupMember } from '../../src/extension/tree/groups';
 import { TestEslServer } from '../server/eslServer';
 import { until } from '../support/wait';
+import { connectTo } from '../support/connect';
 
 const PASSWORD = 'ClueCon';
 
@@ -19,10 +20,7 @@ describe('a group command over two servers', () => {
       const server = new TestEslServer({ password: PASSWORD });
       await server.start();
       servers.push(server);
-      const listener = new EventListener({ host: '127.0.0.1', port: server.port, password: PASSWORD });
-      await listener.connect();
-      const client = new Client({ host: '127.0.0.1', port: server.port, password: PASSWORD, listener });
-      await client.connect();
+      const { listener, client } = await connectTo(server, PASSWORD);
       pairs.push({ name, client, listener });
     }
   });
