@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { APP_ID_VAR, type Client, type EventListener } from '../../src/core';
 import { parseAppSpec } from '../../src/apphost/cli';
 import { TestEslServer } from '../server/eslServer';
 import { until, within } from '../support/wait';
-import { appDir, buildHost } from './support';
+import { appDir, buildHost, spawnCli } from './support';
 import { connectTo } from '../support/connect';
 
 const PASSWORD = 'Sekrit';
@@ -40,18 +38,11 @@ describe('fsdev serve', () => {
     const app = (cause: string): string =>
       `import { defineApp } from 'freeswitch-dev';\nexport const app = defineApp({ on: { CHANNEL_PARK: (s) => s.hangup('${cause}') } });\n`;
     const entry = apps.write('busy.ts', app('USER_BUSY'));
-    const cli = spawn(process.execPath, [cliScript, 'serve', '--host', '127.0.0.1', '--port', String(server.port), '--app', entry, '--watch'], {
-      env: { ...process.env, FREESWITCH_PASSWORD: PASSWORD },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const lines: string[] = [];
-    createInterface({ input: cli.stdout! }).on('line', (l) => lines.push(l));
-    let stderr = '';
-    cli.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => cli.once('exit', (code) => resolve(code)));
+    const cli = spawnCli(cliScript, ['serve', '--host', '127.0.0.1', '--port', String(server.port), '--app', entry, '--watch'], PASSWORD);
+    const { lines, exited } = cli;
     try {
-      await until(() => lines.some((l) => /watching/.test(l)) || cli.exitCode !== null, 'the CLI is serving', 20_000);
-      assert.ok(lines.some((l) => /app busy v1 live \(CHANNEL_PARK\)/.test(l)), `${lines.join('\n')}\n${stderr}`);
+      await until(() => lines.some((l) => /watching/.test(l)) || cli.process.exitCode !== null, 'the CLI is serving', 20_000);
+      assert.ok(lines.some((l) => /app busy v1 live \(CHANNEL_PARK\)/.test(l)), cli.output());
 
       const call = async (): Promise<string[]> => {
         const job = client.originate('9196', { endpoint: 'loopback', app: 'park', variables: { [APP_ID_VAR]: 'busy' } });
@@ -67,9 +58,9 @@ describe('fsdev serve', () => {
       await until(() => lines.some((l) => /app busy v2 live/.test(l)), 'the watcher reloaded the app', 10_000);
       assert.deepEqual(await call(), ['CALL_REJECTED']);
     } finally {
-      cli.kill('SIGINT');
+      cli.process.kill('SIGINT');
     }
-    assert.equal(await within(exited, 'the CLI to exit after SIGINT'), 0, `${lines.join('\n')}\n${stderr}`);
+    assert.equal(await within(exited, 'the CLI to exit after SIGINT'), 0, cli.output());
     assert.ok(lines.some((l) => /SIGINT: stopping/.test(l)));
   });
 });

@@ -4,9 +4,11 @@
  * the host's `require('esbuild')` resolves from the repository's node_modules.
  */
 import { build, type BuildOptions } from 'esbuild';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -48,4 +50,26 @@ export function appDir(): { dir: string; write(name: string, text: string): stri
       return file;
     },
   };
+}
+
+/** A running `fsdev` and what it printed so far. */
+export interface CliRun {
+  readonly process: ChildProcess;
+  /** Its standard output, line by line. */
+  readonly lines: string[];
+  /** Everything it printed, for an assertion's message. */
+  output(): string;
+  /** Its exit code. */
+  readonly exited: Promise<number | null>;
+}
+
+/** `node fsdev.js <args>` as a user runs it, the password in FREESWITCH_PASSWORD. */
+export function spawnCli(cliScript: string, args: readonly string[], password: string): CliRun {
+  const child = spawn(process.execPath, [cliScript, ...args], { env: { ...process.env, FREESWITCH_PASSWORD: password }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { process: child, lines, output: () => `${lines.join('\n')}\n${stderr}`, exited };
 }

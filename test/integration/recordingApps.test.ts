@@ -3,16 +3,14 @@
 // Events' recorder with the app host's commands; the test server's --record), and each file is
 // replayed into the same app file with every command answered from the recording.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { AppHostSupervisor } from '../../src/apphost/supervisor';
 import { APP_ID_VAR, type Client, EslRecorder, type EventListener, loadRecording, type App, type Recording } from '../../src/core';
 import { replay, type ReplayResult } from '../../src/core/testing';
-import { appDir, buildHost } from '../apphost/support';
+import { appDir, buildHost, spawnCli } from '../apphost/support';
 import { TestEslServer } from '../server/eslServer';
 import { until, within } from '../support/wait';
 import { connectTo } from '../support/connect';
@@ -85,26 +83,19 @@ describe('recordings made the user\'s way replay into the app', () => {
     const file = join(apps.dir, 'serve.fsrec.jsonl');
     const serverFile = join(apps.dir, 'server.fsrec.jsonl');
     const clientOnlyFile = join(apps.dir, 'record-only.fsrec.jsonl');
-    const cli = spawn(process.execPath, [cliScript, 'serve', '--host', '127.0.0.1', '--port', String(server.port), '--app', greeterFile, '--record', file], {
-      env: { ...process.env, FREESWITCH_PASSWORD: PASSWORD },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const lines: string[] = [];
-    createInterface({ input: cli.stdout! }).on('line', (l) => lines.push(l));
-    let stderr = '';
-    cli.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => cli.once('exit', (code) => resolve(code)));
+    const cli = spawnCli(cliScript, ['serve', '--host', '127.0.0.1', '--port', String(server.port), '--app', greeterFile, '--record', file], PASSWORD);
+    const { lines, exited } = cli;
     const serverRecording = server.record(serverFile);
     // What `fsdev record` alone writes: a connection of its own, no apps.
     const alone = await EslRecorder.start(listener.connection, { path: clientOnlyFile });
     try {
-      await until(() => lines.some((l) => /app greeter v1 live/.test(l)) || cli.exitCode !== null, 'fsdev serve runs the greeter', 20_000);
-      assert.ok(lines.some((l) => /recording .* and the apps' commands to /.test(l)), `${lines.join('\n')}\n${stderr}`);
+      await until(() => lines.some((l) => /app greeter v1 live/.test(l)) || cli.process.exitCode !== null, 'fsdev serve runs the greeter', 20_000);
+      assert.ok(lines.some((l) => /recording .* and the apps' commands to /.test(l)), cli.output());
       await callGreeter();
     } finally {
-      cli.kill('SIGINT');
+      cli.process.kill('SIGINT');
     }
-    assert.equal(await within(exited, 'fsdev serve to exit'), 0, `${lines.join('\n')}\n${stderr}`);
+    assert.equal(await within(exited, 'fsdev serve to exit'), 0, cli.output());
     await alone.stop();
     await serverRecording.stop();
 
