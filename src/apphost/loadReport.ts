@@ -12,7 +12,6 @@ import { escapeHtml } from '../shared/webviewHtml';
 import type { LoadRunFile } from './loadRunFile';
 import { UPLOT_SCRIPT, UPLOT_STYLE } from './uplotText';
 
-/** Text as HTML content or a quoted attribute value. */
 /** JSON inside `<script type="application/json">`: no `<`, `>` or `&` (no value can close the script), no U+2028/9. */
 export function jsonForScript(value: unknown): string {
   return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);

@@ -119,8 +119,6 @@ export async function listLoadRuns(root: string, cache?: Map<string, { size: num
   return sortRuns(found);
 }
 
-/** `1,200`: grouped as the panel and `fsdev load` print counts, whatever the locale. */
-
 /** `20/s · 1,200 calls · ASR 99.2 %`; the ASR is `–` when no call ended. */
 export function runDescription(run: LoadRunInfo): string {
   const ended = run.answered + run.failed;
