@@ -109,15 +109,14 @@ async function serve(argv: string[]): Promise<number> {
       path: values.record,
       ...limits,
     });
-    const apps: Disposable = await supervisor.recordCommands((frame) => recorder.addCommandFrame(frame, 'apps'));
+    const apps: Disposable = await supervisor.recordCommands((frame) => recorder.addCommandFrame(frame, 'apps'), () => recorder.forgetCommands('apps'));
     recorder.onDidStop((s) => {
       apps.dispose();
       line(`info  recording stopped (${s.stopReason}): ${recordingSummary(recorder)} in ${values.record}`);
     });
     recording = {
       async stop() {
-        // A round trip to the host first: IPC keeps order, so every command it recorded before is in.
-        await supervisor.status().catch(() => undefined);
+        await supervisor.flushRecorded();
         await recorder.stop('stopped');
         await connection.close().catch(() => undefined);
         connection.dispose();

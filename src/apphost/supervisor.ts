@@ -141,8 +141,8 @@ export class AppHostSupervisor implements Disposable {
   private hello: HelloMessage | undefined;
   private inspect: boolean;
   private _lastStatus: AppHostStatus | undefined;
-  /** Who records the apps' commands (recordCommands); the host sends them while there is one. */
-  private readonly recorders = new Set<(frame: RecordedCommandFrame) => void>();
+  /** Who records the apps' commands (recordCommands), with what to call when their replies are lost; the host sends them while there is one. */
+  private readonly recorders = new Map<(frame: RecordedCommandFrame) => void, (() => void) | undefined>();
 
   private readonly _onDidChangeState = new Emitter<{ from: AppHostState; to: AppHostState }>();
   readonly onDidChangeState: Event<{ from: AppHostState; to: AppHostState }> = this._onDidChangeState.event;
@@ -261,9 +261,13 @@ export class AppHostSupervisor implements Disposable {
    * recording of the server gets their commands from here. Events are not sent (the recording
    * connection receives them). A host started or restarted meanwhile is asked before its apps load.
    * Resolves once a running host has been asked.
+   *
+   * `onLost` is called when the replies to the commands handed over so far will never come: the
+   * host exited, was restarted or killed, or its event connection left `ready` (a reconnect). Drop
+   * what waits for them (EslRecorder.forgetCommands).
    */
-  async recordCommands(listener: (frame: RecordedCommandFrame) => void): Promise<Disposable> {
-    this.recorders.add(listener);
+  async recordCommands(listener: (frame: RecordedCommandFrame) => void, onLost?: () => void): Promise<Disposable> {
+    this.recorders.set(listener, onLost);
     const subscription: Disposable = {
       dispose: () => {
         if (this.recorders.delete(listener) && this.recorders.size === 0 && this._state === 'running') {
@@ -280,6 +284,16 @@ export class AppHostSupervisor implements Disposable {
       }
     }
     return subscription;
+  }
+
+  /**
+   * Resolves once every command and reply the host recorded before this call has reached the
+   * recordCommands listeners: IPC keeps order, so one round trip does it. Call it before stopping a
+   * recording. Never rejects, and does not wait for a host that is not running (nothing in flight).
+   */
+  async flushRecorded(): Promise<void> {
+    if (this._state !== 'running' || this.recorders.size === 0) return;
+    await this.request('status', {}).catch(() => undefined);
   }
 
   dispose(): void {
@@ -419,6 +433,7 @@ export class AppHostSupervisor implements Disposable {
     this.child = undefined;
     clearInterval(this.heartbeat);
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    this.recordedLost();
     this.rejectPending(new AppHostUnavailableError(reason === 'unresponsive' ? 'the app host stopped answering and was killed' : `the app host exited (code ${code}, signal ${signal})`));
     if (this._state !== 'running') return; // stopping, restarting on purpose, starting (start() reports), or disposed
     if (Date.now() - this.startedAt > (this.options.stableAfterMs ?? 30_000)) this.attempt = 0;
@@ -467,6 +482,7 @@ export class AppHostSupervisor implements Disposable {
     clearTimeout(timer);
     if (this.child === child) this.child = undefined;
     clearInterval(this.heartbeat);
+    this.recordedLost();
     this.rejectPending(new AppHostUnavailableError('the app host was stopped'));
   }
 
@@ -475,6 +491,7 @@ export class AppHostSupervisor implements Disposable {
     this.child = undefined;
     clearInterval(this.heartbeat);
     child?.kill('SIGKILL');
+    if (child) this.recordedLost();
     this.rejectPending(new AppHostUnavailableError('the app host was stopped'));
     this.rejectRunningWaiters(new AppHostUnavailableError(`the app host is ${this._state}`));
   }
@@ -556,6 +573,8 @@ export class AppHostSupervisor implements Disposable {
         return;
       }
       case 'status':
+        // Its tap forgets the commands of a lost socket (tapCommands): so must the recorders.
+        if (this._lastStatus?.connection === 'ready' && message.status.connection !== 'ready') this.recordedLost();
         this._lastStatus = message.status;
         this._onDidChangeStatus.fire(message.status);
         return;
@@ -569,11 +588,16 @@ export class AppHostSupervisor implements Disposable {
         this._onDidAppError.fire(message.error);
         return;
       case 'recorded':
-        for (const record of this.recorders) record(message.frame);
+        for (const record of this.recorders.keys()) record(message.frame);
         return;
       case 'hello':
         return;
     }
+  }
+
+  /** The host's commands recorded so far will get no replies (it went away, or its connection did). */
+  private recordedLost(): void {
+    for (const onLost of this.recorders.values()) onLost?.();
   }
 
   private fireLog(log: AppHostLog): void {

@@ -141,12 +141,12 @@ describe('recordings made the user\'s way replay into the app', () => {
     const recorder = await EslRecorder.start(listener.connection, { path: file });
     try {
       await supervisor.start();
-      const tap = await supervisor.recordCommands((frame) => recorder.addCommandFrame(frame, 'apps'));
+      const tap = await supervisor.recordCommands((frame) => recorder.addCommandFrame(frame, 'apps'), () => recorder.forgetCommands('apps'));
       const loaded = await supervisor.load('greeter', greeterFile);
       assert.ok(loaded.loaded, JSON.stringify(loaded));
       await callGreeter();
-      // As Recordings.stop does: a round trip so every recorded command sent before is in.
-      await supervisor.status();
+      // As Recordings.stop does: every recorded command sent before is in.
+      await supervisor.flushRecorded();
       await recorder.stop();
       tap.dispose();
     } finally {

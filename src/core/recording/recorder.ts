@@ -54,8 +54,8 @@ export class EslRecorder implements Disposable {
   private events = 0;
   private bytes = 0;
   private nextId = 1;
-  /** File ids of commands waiting for their reply, by `<from>\0<ref>`. */
-  private readonly waiting = new Map<string, number>();
+  /** File ids of commands waiting for their reply: by source (`from`, '' for this connection), then ref. */
+  private readonly waiting = new Map<string, Map<string, number>>();
   private stopReason: string | undefined;
   private closed: Promise<void> | undefined;
   private readonly _onDidStop = new Emitter<RecorderStatus>();
@@ -77,6 +77,8 @@ export class EslRecorder implements Disposable {
     this.store.add(
       connection.onDidChangeStatus((change) => {
         if (change.to === 'closed') void this.stop('connection closed');
+        // The tap pairs a new socket's replies with its own commands: the old socket's never come.
+        else if (change.to === 'reconnecting') this.forgetCommands('');
       }),
     );
     this.timer = setTimeout(() => void this.stop('time limit'), this.maxMs);
@@ -139,11 +141,13 @@ export class EslRecorder implements Disposable {
    */
   addCommandFrame(f: TappedFrame, from?: string): void {
     if (this.stopReason !== undefined) return;
-    const key = `${from ?? ''}\0${f.ref}`;
+    const source = from ?? '';
     const t = Math.max(0, Number((f.at - this.startedEpoch).toFixed(3)));
     if (f.kind === 'command') {
       const id = this.nextId++;
-      this.waiting.set(key, id);
+      let waiting = this.waiting.get(source);
+      if (!waiting) this.waiting.set(source, (waiting = new Map()));
+      waiting.set(f.ref, id);
       const frame: Record<string, unknown> = { t, kind: 'command', id, command: f.command };
       if (from !== undefined) frame['from'] = from;
       if (f.headers) frame['headers'] = f.headers;
@@ -151,12 +155,26 @@ export class EslRecorder implements Disposable {
       this.frame(`${JSON.stringify(frame)}\n`);
       return;
     }
-    const id = this.waiting.get(key);
+    const id = this.waiting.get(source)?.get(f.ref);
     if (id === undefined) return;
-    this.waiting.delete(key);
+    this.waiting.get(source)!.delete(f.ref);
     const frame: Record<string, unknown> = { t, kind: 'reply', id, contentType: f.contentType, replyText: f.replyText, body: f.body };
     if (f.headers) frame['headers'] = f.headers;
     this.frame(`${JSON.stringify(frame)}\n`);
+  }
+
+  /**
+   * The source `from` went away (its app host restarted, or its connection closed): the replies to
+   * its commands still waiting will never come, so stop waiting for them. Their commands stay in the
+   * file, without replies.
+   */
+  forgetCommands(from: string): void {
+    this.waiting.delete(from);
+  }
+
+  /** Commands recorded whose reply has not come yet: from `from` (as given to `addCommandFrame`), or ('') this connection's. */
+  waitingCommands(from = ''): number {
+    return this.waiting.get(from)?.size ?? 0;
   }
 
   /** Stops recording, writes the `end` line and closes the file. Idempotent. */

@@ -47,8 +47,12 @@ export function tapCommands(connections: readonly Connection[], sink: (frame: Ta
   const store = new DisposableStore();
   let next = 1;
   for (const connection of connections) {
-    /** Refs waiting for their reply, in order ('' for a withheld auth, whose reply is skipped). */
-    let waiting: string[] = [];
+    /**
+     * Refs waiting for their reply, in order; '' for a reply to skip: a withheld auth's, or one to a
+     * command already in flight when the tap started (replies come in order, so it would otherwise
+     * take the next new command's ref, and every later reply its predecessor's).
+     */
+    let waiting: string[] = new Array<string>(connection.pendingCommands).fill('');
     store.add(
       connection.onDidSendCommand((c: SentCommand) => {
         if (c.secret) {

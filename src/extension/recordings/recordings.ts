@@ -76,7 +76,7 @@ export class Recordings extends Disposable {
     const tapApps = (): void => {
       const host = this.apps.host(server);
       if (!host || tapped.has(host) || !recorder.isRecording) return;
-      const subscription = host.supervisor.recordCommands((frame) => recorder.addCommandFrame(frame, 'apps')).catch((err: unknown) => {
+      const subscription = host.supervisor.recordCommands((frame) => recorder.addCommandFrame(frame, 'apps'), () => recorder.forgetCommands('apps')).catch((err: unknown) => {
         this.log.warn(`recording of ${server.config.name}: the app host's commands are not recorded: ${err instanceof Error ? err.message : String(err)}`);
         return undefined;
       });
@@ -105,8 +105,8 @@ export class Recordings extends Disposable {
   async stop(server: ServerConnection): Promise<void> {
     const recorder = this.running.get(server);
     if (!recorder) return;
-    // A round trip to the app host first: IPC keeps order, so every command it recorded before is in.
-    await this.apps.host(server)?.supervisor.status().catch(() => undefined);
+    // Every command the app host recorded before is in the file.
+    await this.apps.host(server)?.supervisor.flushRecorded();
     await recorder.stop('stopped');
   }
 
