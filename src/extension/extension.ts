@@ -50,7 +50,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const apps = new AppManager(manager, context.extensionPath);
   context.subscriptions.push(consoles, logStreams, webviews, apps);
   // Call tests in the Test Explorer; they run in a test host process, never here.
-  context.subscriptions.push(new CallTestController(manager, webviews, context.extensionPath, log));
+  context.subscriptions.push(new CallTestController(manager, webviews, context.extensionPath, log, context.workspaceState));
   const dialplan = new DialplanFeatures(context.extensionUri, manager, base.activeServer, documents, log);
   context.subscriptions.push(dialplan);
   const recordings = new Recordings(log, apps);

@@ -1,5 +1,6 @@
 // Pure (no vscode): the "New App from Template" source and the tsconfig that gives workspace apps
 // the package's types (the declarations the extension ships in dist/types) without copying code.
+import { setTsconfigPaths } from './jsonEdit';
 
 /** A valid app name: what the file and the app id are called. */
 export function validateAppName(name: string): string | undefined {
@@ -44,26 +45,24 @@ const BASE_OPTIONS = {
   skipLibCheck: true,
 };
 
+/** `paths` entries mapping `freeswitch-dev` and `freeswitch-dev/test` to the shipped declarations. */
+export function typesPathEntries(declarations: string): Record<string, [string]> {
+  // Call tests import `freeswitch-dev/test`, declared next to the core's index.d.ts.
+  return { 'freeswitch-dev': [declarations], 'freeswitch-dev/test': [declarations.replace(/index\.d\.ts$/, 'testing/index.d.ts')] };
+}
+
+/** The `tsconfig.json` this extension creates for an apps or tests folder (as an object). */
+export function appsTsconfig(declarations: string): { compilerOptions: Record<string, unknown>; include: string[] } {
+  return { compilerOptions: { ...BASE_OPTIONS, paths: typesPathEntries(declarations) }, include: ['./**/*.ts'] };
+}
+
 /**
- * The apps folder's `tsconfig.json` text with `paths["freeswitch-dev"]` (and `freeswitch-dev/test`) pointing at the shipped
- * declarations: a new file, or the existing one with that entry set (other settings kept).
- * Undefined when the existing file is not plain JSON (comments): it is left alone.
+ * The apps folder's `tsconfig.json` text with `paths["freeswitch-dev"]` (and `freeswitch-dev/test`)
+ * pointing at the shipped declarations: a new file, or the existing text with only those entries
+ * set (every other byte kept; the same text when they are set already). Undefined when the existing
+ * file is not plain JSON (comments): it is left alone.
  */
 export function mergeAppsTsconfig(existing: string | undefined, declarations: string): string | undefined {
-  let config: Record<string, unknown> = { compilerOptions: { ...BASE_OPTIONS }, include: ['./**/*.ts'] };
-  if (existing !== undefined && existing.trim()) {
-    try {
-      const parsed: unknown = JSON.parse(existing);
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
-      config = parsed as Record<string, unknown>;
-    } catch {
-      return undefined;
-    }
-  }
-  const options = (config.compilerOptions && typeof config.compilerOptions === 'object' ? config.compilerOptions : {}) as Record<string, unknown>;
-  const paths = (options.paths && typeof options.paths === 'object' ? options.paths : {}) as Record<string, unknown>;
-  // Call tests import `freeswitch-dev/test`, declared next to the core's index.d.ts.
-  const testing = declarations.replace(/index\.d\.ts$/, 'testing/index.d.ts');
-  config.compilerOptions = { ...options, paths: { ...paths, 'freeswitch-dev': [declarations], 'freeswitch-dev/test': [testing] } };
-  return `${JSON.stringify(config, null, 2)}\n`;
+  if (existing === undefined || !existing.trim()) return `${JSON.stringify(appsTsconfig(declarations), null, 2)}\n`;
+  return setTsconfigPaths(existing, typesPathEntries(declarations));
 }

@@ -6,7 +6,7 @@ import type { AppStatus, LoadResult } from '../../shared/protocol/appHost';
 import { AppManager, appsInclude } from '../apps/appManager';
 import { appIdForFile } from '../apps/appsPure';
 import { appTemplate, validateAppName } from '../apps/template';
-import { writeTypesConfig } from '../apps/typesConfig';
+import { giveTypes } from '../apps/typesConfigPrompt';
 import type { ServerConnection } from '../servers/serverConnection';
 import type { Services } from '../services';
 import type { TreeNode } from '../tree/nodes';
@@ -140,8 +140,8 @@ export async function newAppFromTemplate(services: Services): Promise<void> {
   const file = join(folder, 'fsapps', `${name.trim()}.ts`);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, appTemplate(name.trim()));
-  const types = writeTypesConfig(services.context.extensionPath, dirname(file));
-  if ('warning' in types) services.apps.output.warn(types.warning);
+  // fsapps/tsconfig.json: created if missing; the user's own is changed only if they agree.
+  giveTypes({ extensionPath: services.context.extensionPath, workspaceState: services.context.workspaceState, log: services.apps.output }, join(dirname(file), 'tsconfig.json'), 'apps', true);
   await vscode.window.showTextDocument(vscode.Uri.file(file));
   if (!appsInclude().startsWith('fsapps/')) services.apps.output.warn(`fsapps/${name.trim()}.ts is not matched by freeswitch.apps.include (${appsInclude()}); it is loaded now but not when a server connects`);
   const servers = services.manager.servers.filter((s) => s.isConnected);

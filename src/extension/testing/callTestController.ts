@@ -20,7 +20,8 @@ import type { ServerConnection } from '../servers/serverConnection';
 import type { ServerManager } from '../servers/serverManager';
 import { Disposable } from '../util/disposable';
 import type { WebviewHub } from '../webviews/panels';
-import { typesConfigFolder, writeTypesConfig } from '../apps/typesConfig';
+import { typesConfigFile } from '../apps/typesConfig';
+import { giveTypes } from '../apps/typesConfigPrompt';
 import { computedNamesNote, discoverFile, type DiscoveredFile } from './discovery';
 
 export const DEFAULT_TESTS_INCLUDE = 'fsapps/**/*.calltest.ts';
@@ -55,8 +56,8 @@ export class CallTestController extends Disposable {
   private readonly profiles = new Map<ServerConnection, vscode.TestRunProfile[]>();
   /** Run and Debug with no server: replays need none, and a test that calls says it needs one. */
   private readonly offlineProfiles: vscode.TestRunProfile[];
-  /** tsconfig.json folders already given the package's types this session. */
-  private readonly typedFolders = new Set<string>();
+  /** tsconfig.json files whose types mapping was seen to this session (one notification each at most). */
+  private readonly typedConfigs = new Set<string>();
   private readonly failures = new Map<string, { label: string; events: EslEvent[] }>();
   private failureSeq = 0;
   private watcher: vscode.FileSystemWatcher | undefined;
@@ -67,6 +68,8 @@ export class CallTestController extends Disposable {
     private readonly webviews: WebviewHub,
     private readonly extensionPath: string,
     private readonly log: vscode.LogOutputChannel,
+    /** Where "Don't Ask Again" about the types mapping is kept. */
+    private readonly workspaceState: vscode.Memento,
   ) {
     super();
     this.controller = this._register(vscode.tests.createTestController('freeswitch.callTests', 'FreeSWITCH Call Tests'));
@@ -156,20 +159,19 @@ export class CallTestController extends Disposable {
   /**
    * A call test imports `freeswitch-dev/test`: map it (and `freeswitch-dev`) in the tsconfig.json
    * that governs the file, as New App from Template does for apps, so a workspace with tests and no
-   * app gets no red squiggle. Once per folder a session.
+   * app gets no red squiggle. A new one (none governs the file) or the extension's own is written;
+   * the project's own is changed only if the user agrees (typesConfigPrompt.ts). Once per file a session.
    */
   private giveTypes(uri: vscode.Uri): void {
     const root = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath;
     if (!root) return;
-    const folder = typesConfigFolder(uri.fsPath, root);
-    if (this.typedFolders.has(folder)) return;
-    this.typedFolders.add(folder);
+    const file = typesConfigFile(uri.fsPath, root);
+    if (this.typedConfigs.has(file)) return;
+    this.typedConfigs.add(file);
     try {
-      const result = writeTypesConfig(this.extensionPath, folder);
-      if ('warning' in result) this.log.warn(`call tests: ${result.warning}`);
-      else if (result.changed) this.log.info(`call tests: ${result.file} maps freeswitch-dev and freeswitch-dev/test to this extension's types`);
+      giveTypes({ extensionPath: this.extensionPath, workspaceState: this.workspaceState, log: this.log }, file, 'call tests');
     } catch (err) {
-      this.log.warn(`call tests: could not write the types config in ${folder}: ${err instanceof Error ? err.message : String(err)}`);
+      this.log.warn(`call tests: could not give ${file} the types mapping: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 
