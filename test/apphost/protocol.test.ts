@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { findApp, locate } from '../../src/apphost/host';
+import { TestHostRun } from '../../src/apphost/testing/testHostClient';
 import { isLoadResult, parseHostMessage, parseSupervisorMessage } from '../../src/shared/protocol/appHost';
+import { TEST_HOST_PROTOCOL_VERSION, type TestHostToParent } from '../../src/shared/protocol/testHost';
 
 test('supervisor messages are validated: the password stays, junk is refused', () => {
   assert.deepEqual(parseSupervisorMessage({ kind: 'request', id: 1, method: 'connect', params: { host: 'h', port: 8021, password: 'p', extra: 1 } }), {
@@ -55,4 +60,31 @@ test('locate picks the first frame in an app input, else the first .ts outside t
   const stack = ['Error: boom', '    at x (/repo/src/core/listener.ts:1:1)', '    at explode (/w/fsapps/a.ts:4:9)', '    at /w/fsapps/lib.ts:2:3'].join('\n');
   assert.deepEqual(locate(stack, new Set(['/w/fsapps/lib.ts'])), { file: '/w/fsapps/lib.ts', line: 2, column: 3 });
   assert.deepEqual(locate(stack, new Set()), { file: '/w/fsapps/a.ts', line: 4, column: 9 });
+});
+
+/** A stand-in test host that says hello in `protocol` and answers a run with an empty `done`. */
+function fakeTestHost(dir: string, protocol: number): string {
+  const script = join(dir, `testhost-${protocol}.js`);
+  writeFileSync(
+    script,
+    `process.send({ kind: 'hello', protocol: ${protocol}, pid: process.pid });
+process.on('message', (m) => {
+  if (m.kind === 'run') process.send({ kind: 'done', summary: { passed: 0, failed: 0, skipped: 0, fileErrors: 0, wallMs: 0, leftoverSessions: 0 } }, () => process.exit(0));
+});
+process.on('disconnect', () => process.exit(0));
+`,
+  );
+  return script;
+}
+
+test('test host: a host speaking another protocol is refused before it gets the run', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fsdev-testhost-proto-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const run = { files: [], timeoutMs: 1000, debug: false };
+  const seen: Array<TestHostToParent['kind']> = [];
+  const stale = new TestHostRun({ run, hostScript: fakeTestHost(dir, TEST_HOST_PROTOCOL_VERSION - 1), onMessage: (m) => seen.push(m.kind) });
+  await assert.rejects(stale.done, new RegExp(`the test host speaks protocol ${TEST_HOST_PROTOCOL_VERSION - 1}, expected ${TEST_HOST_PROTOCOL_VERSION}`));
+  assert.ok(!seen.includes('done'), `the stale host got the run: ${seen.join(', ')}`);
+  const current = new TestHostRun({ run, hostScript: fakeTestHost(dir, TEST_HOST_PROTOCOL_VERSION), onMessage: () => undefined });
+  assert.equal((await current.done).passed, 0);
 });

@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { CANCELLED_RUN_MAX_MS, parseTestHostMessage, type RunMessage, type TestHostToParent, type TestRunSummary } from '../../shared/protocol/testHost';
+import { CANCELLED_RUN_MAX_MS, TEST_HOST_PROTOCOL_VERSION, parseTestHostMessage, type RunMessage, type TestHostToParent, type TestRunSummary } from '../../shared/protocol/testHost';
 
 export interface TestHostRunOptions {
   run: Omit<RunMessage, 'kind'>;
@@ -53,7 +53,15 @@ export class TestHostRun {
           stderr(`ignored a malformed message from the test host: ${JSON.stringify(raw).slice(0, 200)}`);
           return;
         }
-        if (message.kind === 'hello' && this.child.connected) this.child.send({ kind: 'run', ...options.run } satisfies RunMessage);
+        if (message.kind === 'hello') {
+          // A host of another build (a stale dist/) would misread the run or report what this side misreads.
+          if (message.protocol !== TEST_HOST_PROTOCOL_VERSION) {
+            this.fatal = `the test host speaks protocol ${message.protocol}, expected ${TEST_HOST_PROTOCOL_VERSION}`;
+            this.child.kill();
+            return;
+          }
+          if (this.child.connected) this.child.send({ kind: 'run', ...options.run } satisfies RunMessage);
+        }
         if (message.kind === 'debuggerWaiting') {
           void Promise.resolve(options.onDebuggerWaiting?.(message.inspectorUrl)).catch((err: unknown) => {
             this.fatal = `could not attach a debugger: ${err instanceof Error ? err.message : String(err)}`;

@@ -13,7 +13,8 @@
  */
 import { isBoolean, isInteger, isObject, isString, isStringArray } from './validate';
 
-export const TEST_HOST_PROTOCOL_VERSION = 1;
+/** 2: `testStarted` carries the test's `tag`; `run.connection` is optional. A parent refuses a host that speaks another. */
+export const TEST_HOST_PROTOCOL_VERSION = 2;
 
 /**
  * After `cancel`, a host ends its run within this many ms, the cancelled test's calls hung up (its
