@@ -24,6 +24,9 @@ const SOURCE_MAP_COMMENT = /\/\/# sourceMappingURL=(\S+)\s*$/;
 /** What `require(file)` returns, for a CommonJS bundle, compiled where a debugger sees it start. */
 export function loadForDebugger(file: string): unknown {
   let code = readFileSync(file, 'utf8');
+  // A `#!` line is valid only at a file's very start, not inside the wrapper: made a comment of the
+  // same length, so the map's lines and columns hold.
+  if (code.startsWith('#!')) code = `//${code.slice(2)}`;
   // The comment goes after the wrapper's end, where V8 reads it as the script's source map.
   const comment = SOURCE_MAP_COMMENT.exec(code);
   if (comment) code = code.slice(0, comment.index);
