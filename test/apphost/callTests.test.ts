@@ -3,9 +3,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, connect as netConnect, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { RunServer } from '../../src/apphost/testing/runner';
 import { TestHostRun } from '../../src/apphost/testing/testHostClient';
 import { Client } from '../../src/core';
 import { hangupTestCalls } from '../../src/core/testing/context';
@@ -192,6 +193,29 @@ callTest('spins with a call up', async ({ originate }) => {
 }, { timeout: 120_000 });
 `;
 
+/** The stuck test again, with an app fixture whose teardown never ends: a cancel still ends the run in time. */
+const STUCK_TEARDOWN = `import { callTest, useApp } from 'freeswitch-dev/test';
+import { defineApp } from 'freeswitch-dev';
+
+useApp(defineApp({ name: 'sticky', on: { CHANNEL_PARK: () => undefined }, teardown: () => new Promise<void>(() => undefined) }), { id: 'sticky' });
+
+callTest('waits forever with a call up, beside an app that never tears down', async ({ originate }) => {
+  await originate('9196', { endpoint: 'loopback', app: 'park' });
+  await new Promise(() => undefined);
+}, { timeout: 120_000 });
+`;
+
+/** An afterEach that hangs, under a short limit of its own: a cancel must not lengthen it. */
+const SHORT_HOOK = `import { callTest, afterEach } from 'freeswitch-dev/test';
+
+afterEach(async () => {
+  console.log('hook running');
+  await new Promise(() => undefined);
+});
+
+callTest('passes, its hook hangs', async () => undefined, { timeout: 300 });
+`;
+
 /** A port nothing listens on (it was just free). */
 async function closedPort(): Promise<number> {
   const probe = createServer();
@@ -225,6 +249,8 @@ describe('fsdev test against the test ESL server', () => {
     mkdirSync(join(dir, 'stuck'));
     apps.write('stuck/stuck.calltest.ts', STUCK);
     apps.write('stuck/spinning.calltest.ts', SPINNING);
+    apps.write('stuck/teardown.calltest.ts', STUCK_TEARDOWN);
+    apps.write('stuck/shortHook.calltest.ts', SHORT_HOOK);
     apps.write('failing/broken.calltest.ts', `import { callTest } from 'freeswitch-dev/test';\ncallTest('x', async () => {\n  const a = ;\n});\n`);
   });
 
@@ -325,6 +351,85 @@ describe('fsdev test against the test ESL server', () => {
     server.syncChannelTable();
     assert.deepEqual(server.channels, []);
     console.log(`# cancel of a test with a call up: host ended and hung up in ${Math.round(ms)} ms`);
+  });
+
+  test('cancel: an app fixture whose teardown never ends does not hold the run past its promise', async () => {
+    const started = new Set<string>();
+    const host = new TestHostRun({
+      run: { connection: { host: '127.0.0.1', port: server.port, password: PASSWORD }, files: [join(dir, 'stuck/teardown.calltest.ts')], timeoutMs: 120_000, debug: false },
+      hostScript: join(dirname(cliScript), 'testhost.js'),
+      cwd: dir,
+      onMessage: (m: TestHostToParent) => {
+        if (m.kind === 'testStarted') started.add(m.id);
+      },
+    });
+    await until(() => started.size === 1 && server.channels.length === 2, 'the stuck test has its call up', 10_000);
+    const t0 = performance.now();
+    const stopped = await host.stop();
+    const ms = performance.now() - t0;
+    assert.deepEqual(stopped, { killed: false, tags: [] });
+    assert.ok(ms < CANCELLED_RUN_MAX_MS, `the host ended ${Math.round(ms)} ms after the cancel`);
+    assert.equal((await host.done).skipped, 1);
+    server.syncChannelTable();
+    assert.deepEqual(server.channels, []);
+  });
+
+  test('cancel: an afterEach with less of its own limit left than the grace keeps its own limit', async () => {
+    let cancelledAt: number | undefined;
+    let finished: { at: number; message: TestFinished } | undefined;
+    const host = new TestHostRun({
+      run: { files: [join(dir, 'stuck/shortHook.calltest.ts')], timeoutMs: 120_000, debug: false },
+      hostScript: join(dirname(cliScript), 'testhost.js'),
+      cwd: dir,
+      onMessage: (m: TestHostToParent) => {
+        if (m.kind === 'output' && m.text.includes('hook running') && cancelledAt === undefined) {
+          cancelledAt = performance.now();
+          host.cancel();
+        }
+        if (m.kind === 'testFinished') finished = { at: performance.now(), message: m };
+      },
+    });
+    await host.done;
+    assert.ok(cancelledAt !== undefined && finished, 'the hook ran and the test finished');
+    const ms = finished.at - cancelledAt;
+    assert.ok(ms < 1_000, `the hook was cut off ${Math.round(ms)} ms after the cancel, its own limit being 300 ms`);
+    assert.match(finished.message.failure?.message ?? '', /afterEach hook \(line 3\) did not finish within its time limit of 300 ms/);
+  });
+
+  test('a connect still in flight when the run ends closes what it opens', async () => {
+    // A proxy that holds connections until released, so the run's connect is in flight at dispose.
+    const held: Socket[] = [];
+    const open = new Set<Socket>();
+    let released = false;
+    const pipe = (socket: Socket): void => {
+      const upstream = netConnect(server.port, '127.0.0.1');
+      socket.pipe(upstream).pipe(socket);
+      socket.on('error', () => upstream.destroy());
+      upstream.on('error', () => socket.destroy());
+      upstream.on('close', () => socket.destroy());
+    };
+    const proxy = createServer((socket) => {
+      open.add(socket);
+      socket.on('close', () => open.delete(socket));
+      if (released) pipe(socket);
+      else held.push(socket);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = proxy.address() as { port: number };
+      const run = new RunServer({ host: '127.0.0.1', port, password: PASSWORD });
+      const connecting = run.connect();
+      connecting.catch(() => undefined);
+      await until(() => held.length === 1, 'the run started to connect');
+      await run.dispose();
+      released = true;
+      for (const socket of held.splice(0)) pipe(socket);
+      await assert.rejects(connecting, /the run ended while it connected/);
+      await until(() => open.size === 0, 'the late connection pair closed', 5_000);
+    } finally {
+      for (const socket of open) socket.destroy();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
   });
 
   test('cancel of a host stuck in a loop: it is killed, and the calls of its test are hung up by their tag', async () => {

@@ -13,7 +13,7 @@ import { dirname, resolve } from 'node:path';
 import { format } from 'node:util';
 import * as core from '../../core';
 import { Client, EventListener, type App, type EslEvent } from '../../core';
-import { TEST_RUN_VAR, TestScope, type AppLoader, type ConnectedServer, type TestServer } from '../../core/testing/context';
+import { TEST_RUN_VAR, TestScope, settleWithin, type AppLoader, type ConnectedServer, type TestServer } from '../../core/testing/context';
 import { CallTestError, CallTestTimeoutError } from '../../core/testing/errors';
 import { setCurrentScope } from '../../core/testing/expect';
 import * as testApi from '../../core/testing/index';
@@ -49,10 +49,19 @@ const FAILURE_EVENTS = 500;
 /** How long the cleanup of one test may take before it is reported. */
 const CLEANUP_MS = 5_000;
 /**
- * Once the run is cancelled, the afterEach hooks of the running test get this long in all: with
- * the cleanup, and a second for the rest, the run ends within the protocol's promise.
+ * After a cancel, what follows the cancelled test's cleanup shares this: unloading the file's app
+ * fixtures (their teardown is user code), counting leftovers, disconnecting.
  */
-const CANCELLED_HOOKS_MS = CANCELLED_RUN_MAX_MS - CLEANUP_MS - 1_000;
+const CANCELLED_WINDUP_MS = 1_000;
+/** Otherwise each of those steps (a file's fixture unloads, the leftover count, the disconnect) gets this. */
+const WINDUP_MS = 5_000;
+/**
+ * Once the run is cancelled, the afterEach hooks of the running test get this long in all: with
+ * the cleanup and the wind-up, the run ends within the protocol's promise.
+ */
+const CANCELLED_HOOKS_MS = CANCELLED_RUN_MAX_MS - CLEANUP_MS - CANCELLED_WINDUP_MS;
+/** Of a cancelled run's wind-up, kept for the disconnect. */
+const DISCONNECT_RESERVE_MS = 250;
 
 interface LoadedFile {
   file: string;
@@ -164,6 +173,9 @@ export async function runTests(options: TestRunOptions): Promise<TestRunSummary>
     },
   });
   const cancelled = (): boolean => options.signal?.aborted ?? false;
+  // When the steps after the tests must be done by: once cancelled, one deadline for all of them.
+  let cancelWindupEnd: number | undefined;
+  const windupEnd = (): number => (cancelled() ? (cancelWindupEnd ??= performance.now() + CANCELLED_WINDUP_MS) : performance.now() + WINDUP_MS);
 
   try {
     let n = 0;
@@ -217,15 +229,17 @@ export async function runTests(options: TestRunOptions): Promise<TestRunSummary>
         currentId = undefined;
       }
       const connected = server.current;
-      if (connected) for (const f of [...fixtures].reverse()) await connected.client.unloadApp(f.id).catch(() => undefined);
+      if (connected) await unloadFixtures(connected.client, fixtures, msUntil(windupEnd()));
     }
   } finally {
     restoreConsole();
-    for (const b of appBundlers.values()) await b.dispose();
+    const end = windupEnd();
+    await settleWithin(Promise.all([...appBundlers.values()].map((b) => b.dispose())), msUntil(end));
     const connected = server.current;
     // What this run left behind: sessions carrying one of its tokens (none without a connection).
-    if (connected) summary.leftoverSessions = await countLeftovers(connected.client, runToken);
-    await server.dispose();
+    const reserve = cancelled() ? DISCONNECT_RESERVE_MS : 0;
+    if (connected) summary.leftoverSessions = await countLeftovers(connected.client, runToken, msUntil(end) - reserve);
+    await server.dispose(cancelled() ? msUntil(end) : WINDUP_MS);
   }
   return finish();
 }
@@ -234,9 +248,11 @@ export async function runTests(options: TestRunOptions): Promise<TestRunSummary>
  * The run's Client and EventListener, connected on the first `connect()`. A failure is kept: the
  * tests after it fail at once with the same reason instead of each waiting for a connect timeout.
  */
-class RunServer implements TestServer {
+export class RunServer implements TestServer {
   private connecting: Promise<ConnectedServer> | undefined;
   private pair: ConnectedServer | undefined;
+  /** Set by dispose: a connect still in flight then closes what it opened. */
+  private disposed = false;
 
   constructor(private readonly connection: TestRunOptions['connection']) {}
 
@@ -257,25 +273,35 @@ class RunServer implements TestServer {
     const conn = { host, port, password, ...(user !== undefined ? { user } : {}), reconnect: false as const };
     const listener = new EventListener(conn);
     const client = new Client({ ...conn, listener });
+    const close = (): void => {
+      listener.dispose();
+      client.dispose();
+    };
     try {
       await listener.connect();
       await client.connect();
     } catch (err) {
-      listener.dispose();
-      client.dispose();
+      close();
       // The core's errors name the address already; say it once.
       const reason = errorText(err).message.replace(`${host}:${port}: `, '');
       throw new CallTestError(`cannot connect to FreeSWITCH at ${host}:${port}: ${reason}`, { expected: `a connection to FreeSWITCH at ${host}:${port}`, actual: reason });
+    }
+    if (this.disposed) {
+      // Every test that wanted it was abandoned while it connected, and the run has ended.
+      await Promise.all([client.disconnect().catch(() => undefined), listener.disconnect().catch(() => undefined)]);
+      close();
+      throw new CallTestError('the run ended while it connected', { expected: 'a running run', actual: 'ended' });
     }
     this.pair = { client, listener };
     return this.pair;
   }
 
-  async dispose(): Promise<void> {
+  /** Disconnects, within `ms` (then closes the sockets at once); a connect still in flight closes what it opens. */
+  async dispose(ms = WINDUP_MS): Promise<void> {
+    this.disposed = true;
     const pair = this.pair;
     if (!pair) return;
-    await pair.client.disconnect().catch(() => undefined);
-    await pair.listener.disconnect().catch(() => undefined);
+    await settleWithin(Promise.all([pair.client.disconnect().catch(() => undefined), pair.listener.disconnect().catch(() => undefined)]), Math.max(0, ms));
     pair.client.dispose();
     pair.listener.dispose();
   }
@@ -285,6 +311,18 @@ function uniqueFixtures(planned: readonly PlannedTest[]): AppFixture[] {
   const seen = new Set<AppFixture>();
   for (const p of planned) if (p.test.mode !== 'skip' && p.test.mode !== 'todo') for (const s of p.suites) for (const a of s.apps) seen.add(a);
   return [...seen];
+}
+
+/** Unloads a file's app fixtures, last first, within `ms` in all (each runs the app's teardown: user code). */
+async function unloadFixtures(client: Client, fixtures: readonly AppFixture[], ms: number): Promise<void> {
+  const all = (async () => {
+    for (const f of [...fixtures].reverse()) await client.unloadApp(f.id).catch(() => undefined);
+  })();
+  await settleWithin(all, ms);
+}
+
+function msUntil(end: number): number {
+  return Math.max(0, end - performance.now());
 }
 
 async function loadFixtures(fixtures: readonly AppFixture[], loader: AppLoader): Promise<unknown> {
@@ -327,9 +365,12 @@ interface StepLimits {
   cancel: AbortSignal | undefined;
   /**
    * When the run is cancelled: undefined, the step is cut short at once; else the ms it may still
-   * take (afterEach hooks get to finish the test's own cleanup, briefly).
+   * take (afterEach hooks get to finish the test's own cleanup, briefly), or less if its own limit
+   * ends sooner.
    */
   cancelGraceMs?(): number;
+  /** The error when the grace after a cancel ran out (default: `overrun()`). */
+  graceOverrun?(): Error;
 }
 
 /**
@@ -338,7 +379,8 @@ interface StepLimits {
  * overran is left behind: the run goes on without it.
  */
 async function bounded(scope: TestScope, fn: () => void | Promise<void>, limits: StepLimits): Promise<void> {
-  const { limitMs, overrun, cancel, cancelGraceMs } = limits;
+  const { limitMs, overrun, cancel, cancelGraceMs, graceOverrun = overrun } = limits;
+  const ownEnd = limitMs === undefined ? undefined : performance.now() + limitMs;
   let timer: NodeJS.Timeout | undefined;
   let onCancel: (() => void) | undefined;
   const stop = new Promise<never>((_, reject) => {
@@ -350,8 +392,11 @@ async function bounded(scope: TestScope, fn: () => void | Promise<void>, limits:
     if (cancel) {
       onCancel = () => {
         if (!cancelGraceMs) return fail(new RunCancelledError('the run was cancelled'));
+        const grace = cancelGraceMs();
+        // A step whose own limit ends first keeps it.
+        if (ownEnd !== undefined && ownEnd - performance.now() <= grace) return;
         clearTimeout(timer);
-        timer = setTimeout(() => fail(overrun()), Math.max(0, cancelGraceMs()));
+        timer = setTimeout(() => fail(graceOverrun()), Math.max(0, grace));
       };
       if (cancel.aborted) onCancel();
       else cancel.addEventListener('abort', onCancel, { once: true });
@@ -401,12 +446,10 @@ async function runAfterEach(scope: TestScope, planned: PlannedTest, limitMs: num
   for (const suite of [...planned.suites].reverse()) {
     for (const hook of [...suite.afterEach].reverse()) {
       const name = hookName('afterEach', hook, suite, file);
-      const overrun = (): Error =>
-        cancel?.aborted
-          ? new HookOverrunError(`${name} did not finish within the ${CANCELLED_HOOKS_MS} ms a cancelled run gives afterEach hooks`, { expected: `${name} done`, actual: 'still running' }, hook.declaredAt)
-          : new HookOverrunError(`${name} did not finish within its time limit of ${limitMs} ms`, { expected: `${name} done within ${limitMs} ms`, actual: 'still running' }, hook.declaredAt);
+      const overrun = (): Error => new HookOverrunError(`${name} did not finish within its time limit of ${limitMs} ms`, { expected: `${name} done within ${limitMs} ms`, actual: 'still running' }, hook.declaredAt);
+      const graceOverrun = (): Error => new HookOverrunError(`${name} did not finish within the ${CANCELLED_HOOKS_MS} ms a cancelled run gives afterEach hooks`, { expected: `${name} done`, actual: 'still running' }, hook.declaredAt);
       try {
-        await bounded(scope, () => hook.fn(scope), { limitMs, overrun, cancel, cancelGraceMs: cancelLeft });
+        await bounded(scope, () => hook.fn(scope), { limitMs, overrun, cancel, cancelGraceMs: cancelLeft, graceOverrun });
       } catch (err) {
         error ??= err;
       }
@@ -443,22 +486,29 @@ function toFailure(err: unknown, scope: TestScope, file: LoadedFile, planned: Pl
   return failure;
 }
 
-async function countLeftovers(client: Client, runToken: string): Promise<number> {
-  try {
-    const body = await client.cmd('show channels as json');
+/**
+ * Sessions on the server carrying one of the run's tokens, counted within `ms` in all (a lower
+ * bound if the server is slower). `show channels` has no column for a channel variable (its `like`
+ * matches names, numbers and uuids), so: one `show channels`, then every `uuid_getvar` at once.
+ */
+async function countLeftovers(client: Client, runToken: string, ms: number): Promise<number> {
+  if (ms <= 0) return 0;
+  const deadline = performance.now() + ms;
+  const timeoutMs = (): number => Math.max(1, deadline - performance.now());
+  let n = 0;
+  const count = (async () => {
+    const body = await client.cmd('show channels as json', { timeoutMs: timeoutMs() });
     const parsed = JSON.parse(body) as { rows?: Array<Record<string, string>> };
-    const rows = parsed.rows ?? [];
-    let n = 0;
-    for (const row of rows) {
-      const uuid = row['uuid'];
-      if (!uuid) continue;
-      const value = await client.cmd(`uuid_getvar ${uuid} ${TEST_RUN_VAR}`).catch(() => '');
-      if (value.startsWith(`${runToken}_`)) n++;
-    }
-    return n;
-  } catch {
-    return 0;
-  }
+    const uuids = (parsed.rows ?? []).map((row) => row['uuid']).filter((u): u is string => !!u);
+    await Promise.all(
+      uuids.map(async (uuid) => {
+        const value = await client.cmd(`uuid_getvar ${uuid} ${TEST_RUN_VAR}`, { timeoutMs: timeoutMs() }).catch(() => '');
+        if (value.startsWith(`${runToken}_`)) n++;
+      }),
+    );
+  })();
+  await settleWithin(count, ms);
+  return n;
 }
 
 /** Sends what tests print with console.* to `out` (tagged with the running test) instead of stdout. */

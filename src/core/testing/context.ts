@@ -201,8 +201,17 @@ export class TestScope implements CallTestContext {
   readonly loadApp = async (app: App | string, options: { id?: string } = {}): Promise<string> => {
     const id = options.id ?? (typeof app === 'string' ? (app.split(/[\\/]/).pop() ?? app).replace(/\.[cm]?tsx?$/, '') : app.name);
     if (!id) throw new Error('loadApp: give the app an id ({ id: "myapp" }) or a name');
+    const ended = (): CallTestError => new CallTestError(`the test already ended: app ${id} not loaded`, { expected: 'a running test', actual: 'ended' });
+    if (this.signal.aborted) throw ended();
     await this.connection();
+    // Connecting and bundling take time: a test cut short meanwhile has had its cleanup, and an app
+    // loaded now would stay for the rest of the run, taking later tests' calls.
+    if (this.signal.aborted) throw ended();
     await this.appLoader.load(app, id);
+    if (this.signal.aborted) {
+      await this.appLoader.unload(id).catch(() => undefined);
+      throw ended();
+    }
     this.apps.push(id);
     return id;
   };
@@ -217,14 +226,18 @@ export class TestScope implements CallTestContext {
 
   /**
    * Hangs up every call this test started (also legs that inherited its run token) and waits until
-   * the listener saw them end; then unloads the apps it loaded. Bounded: it resolves within about
-   * `timeoutMs` whatever the server does (each command is cut off at the deadline), to what could
-   * not be cleaned up (empty when all is well).
+   * the listener saw them end; then unloads the apps it loaded. Bounded: it resolves within
+   * `timeoutMs` whatever the server and the apps' teardowns do (each command and unload is cut off
+   * at the one deadline; the hangups leave the apps a fifth of it, 1 s at most), to what could not
+   * be cleaned up (empty when all is well).
    */
   async cleanup(timeoutMs = 5_000): Promise<string[]> {
     const problems: string[] = [];
     const deadline = Date.now() + timeoutMs;
     const left = (): number => Math.max(0, deadline - Date.now());
+    // The hangups leave the loaded apps a part of the time: unloading one runs its teardown.
+    const appsReserve = this.apps.length > 0 ? Math.min(1_000, timeoutMs / 5) : 0;
+    const hangupLeft = (): number => Math.max(0, left() - appsReserve);
     if (!this.signal.aborted) this.controller.abort(new Error('the test ended'));
     const current = this.server.current;
     // No connection: the test made no call and loaded no app (both connect first).
@@ -235,23 +248,24 @@ export class TestScope implements CallTestContext {
         // A test cut short mid-originate: a hangup racing the call's setup can miss legs not yet
         // created or tagged, so let the originate land first (half the time at most: a call
         // that rings on is caught by the hupall below, its legs carry the token from creation).
-        if (this.inFlight.size > 0) await settleWithin(Promise.allSettled([...this.inFlight]), left() / 2);
+        if (this.inFlight.size > 0) await settleWithin(Promise.allSettled([...this.inFlight]), hangupLeft() / 2);
         // One command for every leg carrying the token, also those the listener has not seen yet
         // (an originate still ringing); then each leg by uuid (known ones, and the originated
         // a-legs the listener may not have seen yet), in case a leg lost the variable.
-        await client.cmd(`hupall NORMAL_CLEARING ${TEST_RUN_VAR} ${this.token}`, { timeoutMs: left() || 1 }).catch(() => undefined);
+        await hangupTestCalls(client, [this.token], hangupLeft() || 1);
         const ended = new Set([...listener.sessions.values()].filter((s) => s.ended).map((s) => s.uuid));
         const targets = new Set([...live().map((s) => s.uuid), ...[...this.originated].filter((u) => !ended.has(u))]);
-        await Promise.all([...targets].map((uuid) => client.cmd(`uuid_kill ${uuid} NORMAL_CLEARING`, { timeoutMs: left() || 1 }).catch(() => undefined)));
+        await Promise.all([...targets].map((uuid) => client.cmd(`uuid_kill ${uuid} NORMAL_CLEARING`, { timeoutMs: hangupLeft() || 1 }).catch(() => undefined)));
       }
       try {
-        await waitForListener(listener, () => (live().length === 0 ? true : undefined), left(), () => `cleanup: ${live().length} session(s) of the test still up after ${timeoutMs} ms: ${live().map((s) => s.uuid).join(', ')}`);
+        await waitForListener(listener, () => (live().length === 0 ? true : undefined), hangupLeft(), () => `cleanup: ${live().length} session(s) of the test still up after ${timeoutMs} ms: ${live().map((s) => s.uuid).join(', ')}`);
       } catch (err) {
         problems.push(err instanceof Error ? err.message : String(err));
       }
     }
+    // Within the same deadline: an unload not answered by then is reported, and left to finish.
     for (const id of this.apps.splice(0).reverse()) {
-      const unloaded = await settleWithin(this.appLoader.unload(id), Math.max(left(), 1_000));
+      const unloaded = await settleWithin(this.appLoader.unload(id), left());
       if (unloaded === 'late') problems.push(`unloading app ${id}: no answer within the cleanup's time`);
       else if (unloaded !== 'ok') problems.push(`unloading app ${id}: ${unloaded.message}`);
     }
