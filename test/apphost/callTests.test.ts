@@ -330,10 +330,11 @@ describe('fsdev test against the test ESL server', () => {
     assert.match(finished.get('a test that calls needs the server')?.failure?.message ?? '', /needs a FreeSWITCH server, and the run has none/);
   });
 
-  test('cancel: the host cuts the running test short, hangs up its calls and ends, in time', async () => {
+  /** Starts `file`, whose test holds a call up and never ends, and cancels it once the call is up. */
+  async function cancelStuck(file: string): Promise<{ host: TestHostRun; ms: number }> {
     const started = new Set<string>();
     const host = new TestHostRun({
-      run: { connection: { host: '127.0.0.1', port: server.port, password: PASSWORD }, files: [join(dir, 'stuck/stuck.calltest.ts')], timeoutMs: 120_000, debug: false },
+      run: { connection: { host: '127.0.0.1', port: server.port, password: PASSWORD }, files: [join(dir, file)], timeoutMs: 120_000, debug: false },
       hostScript: join(dirname(cliScript), 'testhost.js'),
       cwd: dir,
       onMessage: (m: TestHostToParent) => {
@@ -346,6 +347,11 @@ describe('fsdev test against the test ESL server', () => {
     const ms = performance.now() - t0;
     assert.deepEqual(stopped, { killed: false, tags: [] });
     assert.ok(ms < CANCELLED_RUN_MAX_MS, `the host ended ${Math.round(ms)} ms after the cancel`);
+    return { host, ms };
+  }
+
+  test('cancel: the host cuts the running test short, hangs up its calls and ends, in time', async () => {
+    const { host, ms } = await cancelStuck('stuck/stuck.calltest.ts');
     const summary = await host.done;
     assert.deepEqual({ skipped: summary.skipped, failed: summary.failed, leftoverSessions: summary.leftoverSessions }, { skipped: 1, failed: 0, leftoverSessions: 0 });
     server.syncChannelTable();
@@ -354,21 +360,7 @@ describe('fsdev test against the test ESL server', () => {
   });
 
   test('cancel: an app fixture whose teardown never ends does not hold the run past its promise', async () => {
-    const started = new Set<string>();
-    const host = new TestHostRun({
-      run: { connection: { host: '127.0.0.1', port: server.port, password: PASSWORD }, files: [join(dir, 'stuck/teardown.calltest.ts')], timeoutMs: 120_000, debug: false },
-      hostScript: join(dirname(cliScript), 'testhost.js'),
-      cwd: dir,
-      onMessage: (m: TestHostToParent) => {
-        if (m.kind === 'testStarted') started.add(m.id);
-      },
-    });
-    await until(() => started.size === 1 && server.channels.length === 2, 'the stuck test has its call up', 10_000);
-    const t0 = performance.now();
-    const stopped = await host.stop();
-    const ms = performance.now() - t0;
-    assert.deepEqual(stopped, { killed: false, tags: [] });
-    assert.ok(ms < CANCELLED_RUN_MAX_MS, `the host ended ${Math.round(ms)} ms after the cancel`);
+    const { host } = await cancelStuck('stuck/teardown.calltest.ts');
     assert.equal((await host.done).skipped, 1);
     server.syncChannelTable();
     assert.deepEqual(server.channels, []);
