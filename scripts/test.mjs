@@ -77,9 +77,6 @@ function run(files, clock) {
     '--import',
     './test/support/timeLimits.ts',
     '--test',
-    // Once its tests have ended, a file's process exits even if a test that ran out of time left
-    // sockets or timers open; otherwise it would wait for the file's limit after the failure.
-    '--test-force-exit',
     `--test-timeout=${e2e ? E2E_FILE_TIMEOUT_MS : FILE_TIMEOUT_MS}`,
     '--test-reporter=spec',
     ...files,
