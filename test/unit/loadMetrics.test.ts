@@ -11,28 +11,12 @@ import {
   parseStatus,
   parseThreshold,
   recordToCsv,
-  type CallRecord,
   type LoadSummary,
 } from '../../src/core';
+import { callRecord } from '../support/callRecord';
 import { loadCapture } from '../support/captures';
 
-function record(over: Partial<CallRecord>): CallRecord {
-  return {
-    index: 0,
-    uuid: 'u',
-    server: 'fs1',
-    target: 'loopback/9664',
-    dueMs: 0,
-    sentMs: 0,
-    sentAtEpochMs: 0,
-    endedMs: 0,
-    hangupCause: 'NORMAL_CLEARING',
-    hangupBy: 'duration',
-    outcome: 'answered',
-    refusedByLimits: false,
-    ...over,
-  };
-}
+const record = callRecord;
 
 describe('Call records: derived latencies', () => {
   it('setup, post-dial delay, answer latency, originate latency and duration from the milestones', () => {

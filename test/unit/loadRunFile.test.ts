@@ -7,24 +7,11 @@ import { endpointText, parseEndpoint, parseLoadArgs } from '../../src/apphost/lo
 import { summaryText } from '../../src/apphost/loadDisplay';
 import { LoadMetrics, deriveLatencies, parseThreshold, type CallRecord, type PoolCounts, type PoolMember, type SecondSample } from '../../src/core';
 import { savedRunState } from '../../src/extension/load/loadTestModel';
+import { callRecord } from '../support/callRecord';
 import { DEFAULT_LOAD_SETTINGS, formatThresholdValue, type LoadSettings } from '../../src/shared/protocol/loadTest';
 
 function record(over: Partial<CallRecord>): CallRecord {
-  return deriveLatencies({
-    index: 0,
-    uuid: '00000000-0000-0000-0000-000000000001',
-    server: 'fs1',
-    target: 'loopback/9664',
-    dueMs: 0,
-    sentMs: 0,
-    sentAtEpochMs: 1_700_000_000_000,
-    endedMs: 0,
-    hangupCause: 'NORMAL_CLEARING',
-    hangupBy: 'duration',
-    outcome: 'answered',
-    refusedByLimits: false,
-    ...over,
-  });
+  return deriveLatencies(callRecord({ uuid: '00000000-0000-0000-0000-000000000001', sentAtEpochMs: 1_700_000_000_000, ...over }));
 }
 
 const counts: PoolCounts = {
